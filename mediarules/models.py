@@ -1,0 +1,265 @@
+"""The records mediarules reads and returns.
+
+Field names here are a public contract (see DESIGN.md): extend, never rename.
+Everything is plain data: no Pillow image, no pymediainfo track ever reaches a record.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+
+class Severity(StrEnum):
+    """How bad a violation is.
+
+    ``error``: the platform will reject the post. ``warning``: it will be altered or is likely
+    to fail. ``info``: worth knowing, nothing breaks.
+    """
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Sort key: errors first."""
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+class Applicability(StrEnum):
+    """What carrying out a fix costs the user.
+
+    ``safe`` keeps what the user sees (remux, lossless or near-lossless conversion, EXIF
+    orientation); ``unsafe`` loses something (re-encode, downscale, crop, trim, truncate, drop);
+    ``manual`` needs a person (write alt text, switch account type).
+    """
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    MANUAL = "manual"
+
+
+MediaKind = Literal["image", "video"]
+
+
+def _to_fraction(value: Any) -> Any:
+    """Accept ``30000/1001``, ``29.97``, ``30`` or a Fraction; floats snap to the nearest
+    broadcast-style ratio so a JSON round trip gives back the exact rate."""
+    if value is None or isinstance(value, Fraction):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("a frame rate is a number, not a boolean")
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        return Fraction(value).limit_denominator(100_000)
+    if isinstance(value, str):
+        try:
+            return Fraction(value.strip()).limit_denominator(100_000)
+        except (ValueError, ZeroDivisionError) as exc:
+            raise ValueError(f"not a frame rate: {value!r}") from exc
+    return value
+
+
+FrameRate = Annotated[
+    Fraction,
+    BeforeValidator(_to_fraction),
+    PlainSerializer(lambda f: float(f), return_type=float, when_used="json"),
+]
+"""An exact frame rate. Python sees a ``Fraction`` (30000/1001); JSON sees a number."""
+
+
+class MediaFacts(BaseModel):
+    """What inspection learned about one file (or what a caller declares about it).
+
+    Numbers are numbers: fps is an exact fraction, sizes are bytes, durations seconds.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str | None = None
+    kind: MediaKind
+    format: str | None = Field(
+        default=None,
+        description="Image format (jpeg, png, gif, webp, ...) or video container (mp4, mov, ...),"
+        " read from the bytes.",
+    )
+    size: int | None = Field(default=None, ge=0, description="File size in bytes.")
+    width: int | None = Field(default=None, ge=0, description="Stored width in pixels.")
+    height: int | None = Field(default=None, ge=0, description="Stored height in pixels.")
+    # images
+    mode: str | None = Field(default=None, description="Pillow mode: RGB, RGBA, P, L, CMYK...")
+    frames: int | None = Field(default=None, ge=1, description="Frame count (animations).")
+    has_alpha: bool | None = None
+    orientation: int | None = Field(
+        default=None, ge=1, le=8, description="EXIF orientation tag; 5-8 swap width and height."
+    )
+    # video
+    fps: FrameRate | None = None
+    variable_frame_rate: bool | None = None
+    duration_s: float | None = Field(default=None, ge=0)
+    video_codec: str | None = None
+    audio_codec: str | None = None
+    bit_rate: int | None = Field(default=None, ge=0, description="Overall bit rate, bit/s.")
+    rotation: int | None = Field(default=None, description="Display rotation in degrees.")
+
+    @property
+    def animated(self) -> bool:
+        """An image with more than one frame (animated GIF, WebP, APNG)."""
+        return self.kind == "image" and (self.frames or 1) > 1
+
+    @property
+    def display_size(self) -> tuple[int, int] | None:
+        """(width, height) as a viewer shows it, after EXIF orientation or video rotation."""
+        if self.width is None or self.height is None:
+            return None
+        swapped = (self.orientation or 1) >= 5 or (self.rotation or 0) % 180 == 90
+        return (self.height, self.width) if swapped else (self.width, self.height)
+
+    @property
+    def aspect_ratio(self) -> Fraction | None:
+        """Displayed width / height, exactly."""
+        size = self.display_size
+        if size is None or size[1] == 0:
+            return None
+        return Fraction(size[0], size[1])
+
+
+class MediaRef(BaseModel):
+    """A media item as the scheduler describes it: the upload payload plus stored metadata.
+
+    Give ``path`` to have the file inspected; otherwise the declared metadata is checked as is.
+    camelCase keys from the scheduler's API (``fileName``, ``contentType``, ``frameRate``...)
+    are accepted as well as snake_case.
+    """
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
+    )
+
+    path: Path | None = None
+    file_name: str | None = None
+    content_type: str | None = None
+    type: MediaKind | None = None
+    alt_text: str | None = None
+    # metadata (the scheduler's `metadata` subdocument)
+    format: str | None = None
+    size: int | None = Field(default=None, ge=0)
+    width: int | None = Field(default=None, ge=0)
+    height: int | None = Field(default=None, ge=0)
+    frame_rate: FrameRate | None = None
+    codec_name: str | None = None
+    audio_codec: str | None = None
+    bit_rate: int | None = Field(default=None, ge=0)
+    duration: float | None = Field(default=None, ge=0, description="Seconds.")
+
+
+class FixStep(BaseModel):
+    """One typed, serialisable operation of a fix; ``op`` names it, ``params`` holds its
+    arguments (e.g. ``{"format": "jpeg", "quality": 95}`` for ``convert_image``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    op: Literal[
+        "convert_image",
+        "resize_image",
+        "pad_or_crop_image",
+        "flatten_animation",
+        "remux_video",
+        "transcode_video",
+        "trim_video",
+        "truncate_text",
+        "remove_text",
+        "drop_media",
+        "rename_file",
+        "set_field",
+        "manual",
+    ]
+    params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
+class Fix(BaseModel):
+    """A planned repair for one violation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str
+    applicability: Applicability
+    steps: list[FixStep]
+    loses: list[str] = Field(
+        default_factory=list, description='What the fix gives up: "animation", "quality", ...'
+    )
+
+
+class Violation(BaseModel):
+    """One broken rule, with where it is, why it matters and how to fix it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    severity: Severity
+    platform: str
+    media_index: int | None = None
+    path: str | None = None
+    message: str
+    actual: str | int | float | bool | None = None
+    limit: str | int | float | bool | list[str] | None = None
+    source: str | None = None
+    fix: Fix | None = None
+
+
+class Report(BaseModel):
+    """Everything wrong with one post, for every platform asked about.
+
+    ``ok`` is derived from ``violations`` (no error-severity violation) when not given, and
+    must agree with them when it is.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ok: bool
+    violations: list[Violation]
+    media: list[MediaFacts]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_ok(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "ok" not in data:
+            violations = data.get("violations", [])
+            data = {**data, "ok": not any(_is_error(v) for v in violations)}
+        return data
+
+    @model_validator(mode="after")
+    def _ok_agrees(self) -> Report:
+        if self.ok != (not self.errors):
+            raise ValueError("ok must be false exactly when some violation is an error")
+        return self
+
+    @property
+    def errors(self) -> list[Violation]:
+        return [v for v in self.violations if v.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Violation]:
+        return [v for v in self.violations if v.severity is Severity.WARNING]
+
+    def for_platform(self, platform: str) -> list[Violation]:
+        return [v for v in self.violations if v.platform == platform]
+
+
+def _is_error(violation: Any) -> bool:
+    severity = violation.severity if isinstance(violation, Violation) else violation["severity"]
+    return str(severity) == Severity.ERROR.value

@@ -1,0 +1,394 @@
+"""The rules table: load ``rules/platforms.toml``, merge user overrides, validate, freeze.
+
+A broken table never reaches the checks: every problem becomes one ``RuleConfigError`` whose
+message names the file, the platform and the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from datetime import date
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from mediarules.models import FrameRate, MediaKind
+
+__all__ = [
+    "AccountRules",
+    "AltTextRules",
+    "Counting",
+    "ImageRules",
+    "PlatformRules",
+    "PostRules",
+    "RuleConfigError",
+    "RuleSet",
+    "TextRules",
+    "UnknownPlatformError",
+    "VideoRules",
+    "default_rules_path",
+    "load_rules",
+]
+
+
+class RuleConfigError(Exception):
+    """The rules table (or a platform name given by the user) cannot be used."""
+
+
+class UnknownPlatformError(RuleConfigError):
+    """A platform name that is neither a key nor an alias of the table."""
+
+
+def _parse_ratio(value: Any) -> Any:
+    """``"4:5"``, ``"1.91:1"``, ``0.8`` or ``1`` -> Fraction(width, height)."""
+    if isinstance(value, bool):
+        raise ValueError("an aspect ratio is 'W:H' or a number, not a boolean")
+    if isinstance(value, str) and ":" in value:
+        left, _, right = value.partition(":")
+        try:
+            ratio = Fraction(left.strip()) / Fraction(right.strip())
+        except (ValueError, ZeroDivisionError) as exc:
+            raise ValueError(f"not an aspect ratio: {value!r} (write it as 'W:H')") from exc
+        return ratio
+    if isinstance(value, int | float):
+        return Fraction(str(value))
+    return value
+
+
+def format_ratio(ratio: Fraction) -> str:
+    """Fraction(4, 5) -> "4:5"; Fraction(191, 100) -> "1.91:1"."""
+    if ratio.denominator <= 100 and ratio.numerator <= 100:
+        return f"{ratio.numerator}:{ratio.denominator}"
+    return f"{float(ratio):.4g}:1"
+
+
+AspectRatio = Annotated[
+    Fraction,
+    BeforeValidator(_parse_ratio),
+    PlainSerializer(format_ratio, return_type=str),
+]
+
+Counting = Literal["code_points", "graphemes", "utf16", "utf8_bytes", "weighted"]
+"""How a platform counts text: Unicode code points, extended grapheme clusters, UTF-16 code
+units, UTF-8 bytes, or X's weighted count (most CJK and emoji weigh 2, URLs a fixed length)."""
+
+
+class Section(BaseModel):
+    """A group of limits. ``source`` cites where they come from; ``sources`` cites one key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str | None = None
+    sources: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _sources_name_real_keys(self) -> Section:
+        known = set(type(self).model_fields) - {"source", "sources"}
+        for key in self.sources:
+            if key not in known:
+                raise ValueError(f"sources names unknown key {key!r}{_did_you_mean(key, known)}")
+        return self
+
+    def source_of(self, key: str, fallback: str) -> str:
+        """Where the limit ``key`` of this section comes from."""
+        return self.sources.get(key) or self.source or fallback
+
+
+class TextRules(Section):
+    """Limits on a caption or a title."""
+
+    required: bool = False
+    max_length: int | None = Field(default=None, ge=0)
+    max_length_text_only: int | None = Field(
+        default=None, ge=0, description="Limit when the post has no media (e.g. a Telegram message)."
+    )
+    counting: Counting = "code_points"
+    url_length: int | None = Field(default=None, ge=0, description="Every URL counts this much.")
+    mention_domains_free: bool = Field(
+        default=False, description="@user@domain counts only @user (Mastodon)."
+    )
+    max_utf8_bytes: int | None = Field(default=None, ge=0)
+    max_hashtags: int | None = Field(default=None, ge=0)
+    max_mentions: int | None = Field(default=None, ge=0)
+    max_links: int | None = Field(default=None, ge=0)
+    forbidden_characters: list[str] = Field(default_factory=list)
+
+
+class PostRules(Section):
+    """Limits on the post as a whole: how many items of which kind, and whether they mix."""
+
+    media_required: bool = False
+    video_required: bool = False
+    images_allowed: bool = True
+    min_items: int | None = Field(default=None, ge=0)
+    max_items: int | None = Field(default=None, ge=0)
+    max_images: int | None = Field(default=None, ge=0)
+    max_videos: int | None = Field(default=None, ge=0)
+    max_animations: int | None = Field(
+        default=None,
+        ge=0,
+        description="When set, animated images count apart from still images (X: one GIF).",
+    )
+    mixing_allowed: bool = True
+
+
+class ImageRules(Section):
+    """Limits on each image."""
+
+    formats: list[str] = Field(default_factory=list, description="Formats the platform takes.")
+    converted: dict[str, str] = Field(
+        default_factory=dict, description="Formats the publisher converts, and into what."
+    )
+    preferred: list[str] = Field(default_factory=list)
+    max_size_bytes: int | None = Field(default=None, ge=0)
+    max_animated_size_bytes: int | None = Field(default=None, ge=0)
+    min_width: int | None = Field(default=None, ge=0)
+    min_height: int | None = Field(default=None, ge=0)
+    max_width: int | None = Field(default=None, ge=0)
+    max_height: int | None = Field(default=None, ge=0)
+    max_pixels: int | None = Field(default=None, ge=0)
+    max_animated_pixels: int | None = Field(default=None, ge=0)
+    max_dimension_sum: int | None = Field(default=None, ge=0)
+    min_aspect_ratio: AspectRatio | None = None
+    max_aspect_ratio: AspectRatio | None = None
+    max_frames: int | None = Field(default=None, ge=1)
+    scaled_min_width: int | None = Field(
+        default=None, ge=0, description="Narrower images are scaled up by the platform."
+    )
+    scaled_max_width: int | None = Field(
+        default=None, ge=0, description="Wider images are scaled down by the platform."
+    )
+
+
+class VideoRules(Section):
+    """Limits on each video."""
+
+    containers: list[str] = Field(default_factory=list)
+    video_codecs: list[str] = Field(default_factory=list, description="Empty: any codec.")
+    audio_codecs: list[str] = Field(default_factory=list, description="Empty: any codec.")
+    min_fps: FrameRate | None = None
+    max_fps: FrameRate | None = None
+    constant_frame_rate: bool = False
+    min_duration_s: float | None = Field(default=None, ge=0)
+    max_duration_s: float | None = Field(default=None, ge=0)
+    min_size_bytes: int | None = Field(default=None, ge=0)
+    max_size_bytes: int | None = Field(default=None, ge=0)
+    min_width: int | None = Field(default=None, ge=0)
+    min_height: int | None = Field(default=None, ge=0)
+    max_width: int | None = Field(default=None, ge=0)
+    max_height: int | None = Field(default=None, ge=0)
+    max_pixels: int | None = Field(default=None, ge=0)
+    min_aspect_ratio: AspectRatio | None = None
+    max_aspect_ratio: AspectRatio | None = None
+    max_bitrate_bps: int | None = Field(default=None, ge=0)
+
+
+class AltTextRules(Section):
+    """Alt text (media description) limits."""
+
+    required: bool = False
+    max_length: int | None = Field(default=None, ge=0)
+    counting: Counting = "code_points"
+    kinds: list[MediaKind] = Field(default_factory=lambda: ["image", "video"])
+
+
+class AccountRules(Section):
+    """Which account types can publish through the API."""
+
+    types: list[str] = Field(default_factory=list, description="Empty: any account type.")
+
+
+class PlatformRules(BaseModel):
+    """Everything one platform asks of a post."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    source: str = Field(description="Default citation for every limit of this platform.")
+    verified: date | None = None
+    notes: str | None = None
+    post: PostRules = PostRules()
+    caption: TextRules = TextRules()
+    title: TextRules | None = None
+    image: ImageRules = ImageRules()
+    video: VideoRules = VideoRules()
+    alt_text: AltTextRules | None = None
+    account: AccountRules | None = None
+
+
+class RuleSet(BaseModel):
+    """The validated, frozen rules table."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    platforms: dict[str, PlatformRules]
+
+    @model_validator(mode="after")
+    def _aliases_are_unique(self) -> RuleSet:
+        seen: dict[str, str] = {}
+        for key, rules in self.platforms.items():
+            for name in [key, *rules.aliases]:
+                name = name.lower()
+                if name in seen and seen[name] != key:
+                    raise ValueError(f"name {name!r} is used by both {seen[name]!r} and {key!r}")
+                seen[name] = key
+        return self
+
+    def names(self) -> dict[str, str]:
+        """Every accepted name (keys and aliases, lower case) -> platform key."""
+        table = {}
+        for key, rules in self.platforms.items():
+            table[key.lower()] = key
+            for alias in rules.aliases:
+                table[alias.lower()] = key
+        return table
+
+    def resolve(self, name: str) -> str:
+        """Platform key for a name or alias, case-insensitive; UnknownPlatformError otherwise."""
+        names = self.names()
+        wanted = name.strip().lower()
+        if wanted in names:
+            return names[wanted]
+        raise UnknownPlatformError(
+            f"unknown platform {name!r}{_did_you_mean(wanted, names)}; "
+            f"known: {', '.join(sorted(self.platforms))}"
+        )
+
+    def platform(self, name: str) -> PlatformRules:
+        return self.platforms[self.resolve(name)]
+
+
+def default_rules_path() -> Path:
+    """The table shipped with mediarules.
+
+    In a wheel it lives inside the package (``mediarules/rules/platforms.toml``); in a source
+    checkout or editable install it is the repository's ``rules/platforms.toml``.
+    """
+    packaged = resources.files("mediarules").joinpath("rules").joinpath("platforms.toml")
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "rules" / "platforms.toml"
+
+
+def load_rules(overrides: Path | str | None = None, *, base: Path | str | None = None) -> RuleSet:
+    """Load the default table (or ``base``), merge ``overrides`` over it, validate.
+
+    Tables merge key by key; a value in the overrides (number, string, list) replaces the
+    default. A platform the defaults lack can be defined whole in the overrides.
+    """
+    base_path = Path(base) if base is not None else default_rules_path()
+    base_data = _read_toml(base_path)
+    layers: list[tuple[Path, dict[str, Any]]] = [(base_path, base_data)]
+    merged = base_data
+    if overrides is not None:
+        override_path = Path(overrides)
+        override_data = _read_toml(override_path)
+        layers.append((override_path, override_data))
+        merged = _deep_merge(base_data, override_data)
+    try:
+        return RuleSet.model_validate(merged)
+    except PydanticValidationError as exc:
+        raise RuleConfigError(_describe(exc, layers)) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise RuleConfigError(f"{path}: rules file not found") from None
+    except IsADirectoryError:
+        raise RuleConfigError(f"{path}: is a directory, not a rules file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleConfigError(f"{path}: invalid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleConfigError(f"{path}: cannot read rules file: {exc}") from None
+
+
+def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+_MODELS_BY_SECTION: dict[str, type[BaseModel]] = {
+    "post": PostRules,
+    "caption": TextRules,
+    "title": TextRules,
+    "image": ImageRules,
+    "video": VideoRules,
+    "alt_text": AltTextRules,
+    "account": AccountRules,
+}
+
+
+def _describe(exc: PydanticValidationError, layers: list[tuple[Path, dict[str, Any]]]) -> str:
+    """One line per problem: ``file: platform 'x', key 'video.min_fsp': unknown key (...)``."""
+    lines = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        file = _file_defining(loc, layers)
+        where = _where(loc)
+        if error["type"] == "extra_forbidden":
+            what = f"unknown key{_did_you_mean(loc[-1], _known_keys(loc[:-1]))}"
+        elif error["type"] == "missing":
+            what = "required key is missing"
+        else:
+            what = error["msg"]
+            if "input" in error and not isinstance(error["input"], dict | list):
+                what += f" (got {error['input']!r})"
+        lines.append(f"{file}: {where}: {what}")
+    return "\n".join(lines)
+
+
+def _where(loc: list[str]) -> str:
+    if loc[:1] == ["platforms"] and len(loc) >= 2:
+        key = ".".join(loc[2:])
+        return f"platform {loc[1]!r}, key {key!r}" if key else f"platform {loc[1]!r}"
+    return f"key {'.'.join(loc)!r}" if loc else "top level"
+
+
+def _known_keys(parent: list[str]) -> set[str]:
+    """Field names allowed at ``parent`` (a location in the table)."""
+    if not parent:
+        return set(RuleSet.model_fields)
+    if parent == ["platforms"]:
+        return set()
+    if len(parent) == 2:
+        return set(PlatformRules.model_fields)
+    model = _MODELS_BY_SECTION.get(parent[2]) if len(parent) == 3 else None
+    return set(model.model_fields) if model else set()
+
+
+def _file_defining(loc: list[str], layers: list[tuple[Path, dict[str, Any]]]) -> Path:
+    """The last file whose table holds ``loc`` (or its deepest existing parent)."""
+    best = layers[0][0]
+    best_depth = -1
+    for path, data in layers:
+        depth = 0
+        node: Any = data
+        for part in loc:
+            if isinstance(node, Mapping) and part in node:
+                node = node[part]
+                depth += 1
+            else:
+                break
+        if depth >= best_depth and depth > 0:
+            best, best_depth = path, depth
+    return best
+
+
+def _did_you_mean(word: str, candidates: Any) -> str:
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {matches[0]!r}?)" if matches else ""

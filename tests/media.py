@@ -1,0 +1,147 @@
+"""Real media files made at test time: Pillow for images, PyAV for video.
+
+Every factory writes into the folder it is given (a pytest ``tmp_path``) and returns the path.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+from PIL import Image
+
+
+def make_image(
+    path: Path,
+    *,
+    format: str = "JPEG",
+    size: tuple[int, int] = (64, 48),
+    mode: str = "RGB",
+    frames: int = 1,
+    orientation: int | None = None,
+    pad_to_bytes: int | None = None,
+) -> Path:
+    """Write an image whose bytes are ``format`` whatever ``path``'s extension says.
+
+    ``frames`` > 1 writes an animation (GIF, WebP, PNG); ``orientation`` sets the EXIF tag;
+    ``pad_to_bytes`` grows the file to at least that size with noise the format ignores.
+    """
+    colours = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (220, 220, 20)]
+    images = [Image.new(mode, size, _colour_for(mode, colours[i % 4])) for i in range(frames)]
+    options: dict[str, object] = {}
+    if frames > 1:
+        options.update(save_all=True, append_images=images[1:], duration=100, loop=0)
+    if orientation is not None:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        options["exif"] = exif
+    images[0].save(path, format=format, **options)
+    if pad_to_bytes is not None:
+        _pad(path, format, pad_to_bytes)
+    return path
+
+
+def _colour_for(mode: str, rgb: tuple[int, int, int]) -> object:
+    if mode in ("RGB", "YCbCr"):
+        return rgb
+    if mode == "RGBA":
+        return (*rgb, 128)
+    if mode == "CMYK":
+        return (*rgb, 0)
+    if mode in ("L", "P", "1"):
+        return rgb[0]
+    if mode == "LA":
+        return (rgb[0], 128)
+    return rgb
+
+
+def _pad(path: Path, format: str, target: int) -> None:
+    """Grow a file past ``target`` bytes without making it unreadable.
+
+    JPEG: bytes after the EOI marker are ignored by decoders. PNG: an ancillary private chunk.
+    Others: trailing bytes, which Pillow's header parsers ignore.
+    """
+    current = path.stat().st_size
+    missing = max(0, target - current)
+    if not missing:
+        return
+    data = path.read_bytes()
+    if format.upper() == "PNG":
+        import struct
+        import zlib
+
+        body = b"\x00" * missing
+        chunk = struct.pack(">I", len(body)) + b"prVt" + body
+        chunk += struct.pack(">I", zlib.crc32(b"prVt" + body) & 0xFFFFFFFF)
+        iend = data.rindex(b"IEND") - 4
+        path.write_bytes(data[:iend] + chunk + data[iend:])
+    else:
+        path.write_bytes(data + b"\x00" * missing)
+
+
+def make_video(
+    path: Path,
+    *,
+    fps: int | Fraction = 30,
+    frames: int | None = None,
+    duration_s: float = 1.0,
+    size: tuple[int, int] = (64, 48),
+    codec: str = "libx264",
+    container: str | None = None,
+    audio: str | None = "aac",
+    rotation: int | None = None,
+) -> Path:
+    """Encode a short real video: solid frames at ``fps`` for ``duration_s`` (or ``frames``).
+
+    ``container`` is an FFmpeg muxer name ("mp4", "mov", "matroska", "webm"); by default it is
+    taken from the extension. ``audio`` is an encoder name or None for a silent video.
+    """
+    fps = Fraction(fps)
+    count = frames if frames is not None else max(1, round(duration_s * fps))
+    width, height = size
+    with av.open(str(path), "w", format=container) as output:
+        options = {"x265-params": "log-level=error"} if codec == "libx265" else {}
+        video = output.add_stream(codec, rate=fps, options=options)
+        video.width, video.height = width, height
+        video.pix_fmt = "yuv420p"
+        if rotation is not None:
+            video.metadata["rotate"] = str(rotation)
+        sound = None
+        if audio is not None:
+            sound = output.add_stream(audio, rate=48000)
+            sound.layout = "mono"
+        still = Image.new("RGB", size, (30, 120, 200))
+        for index in range(count):
+            frame = av.VideoFrame.from_image(still)
+            frame.pts = index
+            frame.time_base = 1 / fps
+            output.mux(video.encode(frame))
+        output.mux(video.encode(None))
+        if sound is not None:
+            _write_silence(output, sound, seconds=float(count / fps))
+    return path
+
+
+def _write_silence(output: av.container.OutputContainer, stream: object, seconds: float) -> None:
+    codec_context = stream.codec_context  # type: ignore[attr-defined]
+    samples_per_frame = codec_context.frame_size or 1024
+    fmt = codec_context.format.name
+    total = int(seconds * 48000)
+    pts = 0
+    bytes_per_sample = av.AudioFormat(fmt).bytes
+    while pts < total:
+        frame = av.AudioFrame(format=fmt, layout="mono", samples=samples_per_frame)
+        for plane in frame.planes:
+            plane.update(bytes(samples_per_frame * bytes_per_sample))
+        frame.sample_rate = 48000
+        frame.pts = pts
+        output.mux(stream.encode(frame))  # type: ignore[attr-defined]
+        pts += samples_per_frame
+    output.mux(stream.encode(None))  # type: ignore[attr-defined]
+
+
+def make_corrupt(path: Path, *, like: bytes = b"\xff\xd8\xff\xe0") -> Path:
+    """A file that starts like a known format (a JPEG by default) and then is garbage."""
+    path.write_bytes(like + b"\x13\x37garbage" * 40)
+    return path
