@@ -91,7 +91,9 @@ class MediaFacts(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     path: str | None = None
-    kind: MediaKind
+    kind: MediaKind | None = Field(
+        default=None, description="image or video; None only when the file could not be read."
+    )
     format: str | None = Field(
         default=None,
         description="Image format (jpeg, png, gif, webp, ...) or video container (mp4, mov, ...),"
@@ -177,7 +179,7 @@ class FixStep(BaseModel):
         "convert_image",
         "resize_image",
         "pad_or_crop_image",
-        "flatten_animation",
+        "trim_animation",
         "remux_video",
         "transcode_video",
         "trim_video",

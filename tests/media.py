@@ -106,7 +106,12 @@ def make_video(
         video.width, video.height = width, height
         video.pix_fmt = "yuv420p"
         if rotation is not None:
-            video.metadata["rotate"] = str(rotation)
+            # ``rotation`` is clockwise, as MediaInfo and the old "rotate" tag report it. Newer
+            # FFmpeg ignores that tag; newer PyAV writes a display matrix (angle anticlockwise).
+            if hasattr(video, "set_display_rotation"):
+                video.set_display_rotation(-rotation)
+            else:
+                video.metadata["rotate"] = str(rotation)
         sound = None
         if audio is not None:
             sound = output.add_stream(audio, rate=48000)

@@ -1,0 +1,5 @@
+"""``python -m mediarules``."""
+
+from mediarules.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,47 @@
+"""What a check yields: the facts of one broken rule, before the engine adds context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mediarules.models import Fix, Severity
+
+Scalar = str | int | float | bool | None
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    key: str | None = None
+    """The rules key whose limit was broken: the engine looks up its ``source``."""
+    actual: Scalar = None
+    limit: Scalar | list[str] = None
+    fix: Fix | None = None
+    media_index: int | None = None
+    """For post-level checks that point at one item (e.g. an image on a video-only platform)."""
+    severity: Severity | None = None
+    """Overrides the code's default severity when the same code can mean less."""
+    source: str | None = None
+    """For checks whose limit is not in the rules table (the upload API's own behaviour)."""
+
+
+def human_bytes(size: int) -> str:
+    """1_500_000 -> '1.5 MB' (decimal units, as the platforms' docs mostly use)."""
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:,.0f} {unit}" if unit == "bytes" else f"{value:,.3g} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def human_seconds(seconds: float) -> str:
+    """75.5 -> '1 min 15.5 s'."""
+    if seconds < 60:
+        return f"{seconds:g} s"
+    minutes, rest = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes:g} min" + (f" {rest:.3g} s" if rest >= 0.05 else "")
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:g} h" + (f" {minutes:g} min" if minutes else "")

@@ -1,0 +1,233 @@
+"""Checks on one image against a platform's ``[image]`` rules.
+
+Each check reads the keys it is named after and yields only what went wrong; a fact that is
+unknown (None) cannot break a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+
+from mediarules.checks.finding import Finding, human_bytes
+from mediarules.fixes import plan
+from mediarules.models import MediaFacts
+from mediarules.ruleset import ImageRules, format_ratio
+
+ImageCheck = Callable[[MediaFacts, ImageRules], Iterator[Finding]]
+
+
+def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
+    fmt = facts.format
+    if fmt is None or not rules.formats or fmt in rules.formats:
+        # a preference for stills: converting an animation to the preferred format loses it
+        still = not facts.animated
+        if fmt is not None and still and rules.preferred and fmt not in rules.preferred:
+            yield Finding(
+                "image.format_not_preferred",
+                f"{fmt.upper()} works, but {' or '.join(p.upper() for p in rules.preferred)}"
+                " is preferred",
+                key="preferred",
+                actual=fmt,
+                limit=rules.preferred,
+                fix=plan.convert_image(facts, rules.preferred[0]),
+            )
+        return
+    if fmt in rules.converted:
+        target = rules.converted[fmt]
+        yield Finding(
+            "image.format_converted",
+            f"{fmt.upper()} is not accepted as is: the publisher converts it to {target.upper()}",
+            key="converted",
+            actual=fmt,
+            limit=rules.formats,
+            fix=plan.convert_image(facts, target),
+        )
+        return
+    target = plan.pick_image_target(facts, rules.formats)
+    yield Finding(
+        "image.format_not_allowed",
+        f"{fmt.upper()} is not accepted; use {', '.join(f.upper() for f in rules.formats)}",
+        key="formats",
+        actual=fmt,
+        limit=rules.formats,
+        fix=plan.convert_image(facts, target),
+    )
+
+
+def max_size_bytes(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
+    limit, key = rules.max_size_bytes, "max_size_bytes"
+    if facts.animated and rules.max_animated_size_bytes is not None:
+        limit, key = rules.max_animated_size_bytes, "max_animated_size_bytes"
+    if limit is None or facts.size is None or facts.size <= limit:
+        return
+    what = "animated image" if key == "max_animated_size_bytes" else "image"
+    yield Finding(
+        "media.too_large",
+        f"{what} is {human_bytes(facts.size)}; the limit is {human_bytes(limit)}",
+        key=key,
+        actual=facts.size,
+        limit=limit,
+        fix=plan.shrink_image(facts, limit, rules.formats),
+    )
+
+
+def min_dimensions(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
+    if facts.width is None or facts.height is None:
+        return
+    min_w, min_h = rules.min_width or 0, rules.min_height or 0
+    if facts.width >= min_w and facts.height >= min_h:
+        return
+    width, height = plan.grow_to(facts.width, facts.height, min_width=min_w, min_height=min_h)
+    yield Finding(
+        "image.too_small",
+        f"image is {facts.width}x{facts.height} px; the minimum is {min_w}x{min_h}",
+        key="min_width" if facts.width < min_w else "min_height",
+        actual=f"{facts.width}x{facts.height}",
+        limit=f"{min_w}x{min_h}",
+        fix=plan.resize_image(facts, width=width, height=height, reason="minimum", upscale=True),
+    )
+
+
+def max_dimensions(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
+    if facts.width is None or facts.height is None:
+        return
+    too_wide = rules.max_width is not None and facts.width > rules.max_width
+    too_tall = rules.max_height is not None and facts.height > rules.max_height
+    if not (too_wide or too_tall):
+        return
+    width, height = plan.fit_within(
+        facts.width, facts.height, max_width=rules.max_width, max_height=rules.max_height
+    )
+    limit = f"{rules.max_width or 'any'}x{rules.max_height or 'any'}"
+    yield Finding(
+        "image.too_large",
+        f"image is {facts.width}x{facts.height} px; the maximum is {limit}",
+        key="max_width" if too_wide else "max_height",
+        actual=f"{facts.width}x{facts.height}",
+        limit=limit,
+        fix=plan.resize_image(facts, width=width, height=height, reason="maximum"),
+    )
+
+
+def max_pixels(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
+    if facts.width is None or facts.height is None:
+        return
+    limit, key = rules.max_pixels, "max_pixels"
+    if facts.animated and rules.max_animated_pixels is not None:
+        limit, key = rules.max_animated_pixels, "max_animated_pixels"
+    pixels = facts.width * facts.height
+    if limit is None or pixels <= limit:
+        return
+    width, height = plan.fit_within(facts.width, facts.height, max_pixels=limit)
+    yield Finding(
+        "image.too_many_pixels",
+        f"{'animation' if facts.animated else 'image'} has {pixels:,} pixels"
+        f" ({facts.width}x{facts.height}); the limit is {limit:,}",
+        key=key,
+        actual=pixels,
+        limit=limit,
+        fix=plan.resize_image(facts, width=width, height=height, reason="pixel limit"),
+    )
+
+
+def max_dimension_sum(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
+    limit = rules.max_dimension_sum
+    if limit is None or facts.width is None or facts.height is None:
+        return
+    total = facts.width + facts.height
+    if total <= limit:
+        return
+    width, height = plan.fit_within(facts.width, facts.height, max_sum=limit)
+    yield Finding(
+        "image.too_large",
+        f"width + height is {total:,} px ({facts.width}x{facts.height}); the limit is {limit:,}",
+        key="max_dimension_sum",
+        actual=total,
+        limit=limit,
+        fix=plan.resize_image(facts, width=width, height=height, reason="width + height limit"),
+    )
+
+
+def aspect_ratio(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
+    yield from aspect_ratio_finding(
+        "image", facts.aspect_ratio, rules.min_aspect_ratio, rules.max_aspect_ratio
+    )
+
+
+def aspect_ratio_finding(
+    kind: str, ratio: Fraction | None, low: Fraction | None, high: Fraction | None
+) -> Iterator[Finding]:
+    """Shared by images and videos: the shape must lie in [low, high] (width / height)."""
+    if ratio is None:
+        return
+    if low is not None and ratio < low:
+        target, key = low, "min_aspect_ratio"
+    elif high is not None and ratio > high:
+        target, key = high, "max_aspect_ratio"
+    else:
+        return
+    allowed = f"{format_ratio(low) if low else 'any'} to {format_ratio(high) if high else 'any'}"
+    yield Finding(
+        f"{kind}.aspect_ratio_out_of_range",
+        f"{kind} is {float(ratio):.4g}:1 (width:height); allowed is {allowed}",
+        key=key,
+        actual=round(float(ratio), 4),
+        limit=allowed,
+        fix=plan.reshape(kind, ratio, target),
+    )
+
+
+def max_frames(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
+    if rules.max_frames is None or facts.frames is None or facts.frames <= rules.max_frames:
+        return
+    yield Finding(
+        "image.too_many_frames",
+        f"animation has {facts.frames} frames; the limit is {rules.max_frames}",
+        key="max_frames",
+        actual=facts.frames,
+        limit=rules.max_frames,
+        fix=plan.trim_animation(rules.max_frames),
+    )
+
+
+def scaled_width(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
+    width, height = facts.display_size or (None, None)
+    if width is None or height is None:
+        return
+    low, high = rules.scaled_min_width, rules.scaled_max_width
+    if low is not None and width < low:
+        target, key, verb = low, "scaled_min_width", "up"
+    elif high is not None and width > high:
+        target, key, verb = high, "scaled_max_width", "down"
+    else:
+        return
+    new_height = max(1, round(height * target / width))
+    yield Finding(
+        "image.resized",
+        f"image is {width} px wide; the platform scales it {verb} to {target} px",
+        key=key,
+        actual=width,
+        limit=target,
+        fix=plan.resize_image(
+            facts, width=target, height=new_height, reason="platform width", upscale=verb == "up"
+        ),
+    )
+
+
+IMAGE_CHECKS: tuple[ImageCheck, ...] = (
+    formats,
+    max_size_bytes,
+    min_dimensions,
+    max_dimensions,
+    max_pixels,
+    max_dimension_sum,
+    aspect_ratio,
+    max_frames,
+    scaled_width,
+)
+
+
+def check_image(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
+    for check in IMAGE_CHECKS:
+        yield from check(facts, rules)

@@ -1,0 +1,140 @@
+"""Checks that hold for every platform: what the scheduler's upload API does to a file.
+
+These come from the seed (the scheduler's Upload Media API page), not from any platform, so
+the engine reports them once, under the platform name ``all``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePath
+
+from mediarules.checks.finding import Finding
+from mediarules.fixes import plan
+from mediarules.models import MediaFacts, MediaRef
+
+SOURCE = "seed: Upload Media API, POST /api/v1/get-upload-url"
+
+EXTENSIONS: dict[str, str] = {
+    ".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".jfif": "jpeg",
+    ".png": "png", ".gif": "gif", ".webp": "webp", ".bmp": "bmp",
+    ".tif": "tiff", ".tiff": "tiff", ".heic": "heif", ".heif": "heif", ".avif": "avif",
+    ".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".qt": "mov", ".webm": "webm",
+    ".mkv": "mkv", ".avi": "avi", ".ogv": "ogg", ".ogg": "ogg",
+}  # fmt: skip
+"""File extension -> the format its bytes should have."""
+
+MIME_TYPES: dict[str, str] = {
+    "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp",
+    "bmp": "image/bmp", "tiff": "image/tiff", "heif": "image/heif", "avif": "image/avif",
+    "mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm",
+    "mkv": "video/x-matroska", "avi": "video/x-msvideo", "ogg": "video/ogg",
+}  # fmt: skip
+"""Format -> its canonical MIME type."""
+
+_FORMATS_BY_MIME = {mime: fmt for fmt, mime in MIME_TYPES.items()} | {
+    "image/jpg": "jpeg",
+    "image/pjpeg": "jpeg",
+    "image/heic": "heif",
+    "video/mov": "mov",
+    "video/x-m4v": "mp4",
+}
+_UNSAFE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_.\-]")
+
+
+def sanitized_file_name(name: str) -> str:
+    """The name the upload API stores: trimmed, spaces to underscores, other special
+    characters removed (``my photo (1).jpg`` -> ``my_photo_1.jpg``)."""
+    return _UNSAFE_NAME_CHARACTERS.sub("", name.strip().replace(" ", "_"))
+
+
+def format_from_name(name: str) -> str | None:
+    return EXTENSIONS.get(PurePath(name).suffix.lower())
+
+
+def format_from_mime(content_type: str) -> str | None:
+    return _FORMATS_BY_MIME.get(content_type.split(";")[0].strip().lower())
+
+
+def check_upload(facts: MediaFacts, ref: MediaRef | None) -> Iterator[Finding]:
+    """What the upload request (or a bare file) gets wrong, whatever the platform."""
+    name = (ref.file_name if ref else None) or (PurePath(facts.path).name if facts.path else None)
+    if ref is not None:
+        yield from _declared_type(facts, ref)
+    if name is None:
+        return
+    if facts.format is not None:
+        expected = format_from_name(name)
+        if expected is not None and expected != facts.format:
+            fixed = PurePath(name).with_suffix(_extension_for(facts.format)).name
+            yield Finding(
+                "media.format_mismatch",
+                f"named {PurePath(name).suffix} but the bytes are {facts.format.upper()}",
+                actual=facts.format,
+                limit=expected,
+                fix=plan.rename_file(sanitized_file_name(fixed)),
+                source="file name vs file contents",
+            )
+    clean = sanitized_file_name(name)
+    if clean != name:
+        yield Finding(
+            "media.filename_changed",
+            f"the upload API will store {name!r} as {clean!r}",
+            actual=name,
+            limit=clean,
+            fix=plan.rename_file(clean),
+            source=f"{SOURCE} (fileName is sanitized)",
+        )
+
+
+def _declared_type(facts: MediaFacts, ref: MediaRef) -> Iterator[Finding]:
+    kind = facts.kind
+    if ref.type is None:
+        yield Finding(
+            "media.type_missing",
+            "the upload request has no type; the S3 upload fails without it",
+            actual=None,
+            limit=["image", "video"],
+            fix=plan.set_field("type", kind) if kind else plan.manual("Send type image or video"),
+            source=f"{SOURCE} (type: omitting it makes PutObjectCommand fail)",
+        )
+    elif kind is not None and ref.type != kind:
+        yield Finding(
+            "media.format_mismatch",
+            f"declared type is {ref.type} but the file is a {kind}",
+            actual=kind,
+            limit=ref.type,
+            fix=plan.set_field("type", kind),
+            source=SOURCE,
+        )
+    content_type = ref.content_type
+    if content_type is None:
+        return
+    right_type = MIME_TYPES.get(facts.format or "")
+    if not content_type.lower().startswith(("image/", "video/")):
+        yield Finding(
+            "media.content_type_invalid",
+            f"contentType {content_type!r} is not an image or video type",
+            actual=content_type,
+            limit=["image/*", "video/*"],
+            fix=plan.set_field("contentType", right_type)
+            if right_type
+            else plan.manual("Send the file's real MIME type"),
+            source=f"{SOURCE} (contentType is not validated by the API)",
+        )
+        return
+    declared = format_from_mime(content_type)
+    if facts.format is not None and declared is not None and declared != facts.format:
+        yield Finding(
+            "media.format_mismatch",
+            f"contentType says {content_type} but the bytes are {facts.format.upper()}",
+            actual=right_type or facts.format,
+            limit=content_type,
+            fix=plan.set_field("contentType", right_type or facts.format),
+            source=SOURCE,
+        )
+
+
+def _extension_for(fmt: str) -> str:
+    return {"jpeg": ".jpg", "tiff": ".tif", "heif": ".heic", "ogg": ".ogv"}.get(fmt, f".{fmt}")

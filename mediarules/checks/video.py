@@ -1,0 +1,285 @@
+"""Checks on one video against a platform's ``[video]`` rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+
+from mediarules.checks.finding import Finding, human_bytes, human_seconds
+from mediarules.checks.image import aspect_ratio_finding
+from mediarules.fixes import plan
+from mediarules.models import Fix, MediaFacts
+from mediarules.ruleset import VideoRules
+
+VideoCheck = Callable[[MediaFacts, VideoRules], Iterator[Finding]]
+
+# Which codecs each container can carry without re-encoding (for a safe remux).
+_MUXABLE = {
+    "mp4": {"h264", "hevc", "av1", "vp9", "mpeg4", "aac", "mp3", "opus", "ac3", "eac3", "flac"},
+    "mov": {"h264", "hevc", "prores", "mpeg4", "aac", "mp3", "pcm", "ac3", "eac3", "flac"},
+    "webm": {"vp8", "vp9", "av1", "opus", "vorbis"},
+    "mkv": {"h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "aac", "mp3", "opus", "vorbis", "flac"},
+}
+
+
+def _fps(value: Fraction) -> str:
+    return f"{float(value):.3f}".rstrip("0").rstrip(".")
+
+
+def _target_codecs(facts: MediaFacts, rules: VideoRules) -> tuple[str, str | None]:
+    """The codecs a transcode should produce: keep what is allowed, else prefer H.264/AAC."""
+    video = facts.video_codec
+    if video is None or (rules.video_codecs and video not in rules.video_codecs):
+        video = "h264" if not rules.video_codecs or "h264" in rules.video_codecs else (
+            rules.video_codecs[0]
+        )
+    audio = facts.audio_codec
+    if audio is not None and rules.audio_codecs and audio not in rules.audio_codecs:
+        audio = "aac" if "aac" in rules.audio_codecs else rules.audio_codecs[0]
+    return video, audio
+
+
+def _target_container(rules: VideoRules) -> str:
+    return "mp4" if not rules.containers or "mp4" in rules.containers else rules.containers[0]
+
+
+def _reencode(facts: MediaFacts, rules: VideoRules, title: str, loses: list[str], **extra: object) -> Fix:
+    video, audio = _target_codecs(facts, rules)
+    params = {"container": _target_container(rules), "video_codec": video, "audio_codec": audio}
+    params.update({k: v for k, v in extra.items() if isinstance(v, str | int | float | bool)})
+    return plan.transcode(title, loses, **params)
+
+
+def containers(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
+    fmt = facts.format
+    if fmt is None or not rules.containers or fmt in rules.containers:
+        return
+    target = _target_container(rules)
+    video, audio = _target_codecs(facts, rules)
+    codecs_fit = video == facts.video_codec and audio == facts.audio_codec
+    streams = {c for c in (facts.video_codec, facts.audio_codec) if c}
+    if codecs_fit and streams <= _MUXABLE.get(target, set()):
+        fix = plan.remux(target)
+    else:
+        fix = _reencode(facts, rules, f"Transcode to {target.upper()} ({video})", ["quality"])
+    yield Finding(
+        "video.container_not_allowed",
+        f"{fmt.upper()} is not accepted; use {', '.join(c.upper() for c in rules.containers)}",
+        key="containers",
+        actual=fmt,
+        limit=rules.containers,
+        fix=fix,
+    )
+
+
+def video_codecs(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
+    codec = facts.video_codec
+    if codec is None or not rules.video_codecs or codec in rules.video_codecs:
+        return
+    video, _ = _target_codecs(facts, rules)
+    yield Finding(
+        "video.codec_not_allowed",
+        f"video codec {codec} is not accepted; use {', '.join(rules.video_codecs)}",
+        key="video_codecs",
+        actual=codec,
+        limit=rules.video_codecs,
+        fix=_reencode(facts, rules, f"Transcode the video track to {video}", ["quality"]),
+    )
+
+
+def audio_codecs(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
+    codec = facts.audio_codec
+    if codec is None or not rules.audio_codecs or codec in rules.audio_codecs:
+        return
+    _, audio = _target_codecs(facts, rules)
+    yield Finding(
+        "audio.codec_not_allowed",
+        f"audio codec {codec} is not accepted; use {', '.join(rules.audio_codecs)}",
+        key="audio_codecs",
+        actual=codec,
+        limit=rules.audio_codecs,
+        fix=_reencode(facts, rules, f"Transcode the audio track to {audio}", ["audio quality"]),
+    )
+
+
+def fps(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
+    rate = facts.fps
+    if rate is None:
+        return
+    if rules.min_fps is not None and rate < rules.min_fps:
+        code, key, limit, word = "video.fps_too_low", "min_fps", rules.min_fps, "minimum"
+    elif rules.max_fps is not None and rate > rules.max_fps:
+        code, key, limit, word = "video.fps_too_high", "max_fps", rules.max_fps, "maximum"
+    else:
+        return
+    target = plan.nearest_standard_fps(rate, rules.min_fps, rules.max_fps)
+    loses = ["quality"] if code == "video.fps_too_low" else ["quality", "frames"]
+    yield Finding(
+        code,
+        f"video is {_fps(rate)} fps; the {word} is {_fps(limit)} fps",
+        key=key,
+        actual=float(rate),
+        limit=float(limit),
+        fix=_reencode(facts, rules, f"Re-encode at {_fps(target)} fps", loses, fps=str(target)),
+    )
+
+
+def constant_frame_rate(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
+    if not rules.constant_frame_rate or not facts.variable_frame_rate:
+        return
+    target = plan.nearest_standard_fps(facts.fps, rules.min_fps, rules.max_fps)
+    yield Finding(
+        "video.variable_frame_rate",
+        "video has a variable frame rate; the platform needs a constant one",
+        key="constant_frame_rate",
+        actual="variable",
+        limit="constant",
+        fix=_reencode(
+            facts, rules, f"Re-encode at a constant {_fps(target)} fps", ["quality"], fps=str(target)
+        ),
+    )
+
+
+def duration(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
+    seconds = facts.duration_s
+    if seconds is None:
+        return
+    if rules.min_duration_s is not None and seconds < rules.min_duration_s:
+        yield Finding(
+            "video.duration_too_short",
+            f"video is {human_seconds(seconds)} long; the minimum is"
+            f" {human_seconds(rules.min_duration_s)}",
+            key="min_duration_s",
+            actual=seconds,
+            limit=rules.min_duration_s,
+            fix=plan.manual(f"Use a clip of at least {human_seconds(rules.min_duration_s)}"),
+        )
+    elif rules.max_duration_s is not None and seconds > rules.max_duration_s:
+        yield Finding(
+            "video.duration_too_long",
+            f"video is {human_seconds(seconds)} long; the maximum is"
+            f" {human_seconds(rules.max_duration_s)}",
+            key="max_duration_s",
+            actual=seconds,
+            limit=rules.max_duration_s,
+            fix=plan.trim_video(rules.max_duration_s),
+        )
+
+
+def size_bytes(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
+    size = facts.size
+    if size is None:
+        return
+    if rules.min_size_bytes is not None and size < rules.min_size_bytes:
+        yield Finding(
+            "media.too_small",
+            f"video file is {human_bytes(size)}; the minimum is {human_bytes(rules.min_size_bytes)}",
+            key="min_size_bytes",
+            actual=size,
+            limit=rules.min_size_bytes,
+            fix=plan.manual("Export a longer or higher-quality video"),
+        )
+    elif rules.max_size_bytes is not None and size > rules.max_size_bytes:
+        extra: dict[str, object] = {"max_bytes": rules.max_size_bytes}
+        if facts.duration_s:
+            # 95% of the budget, spread over the duration, leaves room for the container.
+            extra["max_bitrate_bps"] = int(rules.max_size_bytes * 8 * 0.95 / facts.duration_s)
+        yield Finding(
+            "media.too_large",
+            f"video file is {human_bytes(size)}; the limit is {human_bytes(rules.max_size_bytes)}",
+            key="max_size_bytes",
+            actual=size,
+            limit=rules.max_size_bytes,
+            fix=_reencode(facts, rules, "Re-encode at a lower bit rate", ["quality"], **extra),
+        )
+
+
+def dimensions(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
+    size = facts.display_size
+    if size is None:
+        return
+    width, height = size
+    min_w, min_h = rules.min_width or 0, rules.min_height or 0
+    shown = f"{width}x{height}"
+    if width < min_w or height < min_h:
+        new_w, new_h = plan.grow_to(width, height, min_width=min_w, min_height=min_h)
+        yield Finding(
+            "video.too_small",
+            f"video is {shown} px; the minimum is {min_w}x{min_h}",
+            key="min_width" if width < min_w else "min_height",
+            actual=shown,
+            limit=f"{min_w}x{min_h}",
+            fix=_reencode(facts, rules, f"Upscale to {new_w}x{new_h}", ["sharpness"],
+                          width=_even(new_w), height=_even(new_h)),
+        )
+        return
+    too_wide = rules.max_width is not None and width > rules.max_width
+    too_tall = rules.max_height is not None and height > rules.max_height
+    too_many = rules.max_pixels is not None and width * height > rules.max_pixels
+    if not (too_wide or too_tall or too_many):
+        return
+    new_w, new_h = plan.fit_within(
+        width, height, max_width=rules.max_width, max_height=rules.max_height,
+        max_pixels=rules.max_pixels,
+    )
+    if too_many and not (too_wide or too_tall):
+        key, limit = "max_pixels", f"{rules.max_pixels:,} pixels"
+        message = f"video has {width * height:,} pixels ({shown}); the limit is {limit}"
+    else:
+        key = "max_width" if too_wide else "max_height"
+        limit = f"{rules.max_width or 'any'}x{rules.max_height or 'any'}"
+        message = f"video is {shown} px; the maximum is {limit}"
+    yield Finding(
+        "video.too_large",
+        message,
+        key=key,
+        actual=shown,
+        limit=limit,
+        fix=_reencode(facts, rules, f"Downscale to {_even(new_w)}x{_even(new_h)}", ["resolution"],
+                      width=_even(new_w), height=_even(new_h)),
+    )
+
+
+def _even(value: int) -> int:
+    """H.264 with 4:2:0 needs even dimensions."""
+    return max(2, value - value % 2)
+
+
+def aspect_ratio(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
+    yield from aspect_ratio_finding(
+        "video", facts.aspect_ratio, rules.min_aspect_ratio, rules.max_aspect_ratio
+    )
+
+
+def bitrate(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
+    limit = rules.max_bitrate_bps
+    if limit is None or facts.bit_rate is None or facts.bit_rate <= limit:
+        return
+    yield Finding(
+        "video.bitrate_too_high",
+        f"bit rate is {facts.bit_rate / 1e6:.3g} Mbps; the limit is {limit / 1e6:.3g} Mbps",
+        key="max_bitrate_bps",
+        actual=facts.bit_rate,
+        limit=limit,
+        fix=_reencode(facts, rules, f"Re-encode under {limit / 1e6:.3g} Mbps", ["quality"],
+                      max_bitrate_bps=int(limit * 0.95)),
+    )
+
+
+VIDEO_CHECKS: tuple[VideoCheck, ...] = (
+    containers,
+    video_codecs,
+    audio_codecs,
+    fps,
+    constant_frame_rate,
+    duration,
+    size_bytes,
+    dimensions,
+    aspect_ratio,
+    bitrate,
+)
+
+
+def check_video(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
+    for check in VIDEO_CHECKS:
+        yield from check(facts, rules)

@@ -1,0 +1,163 @@
+"""``mediarules`` on the command line.
+
+Exit codes: 0 no error-severity violation, 1 at least one, 2 usage or configuration error
+(unknown platform, bad rules file, missing path), always with a one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from mediarules import check, default_rules, resolve_platforms
+from mediarules.codes import CODES, explain
+from mediarules.models import MediaRef
+from mediarules.render import report_json, report_text, rules_json, rules_text
+from mediarules.ruleset import RuleConfigError, RuleSet, load_rules
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed on one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mediarules",
+        description="Check a social-media post's media, caption and title against each "
+        "platform's rules before publishing.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check_cmd = commands.add_parser(
+        "check",
+        help="check one post (the files given together) for one or more platforms",
+        description="Check the files given together as one post. Exit 0: ready; 1: some "
+        "error-severity violation; 2: usage or configuration error.",
+    )
+    check_cmd.add_argument("files", nargs="*", metavar="FILE", help="media files of the post")
+    check_cmd.add_argument(
+        "-p", "--platform", action="append", required=True, metavar="NAME",
+        help="platform to check for; repeat or separate with commas (x,linkedin)",
+    )  # fmt: skip
+    caption = check_cmd.add_mutually_exclusive_group()
+    caption.add_argument("--caption", metavar="TEXT", help="the post's text")
+    caption.add_argument("--caption-file", type=Path, metavar="F", help="read the text from F")
+    check_cmd.add_argument("--title", metavar="TEXT", help="the post's title (YouTube)")
+    check_cmd.add_argument(
+        "--alt", action="append", default=[], metavar="TEXT",
+        help="alt text, one per file, in file order (repeat)",
+    )  # fmt: skip
+    check_cmd.add_argument(
+        "--account-type", metavar="TYPE", help="account type, e.g. business, creator, personal"
+    )
+    _add_rules_and_format(check_cmd)
+
+    rules_cmd = commands.add_parser("rules", help="print the effective rules table")
+    rules_cmd.add_argument("platform", nargs="*", metavar="PLATFORM", help="default: all")
+    _add_rules_and_format(rules_cmd)
+
+    explain_cmd = commands.add_parser("explain", help="what a violation code means")
+    explain_cmd.add_argument("code", nargs="?", metavar="CODE", help="default: list codes")
+    return parser
+
+
+def _add_rules_and_format(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--rules", type=Path, metavar="F", help="TOML file merged over the default rules"
+    )
+    command.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Piped output (CI logs, files) is not cut to 80 columns; a terminal gets its own width.
+    console = Console(soft_wrap=True, highlight=False, width=None if sys.stdout.isatty() else 200)
+    try:
+        if args.command == "check":
+            return _check(args, console)
+        if args.command == "rules":
+            return _rules(args, console)
+        return _explain(args, console)
+    except (RuleConfigError, UsageError) as exc:
+        message = str(exc).replace("\n", "; ")
+        print(f"mediarules: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _load(path: Path | None) -> RuleSet:
+    return default_rules() if path is None else load_rules(path)
+
+
+def _check(args: argparse.Namespace, console: Console) -> int:
+    ruleset = _load(args.rules)
+    platforms = resolve_platforms(args.platform, ruleset)
+    for name in args.files:
+        path = Path(name)
+        if not path.exists():
+            raise UsageError(f"no such file: {name}")
+        if path.is_dir():
+            raise UsageError(f"{name} is a directory; give the post's files")
+    if len(args.alt) > len(args.files):
+        raise UsageError(f"{len(args.alt)} --alt texts for {len(args.files)} files")
+    caption = args.caption
+    if args.caption_file is not None:
+        caption = _read_text(args.caption_file)
+    media = [
+        MediaRef(path=Path(name), alt_text=args.alt[i] if i < len(args.alt) else None)
+        if args.alt else name
+        for i, name in enumerate(args.files)
+    ]
+    report = check(
+        media, platforms=platforms, caption=caption, title=args.title,
+        account_type=args.account_type, rules=ruleset,
+    )  # fmt: skip
+    if args.format == "json":
+        print(report_json(report))
+    else:
+        report_text(report, platforms, ruleset, console)
+    return EXIT_OK if report.ok else EXIT_VIOLATIONS
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"no such caption file: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read caption file {path}: {exc}") from None
+
+
+def _rules(args: argparse.Namespace, console: Console) -> int:
+    ruleset = _load(args.rules)
+    platforms = resolve_platforms(args.platform, ruleset) if args.platform else list(
+        ruleset.platforms
+    )
+    if args.format == "json":
+        print(rules_json(ruleset, platforms))
+    else:
+        rules_text(ruleset, platforms, console)
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace, console: Console) -> int:
+    if args.code is None:
+        for code, entry in CODES.items():
+            console.print(f"{code:<32} {entry.severity.value:<8} {entry.what}")
+        return EXIT_OK
+    if args.code not in CODES:
+        close = difflib.get_close_matches(args.code, list(CODES), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UsageError(f"unknown code {args.code!r}{hint}")
+    console.print(explain(args.code))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

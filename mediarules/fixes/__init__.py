@@ -1,0 +1,1 @@
+"""Fix planning (pure) and, later, executors that write new files."""

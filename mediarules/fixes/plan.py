@@ -1,0 +1,222 @@
+"""Fix planning: pure functions from facts and limits to a ``Fix``.
+
+Nothing here touches a file. A plan says what to do (typed steps), how safe it is, and what it
+loses; executors carry it out later, always into new files.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from mediarules.models import Applicability, Fix, FixStep, MediaFacts
+
+SAFE, UNSAFE, MANUAL = Applicability.SAFE, Applicability.UNSAFE, Applicability.MANUAL
+
+STANDARD_FPS = (Fraction(24), Fraction(25), Fraction(30), Fraction(50), Fraction(60))
+JPEG_QUALITY = 95
+"""High enough that a PNG or WebP without transparency converts with no visible change."""
+
+
+def manual(title: str) -> Fix:
+    return Fix(title=title, applicability=MANUAL, steps=[FixStep(op="manual", params={})])
+
+
+def convert_image(facts: MediaFacts, target: str) -> Fix:
+    """Convert to ``target``; safe unless the target drops transparency or animation."""
+    loses = []
+    if facts.has_alpha and target in ("jpeg", "bmp"):
+        loses.append("transparency")
+    if facts.animated and target not in ("gif", "webp", "png"):
+        loses.append("animation")
+    params: dict[str, str | int | float | bool | None] = {"format": target}
+    if target == "jpeg":
+        params["quality"] = JPEG_QUALITY
+    return Fix(
+        title=f"Convert {facts.format or 'the image'} to {target.upper()}",
+        applicability=UNSAFE if loses else SAFE,
+        steps=[FixStep(op="convert_image", params=params)],
+        loses=loses,
+    )
+
+
+def pick_image_target(facts: MediaFacts, allowed: list[str]) -> str:
+    """The accepted format that keeps the most: PNG for transparency, GIF for animation,
+    else JPEG; failing those, the first the platform lists."""
+    if facts.animated:
+        wishes = ["gif", "webp", "png", "jpeg"]
+    elif facts.has_alpha:
+        wishes = ["png", "webp", "jpeg"]
+    else:
+        wishes = ["jpeg", "png", "webp"]
+    for wish in wishes:
+        if wish in allowed:
+            return wish
+    return allowed[0] if allowed else "jpeg"
+
+
+def resize_image(
+    facts: MediaFacts, *, width: int, height: int, reason: str, upscale: bool = False
+) -> Fix:
+    return Fix(
+        title=f"{'Upscale' if upscale else 'Downscale'} to {width}x{height} ({reason})",
+        applicability=UNSAFE,
+        steps=[FixStep(op="resize_image", params={"width": width, "height": height})],
+        loses=["sharpness"] if upscale else ["resolution"],
+    )
+
+
+def fit_within(
+    width: int,
+    height: int,
+    *,
+    max_width: int | None = None,
+    max_height: int | None = None,
+    max_pixels: int | None = None,
+    max_sum: int | None = None,
+) -> tuple[int, int]:
+    """Largest size with the same aspect ratio that meets every given bound."""
+    scale = Fraction(1)
+    if max_width is not None and width > max_width:
+        scale = min(scale, Fraction(max_width, width))
+    if max_height is not None and height > max_height:
+        scale = min(scale, Fraction(max_height, height))
+    if max_sum is not None and width + height > max_sum:
+        scale = min(scale, Fraction(max_sum, width + height))
+    new_w, new_h = max(1, int(width * scale)), max(1, int(height * scale))
+    if max_pixels is not None:
+        while new_w * new_h > max_pixels:
+            factor = (max_pixels / (new_w * new_h)) ** 0.5
+            new_w, new_h = max(1, int(new_w * factor)), max(1, int(new_h * factor))
+    return new_w, new_h
+
+
+def grow_to(width: int, height: int, *, min_width: int = 0, min_height: int = 0) -> tuple[int, int]:
+    """Smallest size with the same aspect ratio that meets the minimums (rounded up)."""
+    scale = max(Fraction(1), Fraction(min_width, width or 1), Fraction(min_height, height or 1))
+    return -(-width * scale.numerator // scale.denominator), -(
+        -height * scale.numerator // scale.denominator
+    )
+
+
+def reshape(kind: str, ratio: Fraction, target: Fraction) -> Fix:
+    """Pad to the nearest in-range aspect ratio: nothing of the picture is cut, bars are added."""
+    op = "pad_or_crop_image" if kind == "image" else "transcode_video"
+    params: dict[str, str | int | float | bool | None] = {
+        "aspect_ratio": f"{target.numerator}:{target.denominator}",
+        "mode": "pad",
+    }
+    return Fix(
+        title=f"Pad to {float(target):.4g}:1 (now {float(ratio):.4g}:1)",
+        applicability=UNSAFE,
+        steps=[FixStep(op=op, params=params)],
+        loses=["framing"] if kind == "image" else ["framing", "quality"],
+    )
+
+
+def trim_animation(max_frames: int) -> Fix:
+    return Fix(
+        title=f"Keep the first {max_frames} frames",
+        applicability=UNSAFE,
+        steps=[FixStep(op="trim_animation", params={"max_frames": max_frames})],
+        loses=["frames"],
+    )
+
+
+def shrink_image(facts: MediaFacts, max_bytes: int, allowed: list[str]) -> Fix:
+    target = pick_image_target(facts, allowed) if allowed else (facts.format or "jpeg")
+    if target == "png" and not facts.has_alpha and (not allowed or "jpeg" in allowed):
+        target = "jpeg"
+    return Fix(
+        title=f"Re-encode as {target.upper()} under {max_bytes:,} bytes",
+        applicability=UNSAFE,
+        steps=[
+            FixStep(op="convert_image", params={"format": target, "max_bytes": max_bytes}),
+        ],
+        loses=["quality"],
+    )
+
+
+def nearest_standard_fps(
+    fps: Fraction | None, low: Fraction | None, high: Fraction | None
+) -> Fraction:
+    """The common frame rate in [low, high] closest to ``fps`` (24, 25, 30, 50, 60)."""
+    candidates = [
+        f for f in STANDARD_FPS if (low is None or f >= low) and (high is None or f <= high)
+    ]
+    if not candidates:
+        return low if low is not None else (high if high is not None else Fraction(30))
+    current = fps if fps is not None else Fraction(30)
+    return min(candidates, key=lambda f: abs(f - current))
+
+
+def transcode(title: str, loses: list[str], **params: str | int | float | bool | None) -> Fix:
+    return Fix(
+        title=title,
+        applicability=UNSAFE,
+        steps=[FixStep(op="transcode_video", params=dict(params))],
+        loses=loses,
+    )
+
+
+def remux(container: str) -> Fix:
+    return Fix(
+        title=f"Remux into {container.upper()} (no re-encode)",
+        applicability=SAFE,
+        steps=[FixStep(op="remux_video", params={"container": container})],
+    )
+
+
+def trim_video(max_duration_s: float) -> Fix:
+    return Fix(
+        title=f"Trim to {max_duration_s:g} s",
+        applicability=UNSAFE,
+        steps=[FixStep(op="trim_video", params={"max_duration_s": max_duration_s})],
+        loses=["the end of the video"],
+    )
+
+
+def truncate_text(field: str, limit: int, counting: str) -> Fix:
+    return Fix(
+        title=f"Truncate the {field} to {limit:,} ({counting.replace('_', ' ')})",
+        applicability=UNSAFE,
+        steps=[
+            FixStep(op="truncate_text", params={"field": field, "limit": limit, "counting": counting})
+        ],
+        loses=["text"],
+    )
+
+
+def remove_characters(field: str, characters: list[str]) -> Fix:
+    return Fix(
+        title=f"Remove {' '.join(characters)} from the {field}",
+        applicability=UNSAFE,
+        steps=[
+            FixStep(op="remove_text", params={"field": field, "characters": "".join(characters)})
+        ],
+        loses=["characters"],
+    )
+
+
+def drop_media(indices: list[int], what: str) -> Fix:
+    return Fix(
+        title=f"Drop {what} {', '.join(f'#{i + 1}' for i in indices)} for this platform",
+        applicability=UNSAFE,
+        steps=[FixStep(op="drop_media", params={"index": i}) for i in indices],
+        loses=["media"],
+    )
+
+
+def rename_file(new_name: str) -> Fix:
+    return Fix(
+        title=f"Save a copy named {new_name}",
+        applicability=SAFE,
+        steps=[FixStep(op="rename_file", params={"name": new_name})],
+    )
+
+
+def set_field(field: str, value: str) -> Fix:
+    return Fix(
+        title=f"Send {field} = {value!r}",
+        applicability=SAFE,
+        steps=[FixStep(op="set_field", params={"field": field, "value": value})],
+    )

@@ -1,0 +1,238 @@
+"""The Pillow adapter: image facts from the header, never from decoded pixels.
+
+``PIL.Image.open`` is lazy, but it also runs a decompression-bomb check meant for decoding: a
+warning past ``MAX_IMAGE_PIXELS`` (89 MP, a real medium-format camera photo) and an error past
+twice that. We never decode, so :func:`_open_header` runs the same plugin-identification loop as
+``Image.open`` without that check. That way a huge image is still inspected, with no change to
+``MAX_IMAGE_PIXELS`` and no ``warnings.catch_warnings()`` (which swaps the process-wide filter
+list and is not thread-safe before Python 3.14).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from PIL import Image, ImageFile
+
+from mediarules.inspect.convert import image_format_name
+from mediarules.inspect.errors import UnreadableMediaError
+from mediarules.models import MediaFacts
+
+VIDEO_FORMATS = frozenset({"MPEG"})
+"""Pillow formats that are really video streams (Pillow identifies MPEG-1/2 elementary video
+streams by their sequence header but cannot read them): hand these to MediaInfo."""
+
+ANIMATABLE_FORMATS = frozenset({"GIF", "WEBP", "PNG", "AVIF"})
+"""Formats whose extra frames are an animation. MPO's extra pictures are previews, depth or
+gain maps that viewers never show, and multi-page TIFFs are documents: both report 1 frame."""
+
+_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+
+_NOT_THIS_FORMAT = (SyntaxError, IndexError, TypeError, struct.error)
+"""What a Pillow plugin raises for "this is not my format" (the same list ``Image.open`` uses)."""
+
+
+def inspect_image(path: str, *, size: int) -> MediaFacts | None:
+    """Facts about the image at ``path``, or ``None`` when Pillow does not recognise it.
+
+    Raises :class:`UnreadableMediaError` ("corrupt") when a format recognises the file by its
+    magic number but cannot read the header; the caller may still ask MediaInfo about it.
+    """
+    with _open_header(path) as opened:
+        if isinstance(opened, _WebPHeader):
+            return opened.facts(path, size)
+        if opened is None or opened.format in VIDEO_FORMATS:
+            return None
+        return _facts(opened, path, size)
+
+
+def _facts(im: ImageFile.ImageFile, path: str, size: int) -> MediaFacts:
+    """Header facts; ``n_frames`` is asked only of formats that animate."""
+    pillow_format = im.format or ""
+    width, height = _stored_size(im)
+    # Read mode and transparency before counting frames: seeking a GIF can change its mode.
+    mode = im.mode
+    has_alpha = mode in _ALPHA_MODES or "transparency" in im.info
+    orientation = _orientation(im)
+    return MediaFacts(
+        path=path,
+        kind="image",
+        format=image_format_name(pillow_format),
+        size=size,
+        width=width,
+        height=height,
+        mode=mode,
+        frames=_frames(im, pillow_format, path),
+        has_alpha=has_alpha,
+        orientation=orientation,
+    )
+
+
+def _stored_size(im: ImageFile.ImageFile) -> tuple[int, int]:
+    """Width and height as stored. Pillow's TIFF plugin reports the size *after* its EXIF
+    orientation (it turns the picture on load), so read the TIFF's own dimension tags."""
+    tags = getattr(im, "tag_v2", None) if im.format == "TIFF" else None
+    if tags is not None:
+        width, height = tags.get(256), tags.get(257)  # ImageWidth, ImageLength
+        if isinstance(width, int) and isinstance(height, int):
+            return width, height
+    return im.size
+
+
+def _frames(im: ImageFile.ImageFile, pillow_format: str, path: str) -> int | None:
+    if pillow_format not in ANIMATABLE_FORMATS:
+        return 1
+    try:
+        frames = getattr(im, "n_frames", 1)  # a GIF walks its blocks (cheap seeks, no decode)
+    except Image.DecompressionBombError:
+        return None  # a frame larger than the canvas; the count is unknown, not zero
+    except Exception as exc:  # any failure inside Pillow's frame walk
+        raise UnreadableMediaError(
+            "corrupt", f"the {_label(pillow_format)} frames cannot be read ({exc})", path=path
+        ) from exc
+    return frames if isinstance(frames, int) and frames >= 1 else None
+
+
+def _orientation(im: ImageFile.ImageFile) -> int | None:
+    """The EXIF orientation tag (0x0112), or ``None`` when absent or not 1..8.
+
+    ``PngImageFile.getexif`` decodes the whole image to look for an eXIf chunk after the pixel
+    data; browsers honour only one before it, which lazy open has already read into ``info``,
+    so PNGs use the base method.
+    """
+    try:
+        exif = Image.Image.getexif(im) if im.format == "PNG" else im.getexif()
+        value = exif.get(0x0112)
+    except Exception:  # bad EXIF never makes an image unreadable for a viewer
+        return None
+    return value if isinstance(value, int) and 1 <= value <= 8 else None
+
+
+def _label(pillow_format: str) -> str:
+    """A format name for messages: ``JPEG``, ``PNG``, ``WebP``."""
+    name = image_format_name(pillow_format)
+    return {"webp": "WebP", "heif": "HEIF"}.get(name, name.upper())
+
+
+# ---------------------------------------------------------------------------------------------
+# opening
+
+
+@contextmanager
+def _open_header(path: str) -> Iterator[ImageFile.ImageFile | _WebPHeader | None]:
+    """Identify ``path`` with Pillow's plugins, header only; yield the open image or ``None``.
+
+    Raises :class:`UnreadableMediaError`: "permission" or "missing" when the file cannot be
+    opened, "corrupt" when a plugin recognised its magic number but could not read the header.
+    """
+    try:
+        fp = open(path, "rb")  # noqa: SIM115 - closed by the with-block just below
+    except PermissionError as exc:
+        raise UnreadableMediaError("permission", path=path) from exc
+    except FileNotFoundError as exc:
+        raise UnreadableMediaError("missing", path=path) from exc
+    with fp:
+        prefix = fp.read(16)
+        failure: tuple[str, Exception] | None = None  # a plugin broke on its own format
+        mismatch: tuple[str, Exception] | None = None  # magic matched, then "not my format"
+        tried: set[str] = set()
+        # Like Image.open: the common plugins first, then all of them.
+        for load in (Image.preinit, Image.init):
+            load()
+            for name in [n for n in Image.ID if n not in tried]:
+                tried.add(name)
+                factory, accept = Image.OPEN[name]
+                try:  # some accept() functions index past a short prefix
+                    verdict = accept(prefix) if accept is not None else True
+                except _NOT_THIS_FORMAT:
+                    continue
+                if isinstance(verdict, str) or not verdict:
+                    continue  # not this format (a str: its library is not installed)
+                fp.seek(0)
+                try:
+                    im = factory(fp, path)
+                except _NOT_THIS_FORMAT as exc:
+                    if accept is not None and mismatch is None:
+                        mismatch = (name, exc)
+                    continue
+                except Exception as exc:  # a plugin failing on its own format
+                    if name == "WEBP" and isinstance(exc, Image.DecompressionBombError):
+                        # WebP's decoder allocates the canvas while opening, so it checks then.
+                        fp.seek(0)
+                        header = _WebPHeader.parse(fp.read(30))
+                        if header is not None:
+                            yield header
+                            return
+                    # A plugin with no magic number to check only guessed: its failure says
+                    # nothing about the file.
+                    if accept is not None and failure is None:
+                        failure = (name, exc)
+                    continue
+                with im:
+                    yield im
+                return
+        # No plugin read it. If one recognised the magic number, the header is what broke.
+        broken = failure or mismatch
+        if broken is not None:
+            pillow_format, cause = broken
+            raise _corrupt(pillow_format, cause, path=path) from cause
+        yield None
+
+
+def _corrupt(pillow_format: str, exc: Exception, *, path: str) -> UnreadableMediaError:
+    label = _label(pillow_format)
+    if isinstance(exc, Image.DecompressionBombError):
+        message = f"the {label} header declares a picture too large to open safely ({exc})"
+    else:
+        message = f"starts like a {label} but its header is damaged or cut short ({exc})"
+    return UnreadableMediaError("corrupt", message, path=path)
+
+
+# ---------------------------------------------------------------------------------------------
+# WebP header (only for canvases too large for Pillow's WebP decoder to open)
+
+
+@dataclass(frozen=True)
+class _WebPHeader:
+    """Canvas facts from a WebP's first 30 bytes, without libwebp."""
+
+    width: int
+    height: int
+    has_alpha: bool
+    animated: bool
+
+    @classmethod
+    def parse(cls, head: bytes) -> _WebPHeader | None:
+        if len(head) < 30 or head[:4] != b"RIFF" or head[8:12] != b"WEBP":
+            return None
+        chunk = head[12:16]
+        if chunk == b"VP8X":
+            flags = head[20]
+            width = int.from_bytes(head[24:27], "little") + 1
+            height = int.from_bytes(head[27:30], "little") + 1
+            return cls(width, height, has_alpha=bool(flags & 0x10), animated=bool(flags & 0x02))
+        if chunk == b"VP8L" and head[20] == 0x2F:
+            bits = int.from_bytes(head[21:25], "little")
+            width, height = (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+            return cls(width, height, has_alpha=bool(bits >> 28 & 1), animated=False)
+        if chunk == b"VP8 " and head[23:26] == b"\x9d\x01\x2a":
+            width = int.from_bytes(head[26:28], "little") & 0x3FFF
+            height = int.from_bytes(head[28:30], "little") & 0x3FFF
+            return cls(width, height, has_alpha=False, animated=False)
+        return None
+
+    def facts(self, path: str, size: int) -> MediaFacts:
+        return MediaFacts(
+            path=path,
+            kind="image",
+            format="webp",
+            size=size,
+            width=self.width,
+            height=self.height,
+            mode="RGBA" if self.has_alpha else "RGB",
+            frames=None if self.animated else 1,  # counting frames needs the decoder
+            has_alpha=self.has_alpha,
+        )

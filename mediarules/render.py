@@ -1,0 +1,181 @@
+"""Reports and rules as people read them (rich text) and as programs read them (JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from mediarules.engine import ALL_PLATFORMS
+from mediarules.models import MediaFacts, Report, Severity, Violation
+from mediarules.ruleset import PlatformRules, RuleSet
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def report_json(report: Report) -> str:
+    """Exactly ``Report.model_dump(mode="json")``, indented."""
+    return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False)
+
+
+def report_text(report: Report, platforms: Sequence[str], rules: RuleSet, console: Console) -> None:
+    """Media first, then one block per platform, errors first, each with its fix."""
+    if report.media:
+        console.print(_media_table(report.media))
+    groups = [ALL_PLATFORMS, *platforms]
+    for platform in groups:
+        found = sorted(report.for_platform(platform), key=lambda v: v.severity.rank)
+        name = "All platforms" if platform == ALL_PLATFORMS else rules.platforms[platform].name
+        if not found:
+            if platform != ALL_PLATFORMS:
+                console.print(Text.assemble(("✓ ", "green"), (name, "bold"), ": ok"))
+            continue
+        console.print(Text.assemble(("✗ " if _has_errors(found) else "! ", _mark(found)),
+                                    (name, "bold"), f": {_tally(found)}"))
+        for violation in found:
+            console.print(_line(violation))
+            if violation.fix is not None:
+                fix = violation.fix
+                loses = f", loses {', '.join(fix.loses)}" if fix.loses else ""
+                console.print(Text(f"      fix ({fix.applicability.value}{loses}): {fix.title}",
+                                   style="dim"))
+    console.print(_summary(report, len(platforms)))
+
+
+def _media_table(media: Sequence[MediaFacts]) -> Table:
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+    for column in ("#", "file", "kind", "format", "size", "pixels", "details"):
+        table.add_column(column)
+    for index, facts in enumerate(media, start=1):
+        pixels = f"{facts.width}x{facts.height}" if facts.width and facts.height else ""
+        table.add_row(
+            str(index),
+            facts.path or "(metadata)",
+            facts.kind or "unreadable",
+            facts.format or "",
+            _bytes(facts.size),
+            pixels,
+            _details(facts),
+        )
+    return table
+
+
+def _details(facts: MediaFacts) -> str:
+    parts = []
+    if facts.kind == "video":
+        if facts.fps is not None:
+            parts.append(f"{float(facts.fps):.3f}".rstrip("0").rstrip(".") + " fps")
+        if facts.duration_s is not None:
+            parts.append(f"{facts.duration_s:.1f} s")
+        codecs = "/".join(c for c in (facts.video_codec, facts.audio_codec) if c)
+        if codecs:
+            parts.append(codecs)
+    elif facts.kind == "image":
+        if facts.animated:
+            parts.append(f"{facts.frames} frames")
+        if facts.mode:
+            parts.append(facts.mode)
+        if facts.orientation and facts.orientation != 1:
+            parts.append(f"EXIF orientation {facts.orientation}")
+    return ", ".join(parts)
+
+
+def _bytes(size: int | None) -> str:
+    if size is None:
+        return ""
+    from mediarules.checks.finding import human_bytes
+
+    return human_bytes(size)
+
+
+def _line(violation: Violation) -> Text:
+    where = ""
+    if violation.media_index is not None:
+        where = violation.path or f"item #{violation.media_index + 1}"
+    return Text.assemble(
+        ("  ", ""),
+        (f"{violation.severity.value:<7}", _STYLE[violation.severity]),
+        (" ", ""),
+        (violation.code, "bold"),
+        ("  ", ""),
+        (f"{where}: " if where else "", "magenta"),
+        (violation.message, ""),
+    )
+
+
+def _has_errors(found: Sequence[Violation]) -> bool:
+    return any(v.severity is Severity.ERROR for v in found)
+
+
+def _mark(found: Sequence[Violation]) -> str:
+    return "bold red" if _has_errors(found) else "yellow"
+
+
+def _tally(found: Sequence[Violation]) -> str:
+    counts = {s: sum(1 for v in found if v.severity is s) for s in Severity}
+    words = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+    return ", ".join(
+        f"{n} {words[s]}{'s' if n != 1 else ''}" for s, n in counts.items() if n
+    )
+
+
+def _summary(report: Report, platform_count: int) -> Text:
+    tally = _tally(report.violations) or "no problems"
+    plural = "s" if platform_count != 1 else ""
+    if report.ok:
+        return Text.assemble(("ready to publish", "bold green"),
+                             f" on {platform_count} platform{plural} ({tally})")
+    return Text.assemble(("not ready", "bold red"),
+                         f" for {platform_count} platform{plural}: {tally}")
+
+
+def rules_json(rules: RuleSet, platforms: Sequence[str]) -> str:
+    data = {key: rules.platforms[key].model_dump(mode="json") for key in platforms}
+    return json.dumps({"platforms": data}, indent=2, ensure_ascii=False)
+
+
+def rules_text(rules: RuleSet, platforms: Sequence[str], console: Console) -> None:
+    """Each platform's effective limits: section, key, value and where it comes from."""
+    for key in platforms:
+        platform = rules.platforms[key]
+        aliases = f" (also: {', '.join(platform.aliases)})" if platform.aliases else ""
+        console.print(Text.assemble((platform.name, "bold"), f"  [{key}]{aliases}"))
+        table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+        for column in ("section", "key", "value", "source"):
+            table.add_column(column, overflow="fold")
+        for section, name, value, source in _limits(platform):
+            table.add_row(section, name, value, source)
+        console.print(table)
+        console.print()
+
+
+def _limits(platform: PlatformRules) -> list[tuple[str, str, str, str]]:
+    rows = []
+    dumped: dict[str, Any] = platform.model_dump(mode="json")
+    for section_name in ("post", "caption", "title", "image", "video", "alt_text", "account"):
+        section = getattr(platform, section_name)
+        values = dumped.get(section_name)
+        if section is None or values is None:
+            continue
+        defaults = type(section)().model_dump(mode="json")
+        for key, value in values.items():
+            if key in ("source", "sources") or value == defaults.get(key):
+                continue
+            rows.append((section_name, key, _show(value), section.source_of(key, platform.source)))
+    return rows
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} -> {v}" for k, v in value.items())
+    return str(value)
