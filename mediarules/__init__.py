@@ -121,6 +121,4 @@ def check(
     if isinstance(media, str | os.PathLike | MediaRef | MediaFacts):
         media = [media]  # one file given bare, not a list of one
     items = [take(entry) for entry in media]
-    return evaluate(
-        items, keys, ruleset, caption=caption, title=title, account_type=account_type
-    )
+    return evaluate(items, keys, ruleset, caption=caption, title=title, account_type=account_type)

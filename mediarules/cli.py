@@ -11,6 +11,7 @@ import difflib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from rich.console import Console
 
@@ -27,8 +28,15 @@ class UsageError(Exception):
     """Bad command-line input: printed on one line, exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (and exit 2), not the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mediarules",
         description="Check a social-media post's media, caption and title against each "
         "platform's rules before publishing.",
@@ -111,7 +119,8 @@ def _check(args: argparse.Namespace, console: Console) -> int:
         caption = _read_text(args.caption_file)
     media = [
         MediaRef(path=Path(name), alt_text=args.alt[i] if i < len(args.alt) else None)
-        if args.alt else name
+        if args.alt
+        else name
         for i, name in enumerate(args.files)
     ]
     report = check(
@@ -136,8 +145,8 @@ def _read_text(path: Path) -> str:
 
 def _rules(args: argparse.Namespace, console: Console) -> int:
     ruleset = _load(args.rules)
-    platforms = resolve_platforms(args.platform, ruleset) if args.platform else list(
-        ruleset.platforms
+    platforms = (
+        resolve_platforms(args.platform, ruleset) if args.platform else list(ruleset.platforms)
     )
     if args.format == "json":
         print(rules_json(ruleset, platforms))

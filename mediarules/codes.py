@@ -13,7 +13,7 @@ from mediarules.models import Severity
 
 __all__ = ["CODES", "Code", "explain"]
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,12 @@ class Code:
 
 
 def _codes(*entries: tuple[str, Severity, str, str, str]) -> dict[str, Code]:
-    return {code: Code(code, severity, what, why, fix) for code, severity, what, why, fix in entries}
+    return {
+        code: Code(code, severity, what, why, fix) for code, severity, what, why, fix in entries
+    }
 
 
+# fmt: off
 CODES: dict[str, Code] = _codes(
     # -- post ------------------------------------------------------------------------------
     ("post.media_required", E, "The platform does not publish a post without media.",
@@ -58,7 +61,8 @@ CODES: dict[str, Code] = _codes(
     ("post.mixed_media_not_allowed", E, "The post mixes kinds of media the platform keeps apart.",
      "X, LinkedIn, Facebook, Bluesky and Mastodon take photos or one video, never both.",
      "Split the post into one with the images and one with the video. (manual)"),
-    ("post.scheduled_before_upload", E, "The post is scheduled before its media finished uploading.",
+    ("post.scheduled_before_upload", E,
+     "The post is scheduled before its media finished uploading.",
      "The scheduler may publish before the upload completes: a failed post or missing media.",
      "Create the post as a draft, upload media, then schedule. (manual)"),
     # -- text ------------------------------------------------------------------------------
@@ -110,7 +114,7 @@ CODES: dict[str, Code] = _codes(
     ("media.content_type_invalid", E, "The declared contentType is not an image or video type.",
      "The upload API accepts any string, but the publisher and platforms need image/* or video/*.",
      "Send the MIME type of the real format, e.g. image/jpeg or video/mp4. (safe)"),
-    ("media.filename_changed", I, "The scheduler will rename the file on upload.",
+    ("media.filename_changed", NOTE, "The scheduler will rename the file on upload.",
      "The upload API trims whitespace, turns spaces into underscores and drops special characters.",
      "Rename the file yourself so links and records match. (safe)"),
     ("media.alt_text_missing", W, "The media has no alt text.",
@@ -129,7 +133,7 @@ CODES: dict[str, Code] = _codes(
      "transparency and animation are lost and quality may drop.",
      "Convert it yourself to control the result. (safe, or unsafe when it drops "
      "transparency or animation)"),
-    ("image.format_not_preferred", I, "The platform prefers another image format.",
+    ("image.format_not_preferred", NOTE, "The platform prefers another image format.",
      "X keeps PNG quality better than JPEG, which it recompresses.",
      "Convert to the preferred format. (safe)"),
     ("image.too_small", E, "The image is smaller than the platform's minimum dimensions.",
@@ -192,6 +196,7 @@ CODES: dict[str, Code] = _codes(
      "Instagram's publishing API serves business accounts only.",
      "Switch the account to a business account. (manual)"),
 )
+# fmt: on
 
 
 def explain(code: str) -> str:

@@ -40,9 +40,14 @@ def evaluate(
         violations.extend(_violation(f, key, rules, items) for f in found)
     order = {name: rank for rank, name in enumerate([ALL_PLATFORMS, *platforms])}
     violations.sort(
-        key=lambda v: (order[v.platform], v.severity.rank, -1 if v.media_index is None else v.media_index)
+        key=lambda v: (
+            order[v.platform],
+            v.severity.rank,
+            -1 if v.media_index is None else v.media_index,
+        )
     )
-    return Report(violations=violations, media=[item.facts for item in items])
+    ok = not any(v.severity is Severity.ERROR for v in violations)
+    return Report(ok=ok, violations=violations, media=[item.facts for item in items])
 
 
 def _upload_violations(items: Sequence[Item]) -> Iterator[Violation]:

@@ -34,15 +34,21 @@ def report_text(report: Report, platforms: Sequence[str], rules: RuleSet, consol
             if platform != ALL_PLATFORMS:
                 console.print(Text.assemble(("✓ ", "green"), (name, "bold"), ": ok"))
             continue
-        console.print(Text.assemble(("✗ " if _has_errors(found) else "! ", _mark(found)),
-                                    (name, "bold"), f": {_tally(found)}"))
+        console.print(
+            Text.assemble(
+                ("✗ " if _has_errors(found) else "! ", _mark(found)),
+                (name, "bold"),
+                f": {_tally(found)}",
+            )
+        )
         for violation in found:
             console.print(_line(violation))
             if violation.fix is not None:
                 fix = violation.fix
                 loses = f", loses {', '.join(fix.loses)}" if fix.loses else ""
-                console.print(Text(f"      fix ({fix.applicability.value}{loses}): {fix.title}",
-                                   style="dim"))
+                console.print(
+                    Text(f"      fix ({fix.applicability.value}{loses}): {fix.title}", style="dim")
+                )
     console.print(_summary(report, len(platforms)))
 
 
@@ -118,19 +124,19 @@ def _mark(found: Sequence[Violation]) -> str:
 def _tally(found: Sequence[Violation]) -> str:
     counts = {s: sum(1 for v in found if v.severity is s) for s in Severity}
     words = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-    return ", ".join(
-        f"{n} {words[s]}{'s' if n != 1 else ''}" for s, n in counts.items() if n
-    )
+    return ", ".join(f"{n} {words[s]}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
 
 
 def _summary(report: Report, platform_count: int) -> Text:
     tally = _tally(report.violations) or "no problems"
     plural = "s" if platform_count != 1 else ""
     if report.ok:
-        return Text.assemble(("ready to publish", "bold green"),
-                             f" on {platform_count} platform{plural} ({tally})")
-    return Text.assemble(("not ready", "bold red"),
-                         f" for {platform_count} platform{plural}: {tally}")
+        return Text.assemble(
+            ("ready to publish", "bold green"), f" on {platform_count} platform{plural} ({tally})"
+        )
+    return Text.assemble(
+        ("not ready", "bold red"), f" for {platform_count} platform{plural}: {tally}"
+    )
 
 
 def rules_json(rules: RuleSet, platforms: Sequence[str]) -> str:

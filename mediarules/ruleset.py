@@ -106,7 +106,9 @@ class TextRules(Section):
     required: bool = False
     max_length: int | None = Field(default=None, ge=0)
     max_length_text_only: int | None = Field(
-        default=None, ge=0, description="Limit when the post has no media (e.g. a Telegram message)."
+        default=None,
+        ge=0,
+        description="Limit when the post has no media (e.g. a Telegram message).",
     )
     counting: Counting = "code_points"
     url_length: int | None = Field(default=None, ge=0, description="Every URL counts this much.")
@@ -189,13 +191,16 @@ class VideoRules(Section):
     max_bitrate_bps: int | None = Field(default=None, ge=0)
 
 
+_ALL_KINDS: tuple[MediaKind, ...] = ("image", "video")
+
+
 class AltTextRules(Section):
     """Alt text (media description) limits."""
 
     required: bool = False
     max_length: int | None = Field(default=None, ge=0)
     counting: Counting = "code_points"
-    kinds: list[MediaKind] = Field(default_factory=lambda: ["image", "video"])
+    kinds: list[MediaKind] = Field(default_factory=lambda: list(_ALL_KINDS))
 
 
 class AccountRules(Section):

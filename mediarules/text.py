@@ -189,15 +189,16 @@ _MENTION: Final = regex.compile(
 # Emoji and weights (twitter-text v3, ``emojiParsingEnabled: true``).
 
 _SKIN_TONE = r"[\U0001f3fb-\U0001f3ff]"
-# An emoji character with its presentation selector or skin tone. © and ® (which weigh 1 as
-# text) are emoji only with U+FE0F; digits, '#' and '*' only as keycaps.
+# A pictographic emoji with its presentation selector or skin tone. (c) and (r), which weigh 1 as
+# text, are emoji only with U+FE0F. Every match lies inside one grapheme cluster: what follows
+# the pictograph (U+FE0F, skin tone, tags, ZWJ + pictograph) never starts a new cluster.
 _EMOJI_ELEMENT = (
     r"(?:[\u00a9\u00ae]\ufe0f"
-    rf"|(?![#*0-9\u00a9\u00ae])\p{{Emoji}}(?:\ufe0f|{_SKIN_TONE})?)"
+    rf"|(?![\u00a9\u00ae])\p{{Extended_Pictographic}}(?:\ufe0f|{_SKIN_TONE})?)"
 )
 _EMOJI: Final = regex.compile(
-    r"[#*0-9]\ufe0f?\u20e3"
-    r"|\p{Regional_Indicator}\p{Regional_Indicator}"
+    r"[#*0-9]\ufe0f?\u20e3"  # keycap
+    r"|\p{Regional_Indicator}\p{Regional_Indicator}"  # flag
     rf"|{_EMOJI_ELEMENT}(?:[\U000e0020-\U000e007e]+\U000e007f)?(?:\u200d{_EMOJI_ELEMENT})*"
 )
 _LIGHT_CHARS: Final = regex.compile(r"[\x00-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]+")

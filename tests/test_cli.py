@@ -135,6 +135,8 @@ def test_usage_error_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["check", "a.mp4"])  # no --platform
     assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--platform" in err
 
 
 def test_rules_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,6 +12,7 @@ import tempfile
 import warnings
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -589,6 +590,20 @@ def test_no_file_handle_leaks(tmp_path: Path) -> None:
             with contextlib.suppress(UnreadableMediaError):
                 inspect(path)
     assert len(list(fds.iterdir())) == before
+
+
+def test_threads_see_the_same_facts(tmp_path: Path) -> None:
+    """No module-wide switches: concurrent inspections agree with sequential ones."""
+    paths = [
+        make_image(tmp_path / "a.jpg", orientation=6),
+        make_image(tmp_path / "a.gif", format="GIF", frames=3),
+        make_image(tmp_path / "a.webp", format="WEBP", mode="RGBA"),
+        make_video(tmp_path / "a.mp4", audio=None, frames=3),
+        make_video(tmp_path / "a.mkv", fps=Fraction(30000, 1001), frames=3),
+    ] * 8
+    expected = [inspect(path) for path in paths]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(inspect, paths)) == expected
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,10 +38,17 @@ def _base(kind: str) -> dict[str, Any]:
     if kind == "image":
         return {"kind": "image", "format": "jpeg", "width": 1080, "height": 1080, "size": 1000}
     return {
-        "kind": "video", "format": "mp4", "width": 1080, "height": 1920, "size": 1_000_000,
-        "fps": Fraction(30), "duration_s": 10.0, "video_codec": "h264", "audio_codec": "aac",
+        "kind": "video",
+        "format": "mp4",
+        "width": 1080,
+        "height": 1920,
+        "size": 1_000_000,
+        "fps": Fraction(30),
+        "duration_s": 10.0,
+        "video_codec": "h264",
+        "audio_codec": "aac",
         "bit_rate": 1_000_000,
-    }  # fmt: skip
+    }
 
 
 def _ratio_sizes(ratio: Fraction, *, nudge: int) -> tuple[int, int]:
@@ -57,48 +64,94 @@ def image_cases(key: str, rules: PlatformRules) -> Iterator[Case]:
     image = rules.image
     base = _base("image")
     if image.max_size_bytes:
-        yield Case(key, "image.max_size_bytes", "media.too_large",
-                   {**base, "size": image.max_size_bytes},
-                   {**base, "size": image.max_size_bytes + 1})  # fmt: skip
+        yield Case(
+            key,
+            "image.max_size_bytes",
+            "media.too_large",
+            {**base, "size": image.max_size_bytes},
+            {**base, "size": image.max_size_bytes + 1},
+        )
     if image.max_animated_size_bytes:
         anim = {**base, "format": "gif", "frames": 2}
-        yield Case(key, "image.max_animated_size_bytes", "media.too_large",
-                   {**anim, "size": image.max_animated_size_bytes},
-                   {**anim, "size": image.max_animated_size_bytes + 1})  # fmt: skip
+        yield Case(
+            key,
+            "image.max_animated_size_bytes",
+            "media.too_large",
+            {**anim, "size": image.max_animated_size_bytes},
+            {**anim, "size": image.max_animated_size_bytes + 1},
+        )
     if image.min_width:
-        yield Case(key, "image.min_width", "image.too_small",
-                   {**base, "width": image.min_width}, {**base, "width": image.min_width - 1})  # fmt: skip
+        yield Case(
+            key,
+            "image.min_width",
+            "image.too_small",
+            {**base, "width": image.min_width},
+            {**base, "width": image.min_width - 1},
+        )
     if image.max_width:
-        yield Case(key, "image.max_width", "image.too_large",
-                   {**base, "width": image.max_width}, {**base, "width": image.max_width + 1})  # fmt: skip
+        yield Case(
+            key,
+            "image.max_width",
+            "image.too_large",
+            {**base, "width": image.max_width},
+            {**base, "width": image.max_width + 1},
+        )
     if image.max_pixels:
         side = int(image.max_pixels**0.5)
         at = {**base, "width": side, "height": image.max_pixels // side}
-        yield Case(key, "image.max_pixels", "image.too_many_pixels",
-                   at, {**at, "height": at["height"] + 1})  # fmt: skip
+        yield Case(
+            key, "image.max_pixels", "image.too_many_pixels", at, {**at, "height": at["height"] + 1}
+        )
     if image.max_dimension_sum:
         half = image.max_dimension_sum // 2
-        yield Case(key, "image.max_dimension_sum", "image.too_large",
-                   {**base, "width": half, "height": image.max_dimension_sum - half},
-                   {**base, "width": half + 1, "height": image.max_dimension_sum - half})  # fmt: skip
+        yield Case(
+            key,
+            "image.max_dimension_sum",
+            "image.too_large",
+            {**base, "width": half, "height": image.max_dimension_sum - half},
+            {**base, "width": half + 1, "height": image.max_dimension_sum - half},
+        )
     if image.max_frames:
         anim = {**base, "format": "gif"}
-        yield Case(key, "image.max_frames", "image.too_many_frames",
-                   {**anim, "frames": image.max_frames}, {**anim, "frames": image.max_frames + 1})  # fmt: skip
+        yield Case(
+            key,
+            "image.max_frames",
+            "image.too_many_frames",
+            {**anim, "frames": image.max_frames},
+            {**anim, "frames": image.max_frames + 1},
+        )
     for bound, nudge in ((image.min_aspect_ratio, -1), (image.max_aspect_ratio, 1)):
         if bound is not None:
             w, h = _ratio_sizes(bound, nudge=0)
             bw, bh = _ratio_sizes(bound, nudge=nudge)
-            yield Case(key, f"image.aspect_{nudge}", "image.aspect_ratio_out_of_range",
-                       {**base, "width": w, "height": h}, {**base, "width": bw, "height": bh})  # fmt: skip
+            yield Case(
+                key,
+                f"image.aspect_{nudge}",
+                "image.aspect_ratio_out_of_range",
+                {**base, "width": w, "height": h},
+                {**base, "width": bw, "height": bh},
+            )
     if image.formats:
-        refused = next(f for f in ("bmp", "tiff", "avif", "png") if f not in image.formats
-                       and f not in image.converted)  # fmt: skip
-        yield Case(key, "image.formats", "image.format_not_allowed",
-                   {**base, "format": image.formats[0]}, {**base, "format": refused})  # fmt: skip
+        refused = next(
+            f
+            for f in ("bmp", "tiff", "avif", "png")
+            if f not in image.formats and f not in image.converted
+        )
+        yield Case(
+            key,
+            "image.formats",
+            "image.format_not_allowed",
+            {**base, "format": image.formats[0]},
+            {**base, "format": refused},
+        )
     for fmt in image.converted:
-        yield Case(key, f"image.converted.{fmt}", "image.format_converted",
-                   {**base, "format": image.formats[0]}, {**base, "format": fmt})  # fmt: skip
+        yield Case(
+            key,
+            f"image.converted.{fmt}",
+            "image.format_converted",
+            {**base, "format": image.formats[0]},
+            {**base, "format": fmt},
+        )
 
 
 def video_cases(key: str, rules: PlatformRules) -> Iterator[Case]:
@@ -106,60 +159,116 @@ def video_cases(key: str, rules: PlatformRules) -> Iterator[Case]:
     base = _base("video")
     tiny = Fraction(1, 1000)
     if video.min_fps is not None:
-        yield Case(key, "video.min_fps", "video.fps_too_low",
-                   {**base, "fps": video.min_fps}, {**base, "fps": video.min_fps - tiny})  # fmt: skip
+        yield Case(
+            key,
+            "video.min_fps",
+            "video.fps_too_low",
+            {**base, "fps": video.min_fps},
+            {**base, "fps": video.min_fps - tiny},
+        )
     if video.max_fps is not None:
-        yield Case(key, "video.max_fps", "video.fps_too_high",
-                   {**base, "fps": video.max_fps}, {**base, "fps": video.max_fps + tiny})  # fmt: skip
+        yield Case(
+            key,
+            "video.max_fps",
+            "video.fps_too_high",
+            {**base, "fps": video.max_fps},
+            {**base, "fps": video.max_fps + tiny},
+        )
     if video.min_duration_s is not None:
-        yield Case(key, "video.min_duration_s", "video.duration_too_short",
-                   {**base, "duration_s": video.min_duration_s},
-                   {**base, "duration_s": video.min_duration_s - 0.01})  # fmt: skip
+        yield Case(
+            key,
+            "video.min_duration_s",
+            "video.duration_too_short",
+            {**base, "duration_s": video.min_duration_s},
+            {**base, "duration_s": video.min_duration_s - 0.01},
+        )
     if video.max_duration_s is not None:
-        yield Case(key, "video.max_duration_s", "video.duration_too_long",
-                   {**base, "duration_s": video.max_duration_s},
-                   {**base, "duration_s": video.max_duration_s + 0.01})  # fmt: skip
+        yield Case(
+            key,
+            "video.max_duration_s",
+            "video.duration_too_long",
+            {**base, "duration_s": video.max_duration_s},
+            {**base, "duration_s": video.max_duration_s + 0.01},
+        )
     if video.max_size_bytes is not None:
-        yield Case(key, "video.max_size_bytes", "media.too_large",
-                   {**base, "size": video.max_size_bytes},
-                   {**base, "size": video.max_size_bytes + 1})  # fmt: skip
+        yield Case(
+            key,
+            "video.max_size_bytes",
+            "media.too_large",
+            {**base, "size": video.max_size_bytes},
+            {**base, "size": video.max_size_bytes + 1},
+        )
     if video.min_size_bytes is not None:
-        yield Case(key, "video.min_size_bytes", "media.too_small",
-                   {**base, "size": video.min_size_bytes},
-                   {**base, "size": video.min_size_bytes - 1})  # fmt: skip
+        yield Case(
+            key,
+            "video.min_size_bytes",
+            "media.too_small",
+            {**base, "size": video.min_size_bytes},
+            {**base, "size": video.min_size_bytes - 1},
+        )
     if video.min_width is not None:
-        yield Case(key, "video.min_width", "video.too_small",
-                   {**base, "width": video.min_width}, {**base, "width": video.min_width - 1})  # fmt: skip
+        yield Case(
+            key,
+            "video.min_width",
+            "video.too_small",
+            {**base, "width": video.min_width},
+            {**base, "width": video.min_width - 1},
+        )
     if video.max_width is not None:
         at = {**base, "width": video.max_width, "height": video.max_width}
-        yield Case(key, "video.max_width", "video.too_large",
-                   at, {**at, "width": video.max_width + 1})  # fmt: skip
+        yield Case(
+            key, "video.max_width", "video.too_large", at, {**at, "width": video.max_width + 1}
+        )
     if video.max_pixels is not None:
         side = int(video.max_pixels**0.5)
         at = {**base, "width": side, "height": video.max_pixels // side}
-        yield Case(key, "video.max_pixels", "video.too_large",
-                   at, {**at, "height": at["height"] + 1})  # fmt: skip
+        yield Case(
+            key, "video.max_pixels", "video.too_large", at, {**at, "height": at["height"] + 1}
+        )
     if video.max_bitrate_bps is not None:
-        yield Case(key, "video.max_bitrate_bps", "video.bitrate_too_high",
-                   {**base, "bit_rate": video.max_bitrate_bps},
-                   {**base, "bit_rate": video.max_bitrate_bps + 1})  # fmt: skip
+        yield Case(
+            key,
+            "video.max_bitrate_bps",
+            "video.bitrate_too_high",
+            {**base, "bit_rate": video.max_bitrate_bps},
+            {**base, "bit_rate": video.max_bitrate_bps + 1},
+        )
     for bound, nudge in ((video.min_aspect_ratio, -1), (video.max_aspect_ratio, 1)):
         if bound is not None:
             w, h = _ratio_sizes(bound, nudge=0)
             bw, bh = _ratio_sizes(bound, nudge=nudge)
-            yield Case(key, f"video.aspect_{nudge}", "video.aspect_ratio_out_of_range",
-                       {**base, "width": w, "height": h}, {**base, "width": bw, "height": bh})  # fmt: skip
+            yield Case(
+                key,
+                f"video.aspect_{nudge}",
+                "video.aspect_ratio_out_of_range",
+                {**base, "width": w, "height": h},
+                {**base, "width": bw, "height": bh},
+            )
     if video.containers:
         refused = next(c for c in ("avi", "mkv", "mov", "webm") if c not in video.containers)
-        yield Case(key, "video.containers", "video.container_not_allowed",
-                   {**base, "format": video.containers[0]}, {**base, "format": refused})  # fmt: skip
+        yield Case(
+            key,
+            "video.containers",
+            "video.container_not_allowed",
+            {**base, "format": video.containers[0]},
+            {**base, "format": refused},
+        )
     if video.video_codecs:
-        yield Case(key, "video.video_codecs", "video.codec_not_allowed",
-                   {**base, "video_codec": video.video_codecs[0]},
-                   {**base, "video_codec": "mpeg2video"})  # fmt: skip
+        yield Case(
+            key,
+            "video.video_codecs",
+            "video.codec_not_allowed",
+            {**base, "video_codec": video.video_codecs[0]},
+            {**base, "video_codec": "mpeg2video"},
+        )
     if video.audio_codecs:
-        yield Case(key, "video.audio_codecs", "audio.codec_not_allowed",
-                   {**base, "audio_codec": video.audio_codecs[0]}, {**base, "audio_codec": "mp3"})  # fmt: skip
+        yield Case(
+            key,
+            "video.audio_codecs",
+            "audio.codec_not_allowed",
+            {**base, "audio_codec": video.audio_codecs[0]},
+            {**base, "audio_codec": "mp3"},
+        )
 
 
 def all_cases() -> Iterator[Case]:

@@ -57,8 +57,13 @@ def check_post(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Findin
     counted = False
     for code, what, found, limit, key in (
         ("post.too_many_images", "images", images, rules.max_images, "max_images"),
-        ("post.too_many_animations", "animations", animations, rules.max_animations,
-         "max_animations"),
+        (
+            "post.too_many_animations",
+            "animations",
+            animations,
+            rules.max_animations,
+            "max_animations",
+        ),
         ("post.too_many_videos", "videos", videos, rules.max_videos, "max_videos"),
     ):
         if not rules.images_allowed and what != "videos":

@@ -30,8 +30,10 @@ def _target_codecs(facts: MediaFacts, rules: VideoRules) -> tuple[str, str | Non
     """The codecs a transcode should produce: keep what is allowed, else prefer H.264/AAC."""
     video = facts.video_codec
     if video is None or (rules.video_codecs and video not in rules.video_codecs):
-        video = "h264" if not rules.video_codecs or "h264" in rules.video_codecs else (
-            rules.video_codecs[0]
+        video = (
+            "h264"
+            if not rules.video_codecs or "h264" in rules.video_codecs
+            else (rules.video_codecs[0])
         )
     audio = facts.audio_codec
     if audio is not None and rules.audio_codecs and audio not in rules.audio_codecs:
@@ -43,9 +45,15 @@ def _target_container(rules: VideoRules) -> str:
     return "mp4" if not rules.containers or "mp4" in rules.containers else rules.containers[0]
 
 
-def _reencode(facts: MediaFacts, rules: VideoRules, title: str, loses: list[str], **extra: object) -> Fix:
+def _reencode(
+    facts: MediaFacts, rules: VideoRules, title: str, loses: list[str], **extra: object
+) -> Fix:
     video, audio = _target_codecs(facts, rules)
-    params = {"container": _target_container(rules), "video_codec": video, "audio_codec": audio}
+    params: dict[str, str | int | float | bool | None] = {
+        "container": _target_container(rules),
+        "video_codec": video,
+        "audio_codec": audio,
+    }
     params.update({k: v for k, v in extra.items() if isinstance(v, str | int | float | bool)})
     return plan.transcode(title, loses, **params)
 
@@ -135,7 +143,11 @@ def constant_frame_rate(facts: MediaFacts, rules: VideoRules) -> Iterator[Findin
         actual="variable",
         limit="constant",
         fix=_reencode(
-            facts, rules, f"Re-encode at a constant {_fps(target)} fps", ["quality"], fps=str(target)
+            facts,
+            rules,
+            f"Re-encode at a constant {_fps(target)} fps",
+            ["quality"],
+            fps=str(target),
         ),
     )
 
@@ -173,7 +185,8 @@ def size_bytes(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
     if rules.min_size_bytes is not None and size < rules.min_size_bytes:
         yield Finding(
             "media.too_small",
-            f"video file is {human_bytes(size)}; the minimum is {human_bytes(rules.min_size_bytes)}",
+            f"video file is {human_bytes(size)};"
+            f" the minimum is {human_bytes(rules.min_size_bytes)}",
             key="min_size_bytes",
             actual=size,
             limit=rules.min_size_bytes,
@@ -209,8 +222,14 @@ def dimensions(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
             key="min_width" if width < min_w else "min_height",
             actual=shown,
             limit=f"{min_w}x{min_h}",
-            fix=_reencode(facts, rules, f"Upscale to {new_w}x{new_h}", ["sharpness"],
-                          width=_even(new_w), height=_even(new_h)),
+            fix=_reencode(
+                facts,
+                rules,
+                f"Upscale to {new_w}x{new_h}",
+                ["sharpness"],
+                width=_even(new_w),
+                height=_even(new_h),
+            ),
         )
         return
     too_wide = rules.max_width is not None and width > rules.max_width
@@ -219,7 +238,10 @@ def dimensions(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
     if not (too_wide or too_tall or too_many):
         return
     new_w, new_h = plan.fit_within(
-        width, height, max_width=rules.max_width, max_height=rules.max_height,
+        width,
+        height,
+        max_width=rules.max_width,
+        max_height=rules.max_height,
         max_pixels=rules.max_pixels,
     )
     if too_many and not (too_wide or too_tall):
@@ -235,8 +257,14 @@ def dimensions(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
         key=key,
         actual=shown,
         limit=limit,
-        fix=_reencode(facts, rules, f"Downscale to {_even(new_w)}x{_even(new_h)}", ["resolution"],
-                      width=_even(new_w), height=_even(new_h)),
+        fix=_reencode(
+            facts,
+            rules,
+            f"Downscale to {_even(new_w)}x{_even(new_h)}",
+            ["resolution"],
+            width=_even(new_w),
+            height=_even(new_h),
+        ),
     )
 
 
@@ -261,8 +289,13 @@ def bitrate(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
         key="max_bitrate_bps",
         actual=facts.bit_rate,
         limit=limit,
-        fix=_reencode(facts, rules, f"Re-encode under {limit / 1e6:.3g} Mbps", ["quality"],
-                      max_bitrate_bps=int(limit * 0.95)),
+        fix=_reencode(
+            facts,
+            rules,
+            f"Re-encode under {limit / 1e6:.3g} Mbps",
+            ["quality"],
+            max_bitrate_bps=int(limit * 0.95),
+        ),
     )
 
 

@@ -100,15 +100,19 @@ def grow_to(width: int, height: int, *, min_width: int = 0, min_height: int = 0)
 
 def reshape(kind: str, ratio: Fraction, target: Fraction) -> Fix:
     """Pad to the nearest in-range aspect ratio: nothing of the picture is cut, bars are added."""
-    op = "pad_or_crop_image" if kind == "image" else "transcode_video"
     params: dict[str, str | int | float | bool | None] = {
         "aspect_ratio": f"{target.numerator}:{target.denominator}",
         "mode": "pad",
     }
+    step = (
+        FixStep(op="pad_or_crop_image", params=params)
+        if kind == "image"
+        else FixStep(op="transcode_video", params=params)
+    )
     return Fix(
         title=f"Pad to {float(target):.4g}:1 (now {float(ratio):.4g}:1)",
         applicability=UNSAFE,
-        steps=[FixStep(op=op, params=params)],
+        steps=[step],
         loses=["framing"] if kind == "image" else ["framing", "quality"],
     )
 
@@ -180,7 +184,9 @@ def truncate_text(field: str, limit: int, counting: str) -> Fix:
         title=f"Truncate the {field} to {limit:,} ({counting.replace('_', ' ')})",
         applicability=UNSAFE,
         steps=[
-            FixStep(op="truncate_text", params={"field": field, "limit": limit, "counting": counting})
+            FixStep(
+                op="truncate_text", params={"field": field, "limit": limit, "counting": counting}
+            )
         ],
         loses=["text"],
     )
