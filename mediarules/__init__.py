@@ -13,8 +13,8 @@ from pathlib import Path
 
 from mediarules.codes import CODES, explain
 from mediarules.engine import ALL_PLATFORMS, evaluate
-from mediarules.inspect import UnreadableMediaError
-from mediarules.inspect import inspect as _inspect_file
+from mediarules.inspection import UnreadableMediaError
+from mediarules.inspection import inspect as _inspect_file
 from mediarules.intake import MediaInput, take
 from mediarules.models import (
     Applicability,

@@ -13,7 +13,7 @@ from pathlib import Path, PurePath
 from mediarules.checks.finding import Finding
 from mediarules.checks.upload import format_from_mime, format_from_name
 from mediarules.fixes import plan
-from mediarules.inspect import UnreadableMediaError, inspect
+from mediarules.inspection import UnreadableMediaError, inspect
 from mediarules.models import MediaFacts, MediaRef
 
 MediaInput = str | os.PathLike[str] | MediaRef | MediaFacts

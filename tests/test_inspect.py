@@ -23,9 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, features
 
-from mediarules.inspect import UnreadableMediaError, inspect
-from mediarules.inspect import convert as cv
-from mediarules.inspect.video import Probe, video_facts
+from mediarules.inspection import UnreadableMediaError, images, inspect
+from mediarules.inspection import convert as cv
+from mediarules.inspection.video import Probe, video_facts
 from tests.media import _write_silence, make_corrupt, make_image, make_video
 
 HAS_AVIF = features.check("avif") is True
@@ -489,7 +489,8 @@ def test_permission_denied_when_opening(tmp_path: Path, monkeypatch: pytest.Monk
     def denied(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("mediarules.inspect.images.open", denied, raising=False)
+    # A string target would not resolve: the package mediarules exports a function "inspect".
+    monkeypatch.setattr(images, "open", denied, raising=False)
     error = _reason(path)
     assert (error.reason, str(error)) == ("permission", "permission denied")
 
@@ -523,16 +524,16 @@ def test_audio_only_file_is_not_a_video(tmp_path: Path) -> None:
         _write_silence(output, stream, seconds=0.5)
     error = _reason(path)
     assert error.reason == "unrecognised"
-    assert "audio only" in str(error)
+    assert str(error) == "audio only: the MPEG-4 file has no video track"
 
 
 def test_image_pillow_cannot_read_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A format MediaInfo knows but this Pillow does not (say HEIC without pillow-heif)."""
     path = make_image(tmp_path / "x.heic", format="PNG")
-    monkeypatch.setattr("mediarules.inspect.images.inspect_image", lambda *a, **k: None)
+    monkeypatch.setattr(images, "inspect_image", lambda *a, **k: None)
     error = _reason(path)
     assert error.reason == "unrecognised"
-    assert str(error) == "a PNG image that Pillow cannot read"
+    assert str(error) == "Pillow cannot read this PNG image"
 
 
 @given(

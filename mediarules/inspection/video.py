@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pymediainfo import MediaInfo
 
-from mediarules.inspect.convert import (
+from mediarules.inspection.convert import (
     audio_codec_name,
     container_name,
     frame_rate_from_parts,
@@ -22,7 +22,7 @@ from mediarules.inspect.convert import (
     parse_rotation,
     video_codec_name,
 )
-from mediarules.inspect.errors import UnreadableMediaError
+from mediarules.inspection.errors import UnreadableMediaError
 from mediarules.models import MediaFacts
 
 Track = Mapping[str, object]
@@ -122,12 +122,13 @@ def video_facts(found: Probe, *, path: str, size: int) -> MediaFacts:
 def _not_a_video(found: Probe, *, path: str) -> UnreadableMediaError:
     """Say what MediaInfo did find, so "unrecognised" is specific where it can be."""
     what = str(found.general.get("format") or "").strip()
-    if found.image:
-        message = f"a {what or 'still'} image that Pillow cannot read"
-    elif found.audio:
-        message = f"audio only: the {what + ' ' if what else ''}file has no video track"
+    the_file = f"the {what} file" if what else "the file"
+    if found.audio:  # before images: cover art shows up as an image track
+        message = f"audio only: {the_file} has no video track"
+    elif found.image:
+        message = f"Pillow cannot read this {what} image" if what else "Pillow cannot read it"
     elif what:
-        message = f"a {what} file with no image or video track that can be read"
+        message = f"{the_file} has no image or video track that can be read"
     else:
         return UnreadableMediaError("unrecognised", path=path)
     return UnreadableMediaError("unrecognised", message, path=path)

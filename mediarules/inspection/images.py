@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageFile
 
-from mediarules.inspect.convert import image_format_name
-from mediarules.inspect.errors import UnreadableMediaError
+from mediarules.inspection.convert import image_format_name
+from mediarules.inspection.errors import UnreadableMediaError
 from mediarules.models import MediaFacts
 
 VIDEO_FORMATS = frozenset({"MPEG"})
@@ -187,7 +187,7 @@ def _corrupt(pillow_format: str, exc: Exception, *, path: str) -> UnreadableMedi
     if isinstance(exc, Image.DecompressionBombError):
         message = f"the {label} header declares a picture too large to open safely ({exc})"
     else:
-        message = f"starts like a {label} but its header is damaged or cut short ({exc})"
+        message = f"the header of this {label} file is damaged or cut short ({exc})"
     return UnreadableMediaError("corrupt", message, path=path)
 
 

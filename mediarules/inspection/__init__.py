@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import stat
 
-from mediarules.inspect import images, video
-from mediarules.inspect.errors import Reason, UnreadableMediaError
+from mediarules.inspection import images, video
+from mediarules.inspection.errors import Reason, UnreadableMediaError
 from mediarules.models import MediaFacts
 
 __all__ = ["Reason", "UnreadableMediaError", "inspect"]
