@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from mediarules.checks.finding import human_bytes
 from mediarules.engine import ALL_PLATFORMS
 from mediarules.models import MediaFacts, Report, Severity, Violation
 from mediarules.ruleset import PlatformRules, RuleSet
@@ -91,11 +92,7 @@ def _details(facts: MediaFacts) -> str:
 
 
 def _bytes(size: int | None) -> str:
-    if size is None:
-        return ""
-    from mediarules.checks.finding import human_bytes
-
-    return human_bytes(size)
+    return "" if size is None else human_bytes(size)
 
 
 def _line(violation: Violation) -> Text:
@@ -180,6 +177,8 @@ def _show(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,g}"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):

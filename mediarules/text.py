@@ -26,6 +26,7 @@ of common ones.
 
 from __future__ import annotations
 
+import bisect
 import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any, Final, get_args
@@ -125,16 +126,22 @@ _KNOWN_TLDS = "|".join(sorted(_GENERIC_TLDS | _COUNTRY_TLDS, key=lambda tld: (-l
 # and Latin letters, a known TLD). What follows the host is taken greedily here and trimmed in
 # Python (``_trim_tail``), which keeps the pattern free of nested backtracking.
 
+# DNS allows 127 labels; bounding the repetition keeps a run like "a.a.a.a..." linear.
+_MAX_LABELS = 127
 _DOMAIN_CHAR = f"[^{_PUNCT}{_SPACES}{_INVALID}{_DIRECTIONAL}]"
 _SUBDOMAIN_LABEL = f"{_DOMAIN_CHAR}(?:(?:{_DOMAIN_CHAR}|[_-])*{_DOMAIN_CHAR})?"
 _DOMAIN_LABEL = f"{_DOMAIN_CHAR}(?:(?:{_DOMAIN_CHAR}|-)*{_DOMAIN_CHAR})?"
 _TLD_END = r"(?=[^0-9A-Za-z@+\-]|$)"
 _ANY_TLD = r"(?:xn--[0-9a-z\-]+|[a-z]{2,63}|[^\W\d_a-zA-Z]{2,})"
-_SCHEME_HOST = rf"(?:{_SUBDOMAIN_LABEL}\.)*{_DOMAIN_LABEL}\.{_ANY_TLD}{_TLD_END}"
+_SCHEME_HOST = (
+    rf"(?:{_SUBDOMAIN_LABEL}\.){{0,{_MAX_LABELS - 2}}}{_DOMAIN_LABEL}\.{_ANY_TLD}{_TLD_END}"
+)
 
 _BARE_CHAR = f"[a-z0-9{_LATIN_ACCENTS}]"
 _BARE_LABEL = rf"{_BARE_CHAR}(?:[a-z0-9{_LATIN_ACCENTS}\-]*{_BARE_CHAR})?"
-_BARE_HOST = rf"(?:{_BARE_LABEL}\.)+(?:{_KNOWN_TLDS}|xn--[0-9a-z\-]+){_TLD_END}"
+_BARE_HOST = (
+    rf"(?:{_BARE_LABEL}\.){{1,{_MAX_LABELS - 1}}}(?:{_KNOWN_TLDS}|xn--[0-9a-z\-]+){_TLD_END}"
+)
 
 _URL_PRECEDING_BAD = f"0-9A-Za-z{_AT_SIGNS}${_HASH_SIGNS}{_INVALID}"
 _BARE_PRECEDING_BAD = rf"{_URL_PRECEDING_BAD}{_LATIN_ACCENTS}\-_./"
@@ -322,7 +329,10 @@ def countable_text(
         ]
     if mention_domains_free:
         replacements += [
-            (start, end, text[start:user_end]) for start, end, user_end in _mention_spans(text)
+            (start, end, text[start:user_end])
+            for start, end, user_end in _mention_spans(
+                text, _url_spans(text, without_protocol=True)
+            )
         ]
     if not replacements:
         return text
@@ -360,7 +370,7 @@ def find_hashtags(text: str) -> list[str]:
     for match in _HASHTAG.finditer(text):
         if not _HASHTAG_LETTER.search(match.group()):
             continue
-        if _inside_any(match.start(), urls):
+        if _overlaps_any(match.start(), match.start() + 1, urls):
             continue
         found.append(str(match.group()))
     return found
@@ -368,7 +378,8 @@ def find_hashtags(text: str) -> list[str]:
 
 def find_mentions(text: str) -> list[str]:
     """Mentions in order: ``@user`` or ``@user@domain``; not emails, not inside URLs."""
-    return [text[start:end] for start, end, _ in _mention_spans(text)]
+    urls = _url_spans(text, without_protocol=True)
+    return [text[start:end] for start, end, _ in _mention_spans(text, urls)]
 
 
 def forbidden_found(text: str, forbidden: Iterable[str]) -> list[str]:
@@ -475,25 +486,23 @@ def _punycode_growth(host: str) -> int:
     return sum(_ascii_length(label) - len(label) for label in host.split("."))
 
 
-def _mention_spans(text: str) -> list[tuple[int, int, int]]:
-    """(start, end, end of ``@user``) of each mention outside URLs."""
+def _mention_spans(text: str, urls: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """(start, end, end of ``@user``) of each mention outside ``urls``."""
     if "@" not in text and "\uff20" not in text:
         return []
-    urls = _url_spans(text, without_protocol=True)
     spans = []
     for match in _MENTION.finditer(text):
         start: int = match.start()
-        if not _overlaps_any(start, match.end(), urls):
-            spans.append((start, int(match.end()), int(match.end("user"))))
+        end: int = match.end()
+        if not _overlaps_any(start, end, urls):
+            spans.append((start, end, int(match.end("user"))))
     return spans
 
 
-def _inside_any(position: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start <= position < end for start, end in spans)
-
-
 def _overlaps_any(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start < span_end and span_start < end for span_start, span_end in spans)
+    """Whether [start, end) meets one of ``spans`` (sorted, not overlapping each other)."""
+    index = bisect.bisect_left(spans, (end,))
+    return index > 0 and spans[index - 1][1] > start
 
 
 # --------------------------------------------------------------------------------------------
@@ -565,5 +574,5 @@ def _entity_interiors(text: str) -> set[int]:
     """Offsets strictly inside a URL or mention: cutting there would break a link or tag
     someone else."""
     spans = _url_spans(text, without_protocol=True)
-    spans += [(start, end) for start, end, _ in _mention_spans(text)]
+    spans += [(start, end) for start, end, _ in _mention_spans(text, spans)]
     return {offset for start, end in spans for offset in range(start + 1, end)}
