@@ -37,6 +37,7 @@ from mediarules.ruleset import Counting
 
 __all__ = [
     "COUNTINGS",
+    "ELLIPSIS",
     "count",
     "countable_text",
     "find_emoji",
@@ -56,6 +57,7 @@ COUNTINGS: Final[tuple[Counting, ...]] = get_args(Counting)
 """Every counting unit, in the order the ``Counting`` literal lists them."""
 
 ELLIPSIS: Final = "\u2026"
+"""What ``truncate`` appends by default: one character, weighing 2 on X."""
 
 # --------------------------------------------------------------------------------------------
 # Character classes, spelled with escapes so no look-alike character hides in the source.

@@ -12,9 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mediarules import text as text_module
 from mediarules.ruleset import Counting
 from mediarules.text import (
     COUNTINGS,
+    ELLIPSIS,
     count,
     countable_text,
     find_emoji,
@@ -37,7 +39,6 @@ FLAG_SCOTLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U0
 KEYCAP_ONE = "1\ufe0f\u20e3"
 GRINNING = "\U0001f600"
 CAT = "\U0001f431"
-ELLIPSIS = "\u2026"
 
 
 # --------------------------------------------------------------------------------------------
@@ -75,6 +76,10 @@ def test_units(
     assert count(text, "utf16") == utf16 == utf16_length(text)
     assert count(text, "utf8_bytes") == utf8_bytes == utf8_length(text)
     assert count(text, "weighted") == weighted == weighted_length(text)
+
+
+def test_public_names_exist() -> None:
+    assert all(hasattr(text_module, name) for name in text_module.__all__)
 
 
 def test_counting_names_match_the_literal() -> None:
