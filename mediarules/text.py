@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any, Final, get_args
 
-import regex  # type: ignore[import-untyped, unused-ignore]
+import regex
 
 from mediarules.ruleset import Counting
 

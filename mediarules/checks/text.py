@@ -70,7 +70,13 @@ def _length(field: str, value: str, rules: TextRules, *, has_media: bool) -> Ite
         key=key,
         actual=length,
         limit=limit,
-        fix=plan.truncate_text(field, limit, rules.counting),
+        fix=plan.truncate_text(
+            field,
+            limit,
+            rules.counting,
+            url_length=rules.url_length,
+            mention_domains_free=rules.mention_domains_free,
+        ),
     )
 
 

@@ -179,13 +179,28 @@ def trim_video(max_duration_s: float) -> Fix:
     )
 
 
-def truncate_text(field: str, limit: int, counting: str) -> Fix:
+def truncate_text(
+    field: str,
+    limit: int,
+    counting: str,
+    *,
+    url_length: int | None = None,
+    mention_domains_free: bool = False,
+) -> Fix:
+    """Carried out with ``text.truncate`` and these same counting options."""
     return Fix(
         title=f"Truncate the {field} to {limit:,} ({counting.replace('_', ' ')})",
         applicability=UNSAFE,
         steps=[
             FixStep(
-                op="truncate_text", params={"field": field, "limit": limit, "counting": counting}
+                op="truncate_text",
+                params={
+                    "field": field,
+                    "limit": limit,
+                    "counting": counting,
+                    "url_length": url_length,
+                    "mention_domains_free": mention_domains_free,
+                },
             )
         ],
         loses=["text"],
