@@ -27,8 +27,9 @@ of common ones.
 from __future__ import annotations
 
 import bisect
+import functools
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, get_args
 
 import regex
@@ -389,15 +390,18 @@ def forbidden_found(text: str, forbidden: Iterable[str]) -> list[str]:
     return [item for item in dict.fromkeys(forbidden) if item and item in text]
 
 
-def _url_spans(text: str, *, without_protocol: bool) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=64)
+def _url_spans(text: str, *, without_protocol: bool) -> tuple[tuple[int, int], ...]:
+    """URL spans, cached: one check counts and searches the same caption several times per
+    platform, and this scan is most of the cost of a long caption."""
     if "." not in text:
-        return []
+        return ()
     spans = []
     for match in _URL.finditer(text):
         span = _url_span(match, without_protocol=without_protocol)
         if span is not None:
             spans.append(span)
-    return spans
+    return tuple(spans)
 
 
 def _url_span(match: Any, *, without_protocol: bool) -> tuple[int, int] | None:
@@ -488,7 +492,7 @@ def _punycode_growth(host: str) -> int:
     return sum(_ascii_length(label) - len(label) for label in host.split("."))
 
 
-def _mention_spans(text: str, urls: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+def _mention_spans(text: str, urls: Sequence[tuple[int, int]]) -> list[tuple[int, int, int]]:
     """(start, end, end of ``@user``) of each mention outside ``urls``."""
     if "@" not in text and "\uff20" not in text:
         return []
@@ -501,7 +505,7 @@ def _mention_spans(text: str, urls: list[tuple[int, int]]) -> list[tuple[int, in
     return spans
 
 
-def _overlaps_any(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+def _overlaps_any(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
     """Whether [start, end) meets one of ``spans`` (sorted, not overlapping each other)."""
     index = bisect.bisect_left(spans, (end,))
     return index > 0 and spans[index - 1][1] > start
@@ -575,6 +579,6 @@ def truncate(
 def _entity_interiors(text: str) -> set[int]:
     """Offsets strictly inside a URL or mention: cutting there would break a link or tag
     someone else."""
-    spans = _url_spans(text, without_protocol=True)
-    spans += [(start, end) for start, end, _ in _mention_spans(text, spans)]
+    urls = _url_spans(text, without_protocol=True)
+    spans = [*urls, *((start, end) for start, end, _ in _mention_spans(text, urls))]
     return {offset for start, end in spans for offset in range(start + 1, end)}
