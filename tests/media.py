@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 from PIL import Image
@@ -42,7 +43,7 @@ def make_image(
     return path
 
 
-def _colour_for(mode: str, rgb: tuple[int, int, int]) -> object:
+def _colour_for(mode: str, rgb: tuple[int, int, int]) -> int | tuple[int, ...]:
     if mode in ("RGB", "YCbCr"):
         return rgb
     if mode == "RGBA":
@@ -102,7 +103,7 @@ def make_video(
     width, height = size
     with av.open(str(path), "w", format=container) as output:
         options = {"x265-params": "log-level=error"} if codec == "libx265" else {}
-        video = output.add_stream(codec, rate=fps, options=options)
+        video = cast(av.VideoStream, output.add_stream(codec, rate=fps, options=options))
         video.width, video.height = width, height
         video.pix_fmt = "yuv420p"
         if rotation is not None:
@@ -114,11 +115,11 @@ def make_video(
                 video.metadata["rotate"] = str(rotation)
         sound = None
         if audio is not None:
-            sound = output.add_stream(audio, rate=48000)
+            sound = cast(av.AudioStream, output.add_stream(audio, rate=48000))
             sound.layout = "mono"
         still = Image.new("RGB", size, (30, 120, 200))
         for index in range(count):
-            frame = av.VideoFrame.from_image(still)
+            frame = av.VideoFrame.from_image(still)  # type: ignore[no-untyped-call]
             frame.pts = index
             frame.time_base = 1 / fps
             output.mux(video.encode(frame))
@@ -128,8 +129,10 @@ def make_video(
     return path
 
 
-def _write_silence(output: av.container.OutputContainer, stream: object, seconds: float) -> None:
-    codec_context = stream.codec_context  # type: ignore[attr-defined]
+def _write_silence(
+    output: av.container.OutputContainer, stream: av.AudioStream, seconds: float
+) -> None:
+    codec_context = stream.codec_context
     samples_per_frame = codec_context.frame_size or 1024
     fmt = codec_context.format.name
     total = int(seconds * 48000)
@@ -141,9 +144,9 @@ def _write_silence(output: av.container.OutputContainer, stream: object, seconds
             plane.update(bytes(samples_per_frame * bytes_per_sample))
         frame.sample_rate = 48000
         frame.pts = pts
-        output.mux(stream.encode(frame))  # type: ignore[attr-defined]
+        output.mux(stream.encode(frame))
         pts += samples_per_frame
-    output.mux(stream.encode(None))  # type: ignore[attr-defined]
+    output.mux(stream.encode(None))
 
 
 def make_corrupt(path: Path, *, like: bytes = b"\xff\xd8\xff\xe0") -> Path:
