@@ -166,3 +166,14 @@ def test_python_dash_m(clip: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["ok"] is True
+
+
+def test_alt_text_per_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    photos = [make_image(tmp_path / f"{i}.jpg") for i in range(2)]
+    code, out, _ = run(capsys, "check", *map(str, photos), "-p", "bluesky",
+                       "--alt", "A red square", "--format", "json")  # fmt: skip
+    assert code == 0
+    found = [(v["code"], v["media_index"]) for v in json.loads(out)["violations"]]
+    assert found == [("media.alt_text_missing", 1)]  # only the second photo lacks alt text
+    code, _, err = run(capsys, "check", str(photos[0]), "-p", "x", "--alt", "a", "--alt", "b")
+    assert code == 2 and "--alt" in err

@@ -60,7 +60,8 @@ def format_from_mime(content_type: str) -> str | None:
 def check_upload(facts: MediaFacts, ref: MediaRef | None) -> Iterator[Finding]:
     """What the upload request (or a bare file) gets wrong, whatever the platform."""
     name = (ref.file_name if ref else None) or (PurePath(facts.path).name if facts.path else None)
-    if ref is not None:
+    if ref is not None and (ref.file_name is not None or ref.content_type is not None):
+        # an upload request (not just a path with alt text): its declared fields must be right
         yield from _declared_type(facts, ref)
     if name is None:
         return
