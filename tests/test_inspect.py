@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import pickle
 import random
@@ -853,3 +854,41 @@ def test_video_facts_prefers_exact_frame_rate_parts() -> None:
         ],
     )
     assert video_facts(found, path="v.mp4", size=1).fps == Fraction(2997, 100)
+
+
+class _CountingReader(io.BufferedReader):
+    """A file whose reads add up in ``total``: proves what inspection does not read."""
+
+    total = 0
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        data = super().read(size)
+        _CountingReader.total += len(data)
+        return data
+
+
+@pytest.mark.parametrize("frames", [1, 4])
+def test_webp_is_read_from_chunk_headers_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frames: int
+) -> None:
+    noise = Image.frombytes("RGB", (600, 600), os.urandom(600 * 600 * 3))
+    path = tmp_path / "noise.webp"
+    noise.save(path, format="WEBP", lossless=True, save_all=frames > 1,
+               append_images=[noise.rotate(90 * i) for i in range(1, frames)])  # fmt: skip
+    assert path.stat().st_size > 500_000
+
+    def counting_open(name: str, mode: str = "r") -> _CountingReader:
+        return _CountingReader(io.FileIO(name, mode))
+
+    monkeypatch.setattr(images, "open", counting_open, raising=False)
+    _CountingReader.total = 0
+    facts = inspect(path)
+    assert (facts.width, facts.height, facts.frames) == (600, 600, frames)
+    assert _CountingReader.total < 1_000  # chunk headers, not the 500 KB of pixels
+
+
+def test_webp_with_a_truncated_chunk_is_corrupt(tmp_path: Path) -> None:
+    path = make_image(tmp_path / "a.webp", format="WEBP", size=(300, 200))
+    path.write_bytes(path.read_bytes()[:-10])
+    error = _reason(path)
+    assert error.reason == "corrupt" and "cut short" in str(error)

@@ -5,18 +5,20 @@ warning past ``MAX_IMAGE_PIXELS`` (89 MP, a real medium-format camera photo) and
 twice that. We never decode, so :func:`_open_header` runs the same plugin-identification loop as
 ``Image.open`` without that check. That way a huge image is still inspected, with no change to
 ``MAX_IMAGE_PIXELS`` and no ``warnings.catch_warnings()`` (which swaps the process-wide filter
-list and is not thread-safe before Python 3.14).
+list and is not thread-safe before Python 3.14). WebP never reaches Pillow's plugin, which hands
+the whole file to libwebp: :mod:`mediarules.inspection.webp` reads its chunk headers instead.
 """
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from PIL import Image, ImageFile
 
+from mediarules.inspection import webp
 from mediarules.inspection.convert import image_format_name
 from mediarules.inspection.errors import UnreadableMediaError
 from mediarules.models import MediaFacts
@@ -42,8 +44,8 @@ def inspect_image(path: str, *, size: int) -> MediaFacts | None:
     magic number but cannot read the header; the caller may still ask MediaInfo about it.
     """
     with _open_header(path) as opened:
-        if isinstance(opened, _WebPHeader):
-            return opened.facts(path, size)
+        if isinstance(opened, webp.WebPHeader):
+            return _webp_facts(opened, path, size)
         if opened is None or opened.format in VIDEO_FORMATS:
             return None
         return _facts(opened, path, size)
@@ -122,7 +124,7 @@ def _label(pillow_format: str) -> str:
 
 
 @contextmanager
-def _open_header(path: str) -> Iterator[ImageFile.ImageFile | _WebPHeader | None]:
+def _open_header(path: str) -> Iterator[ImageFile.ImageFile | webp.WebPHeader | None]:
     """Identify ``path`` with Pillow's plugins, header only; yield the open image or ``None``.
 
     Raises :class:`UnreadableMediaError`: "permission" or "missing" when the file cannot be
@@ -136,6 +138,12 @@ def _open_header(path: str) -> Iterator[ImageFile.ImageFile | _WebPHeader | None
         raise UnreadableMediaError("missing", path=path) from exc
     with fp:
         prefix = fp.read(16)
+        if webp.is_webp(prefix):
+            try:
+                yield webp.read_header(fp, os.fstat(fp.fileno()).st_size)
+            except webp.WebPError as exc:
+                raise _corrupt("WEBP", exc, path=path) from exc
+            return
         failure: tuple[str, Exception] | None = None  # a plugin broke on its own format
         mismatch: tuple[str, Exception] | None = None  # magic matched, then "not my format"
         tried: set[str] = set()
@@ -159,13 +167,6 @@ def _open_header(path: str) -> Iterator[ImageFile.ImageFile | _WebPHeader | None
                         mismatch = (name, exc)
                     continue
                 except Exception as exc:  # a plugin failing on its own format
-                    if name == "WEBP" and isinstance(exc, Image.DecompressionBombError):
-                        # WebP's decoder allocates the canvas while opening, so it checks then.
-                        fp.seek(0)
-                        header = _WebPHeader.parse(fp.read(30))
-                        if header is not None:
-                            yield header
-                            return
                     # A plugin with no magic number to check only guessed: its failure says
                     # nothing about the file.
                     if accept is not None and failure is None:
@@ -191,48 +192,16 @@ def _corrupt(pillow_format: str, exc: Exception, *, path: str) -> UnreadableMedi
     return UnreadableMediaError("corrupt", message, path=path)
 
 
-# ---------------------------------------------------------------------------------------------
-# WebP header (only for canvases too large for Pillow's WebP decoder to open)
-
-
-@dataclass(frozen=True)
-class _WebPHeader:
-    """Canvas facts from a WebP's first 30 bytes, without libwebp."""
-
-    width: int
-    height: int
-    has_alpha: bool
-    animated: bool
-
-    @classmethod
-    def parse(cls, head: bytes) -> _WebPHeader | None:
-        if len(head) < 30 or head[:4] != b"RIFF" or head[8:12] != b"WEBP":
-            return None
-        chunk = head[12:16]
-        if chunk == b"VP8X":
-            flags = head[20]
-            width = int.from_bytes(head[24:27], "little") + 1
-            height = int.from_bytes(head[27:30], "little") + 1
-            return cls(width, height, has_alpha=bool(flags & 0x10), animated=bool(flags & 0x02))
-        if chunk == b"VP8L" and head[20] == 0x2F:
-            bits = int.from_bytes(head[21:25], "little")
-            width, height = (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-            return cls(width, height, has_alpha=bool(bits >> 28 & 1), animated=False)
-        if chunk == b"VP8 " and head[23:26] == b"\x9d\x01\x2a":
-            width = int.from_bytes(head[26:28], "little") & 0x3FFF
-            height = int.from_bytes(head[28:30], "little") & 0x3FFF
-            return cls(width, height, has_alpha=False, animated=False)
-        return None
-
-    def facts(self, path: str, size: int) -> MediaFacts:
-        return MediaFacts(
-            path=path,
-            kind="image",
-            format="webp",
-            size=size,
-            width=self.width,
-            height=self.height,
-            mode="RGBA" if self.has_alpha else "RGB",
-            frames=None if self.animated else 1,  # counting frames needs the decoder
-            has_alpha=self.has_alpha,
-        )
+def _webp_facts(header: webp.WebPHeader, path: str, size: int) -> MediaFacts:
+    return MediaFacts(
+        path=path,
+        kind="image",
+        format="webp",
+        size=size,
+        width=header.width,
+        height=header.height,
+        mode="RGBA" if header.has_alpha else "RGB",
+        frames=header.frames,
+        has_alpha=header.has_alpha,
+        orientation=header.orientation,
+    )
