@@ -146,6 +146,8 @@ def rules_text(rules: RuleSet, platforms: Sequence[str], console: Console) -> No
     for key in platforms:
         platform = rules.platforms[key]
         aliases = f" (also: {', '.join(platform.aliases)})" if platform.aliases else ""
+        if platform.variant_of:
+            aliases += f", a post type or tier of {platform.variant_of}"
         console.print(Text.assemble((platform.name, "bold"), f"  [{key}]{aliases}"))
         table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
         for column in ("section", "key", "value", "source"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from fractions import Fraction
 from importlib import resources
@@ -28,6 +28,7 @@ __all__ = [
     "PlatformRules",
     "PostRules",
     "RuleConfigError",
+    "RuleLayer",
     "RuleSet",
     "TextRules",
     "UnknownPlatformError",
@@ -216,6 +217,10 @@ class PlatformRules(BaseModel):
 
     name: str
     aliases: list[str] = Field(default_factory=list)
+    variant_of: str | None = Field(
+        default=None,
+        description="Set on post types and tiers (instagram:reel): the platform they overlay.",
+    )
     source: str = Field(description="Default citation for every limit of this platform.")
     verified: date | None = None
     notes: str | None = None
@@ -282,25 +287,96 @@ def default_rules_path() -> Path:
     return Path(__file__).resolve().parent.parent / "rules" / "platforms.toml"
 
 
-def load_rules(overrides: Path | str | None = None, *, base: Path | str | None = None) -> RuleSet:
-    """Load the default table (or ``base``), merge ``overrides`` over it, validate.
+RuleLayer = tuple[str, Mapping[str, Any]]
+"""A table to merge over the defaults and where it comes from (a file name, for messages)."""
 
-    Tables merge key by key; a value in the overrides (number, string, list) replaces the
-    default. A platform the defaults lack can be defined whole in the overrides.
+
+def load_rules(
+    overrides: Path | str | None = None,
+    *,
+    base: Path | str | None = None,
+    layers: Sequence[RuleLayer] = (),
+) -> RuleSet:
+    """Load the default table (or ``base``), merge ``layers`` then ``overrides`` over it,
+    expand post types and tiers, validate.
+
+    Tables merge key by key; a value in a later layer (number, string, list) replaces the
+    earlier one. A platform the defaults lack can be defined whole in the overrides.
+    ``layers`` carry generated limits (a Mastodon server's, a TikTok creator's); the user's
+    ``overrides`` file comes last, so it has the final word.
     """
     base_path = Path(base) if base is not None else default_rules_path()
-    base_data = _read_toml(base_path)
-    layers: list[tuple[Path, dict[str, Any]]] = [(base_path, base_data)]
-    merged = base_data
+    stack: list[RuleLayer] = [(str(base_path), _read_toml(base_path)), *layers]
     if overrides is not None:
-        override_path = Path(overrides)
-        override_data = _read_toml(override_path)
-        layers.append((override_path, override_data))
-        merged = _deep_merge(base_data, override_data)
+        stack.append((str(overrides), _read_toml(Path(overrides))))
+    merged: dict[str, Any] = {}
+    for _, data in stack:
+        merged = _deep_merge(merged, data)
+    merged = _expand_variants(merged, stack)
     try:
         return RuleSet.model_validate(merged)
     except PydanticValidationError as exc:
-        raise RuleConfigError(_describe(exc, layers)) from None
+        raise RuleConfigError(_describe(exc, stack)) from None
+
+
+VARIANT_SEPARATOR = ":"
+
+
+def _expand_variants(data: dict[str, Any], stack: Sequence[RuleLayer]) -> dict[str, Any]:
+    """``[platforms.instagram.variants.reel]`` becomes the platform ``instagram:reel``: the base
+    platform with the variant's tables merged over it.
+
+    A key the variant sets is cited to the variant's own ``source`` unless its section names
+    one, so a post type never borrows the base platform's citation for its own figures.
+    """
+    platforms = data.get("platforms")
+    if not isinstance(platforms, Mapping):
+        return data
+    expanded: dict[str, Any] = {}
+    for key, platform in platforms.items():
+        if not isinstance(platform, Mapping) or "variants" not in platform:
+            expanded[key] = platform
+            continue
+        base = {k: v for k, v in platform.items() if k != "variants"}
+        expanded[key] = base
+        variants = platform["variants"]
+        if not isinstance(variants, Mapping) or not all(
+            isinstance(v, Mapping) for v in variants.values()
+        ):
+            where = _layer_defining(["platforms", key, "variants"], stack)
+            raise RuleConfigError(
+                f"{where}: platform {key!r}, key 'variants': must hold one table per variant"
+            )
+        for name, overlay in variants.items():
+            expanded[f"{key}{VARIANT_SEPARATOR}{name}"] = _variant(key, base, name, overlay)
+    return {**data, "platforms": expanded}
+
+
+def _variant(
+    key: str, base: Mapping[str, Any], name: str, overlay: Mapping[str, Any]
+) -> dict[str, Any]:
+    cited: dict[str, Any] = {}
+    cleared = dict(base)
+    variant_source = overlay.get("source")
+    for section, values in overlay.items():
+        if isinstance(values, Mapping):
+            values = dict(values)
+            unset = _unset_keys(key, name, section, values.pop("unset", []))
+            if unset and isinstance(cleared.get(section), Mapping):
+                cleared[section] = {k: v for k, v in cleared[section].items() if k not in unset}
+            if "source" not in values and variant_source:
+                named = {k: variant_source for k in values if k not in ("source", "sources")}
+                values["sources"] = {**named, **values.get("sources", {})}
+        cited[section] = values
+    merged = _deep_merge(cleared, cited)
+    merged["variant_of"] = key
+    merged["name"] = overlay.get("name", f"{base.get('name', key)} ({name})")
+    merged["aliases"] = [
+        f"{alias}{VARIANT_SEPARATOR}{name}" for alias in base.get("aliases", [])
+    ] + list(overlay.get("aliases", []))
+    if "source" not in overlay:
+        merged.pop("source", None)  # a variant cites its own figures: required below
+    return merged
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -338,12 +414,12 @@ _MODELS_BY_SECTION: dict[str, type[BaseModel]] = {
 }
 
 
-def _describe(exc: PydanticValidationError, layers: list[tuple[Path, dict[str, Any]]]) -> str:
+def _describe(exc: PydanticValidationError, layers: Sequence[RuleLayer]) -> str:
     """One line per problem: ``file: platform 'x', key 'video.min_fsp': unknown key (...)``."""
     lines = []
     for error in exc.errors():
         loc = [str(part) for part in error["loc"]]
-        file = _file_defining(loc, layers)
+        file = _layer_defining(_raw_location(loc), layers)
         where = _where(loc)
         if error["type"] == "extra_forbidden":
             what = f"unknown key{_did_you_mean(loc[-1], _known_keys(loc[:-1]))}"
@@ -376,11 +452,33 @@ def _known_keys(parent: list[str]) -> set[str]:
     return set(model.model_fields) if model else set()
 
 
-def _file_defining(loc: list[str], layers: list[tuple[Path, dict[str, Any]]]) -> Path:
-    """The last file whose table holds ``loc`` (or its deepest existing parent)."""
+def _unset_keys(platform: str, variant: str, section: str, names: Any) -> set[str]:
+    """A variant's ``unset = [...]``: base limits that do not apply to it (back to no limit)."""
+    model = _MODELS_BY_SECTION.get(section)
+    where = f"platform '{platform}{VARIANT_SEPARATOR}{variant}', key '{section}.unset'"
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise RuleConfigError(f"{where}: must be a list of key names")
+    known = set(model.model_fields) - {"source", "sources"} if model else set()
+    for name in names:
+        if name not in known:
+            raise RuleConfigError(f"{where}: unknown key {name!r}{_did_you_mean(name, known)}")
+    return set(names)
+
+
+def _raw_location(loc: list[str]) -> list[str]:
+    """Where a location of the expanded table is written: ``platforms.instagram:reel.post``
+    lives at ``platforms.instagram.variants.reel.post``."""
+    if len(loc) >= 2 and loc[0] == "platforms" and VARIANT_SEPARATOR in loc[1]:
+        platform, _, variant = loc[1].partition(VARIANT_SEPARATOR)
+        return ["platforms", platform, "variants", variant, *loc[2:]]
+    return loc
+
+
+def _layer_defining(loc: list[str], layers: Sequence[RuleLayer]) -> str:
+    """The last layer whose table holds ``loc`` (or its deepest existing parent)."""
     best = layers[0][0]
     best_depth = -1
-    for path, data in layers:
+    for label, data in layers:
         depth = 0
         node: Any = data
         for part in loc:
@@ -390,7 +488,7 @@ def _file_defining(loc: list[str], layers: list[tuple[Path, dict[str, Any]]]) ->
             else:
                 break
         if depth >= best_depth and depth > 0:
-            best, best_depth = path, depth
+            best, best_depth = label, depth
     return best
 
 

@@ -249,3 +249,14 @@ def test_inconsistent_ok_is_refused() -> None:
         Report(ok=True, violations=[mediarules.Violation(
             code="post.media_required", severity=Severity.ERROR, platform="instagram",
             message="m")], media=[])  # fmt: skip
+
+
+def test_post_types_are_platforms_of_their_own(tmp_path: Path, tiktok_ok: Path) -> None:
+    photo = make_image(tmp_path / "b.jpg", size=(1080, 1080))
+    report = mediarules.check(
+        [photo, tiktok_ok], platforms="instagram:reel,instagram:carousel", account_type="business"
+    )
+    assert codes(report, "instagram:reel") == ["post.images_not_allowed"]
+    assert codes(report, "instagram:carousel") == []  # a carousel may mix
+    alone = mediarules.check([photo], platforms="instagram:carousel", account_type="business")
+    assert codes(alone) == ["post.too_few_items"]

@@ -340,6 +340,7 @@ POST_LIMITS = [
         ("max_items", "post.too_many_items"),
     )
     if getattr(rules.post, field) is not None
+    and (rules.post.images_allowed or field != "max_images")
 ]
 
 

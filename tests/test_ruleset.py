@@ -21,7 +21,7 @@ SEED_PLATFORMS = {
 
 def test_default_table_has_the_ten_seed_platforms() -> None:
     rules = load_rules()
-    assert set(rules.platforms) == SEED_PLATFORMS
+    assert {k for k, p in rules.platforms.items() if p.variant_of is None} == SEED_PLATFORMS
     assert rules.resolve("twitter") == "x"
     assert rules.resolve("Twitter") == "x"
     assert default_rules_path().name == "platforms.toml"
@@ -159,3 +159,55 @@ def test_alias_clash_is_refused(tmp_path: Path) -> None:
 def test_unknown_platform_suggests(tmp_path: Path) -> None:
     with pytest.raises(UnknownPlatformError, match=r"'tiktk' \(did you mean 'tiktok'\?\)"):
         load_rules().resolve("tiktk")
+
+
+def test_post_types_and_tiers_overlay_their_platform() -> None:
+    rules = load_rules()
+    reel = rules.platforms["instagram:reel"]
+    assert reel.variant_of == "instagram" and reel.name == "Instagram Reel"
+    assert reel.post.video_required and not reel.post.images_allowed
+    assert reel.video == rules.platforms["instagram"].video  # the rest is Instagram's
+    assert rules.resolve("Twitter:Premium") == "x:premium"
+    premium = rules.platforms["x:premium"]
+    assert premium.video.max_duration_s == 7500
+    assert premium.video.min_fps is None and premium.video.max_fps == 60  # inherited
+    # a key the variant sets cites the variant, not the base platform
+    assert "125 min" in premium.video.source_of("max_duration_s", "")
+    assert "125 min" not in premium.video.source_of("max_fps", "")
+    story = rules.platforms["instagram:story"].image
+    assert story.min_aspect_ratio is None and story.formats == ["jpeg"]
+    carousel = rules.platforms["instagram:carousel"].post
+    assert (carousel.min_items, carousel.max_items, carousel.mixing_allowed) == (2, 10, True)
+
+
+def test_variant_in_overrides(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[platforms.tiktok.variants.long]\nsource = "our creator_info"\n'
+        "[platforms.tiktok.variants.long.video]\nmax_duration_s = 900\n",
+    )
+    rules = load_rules(path)
+    assert rules.platforms["tiktok:long"].video.max_duration_s == 900
+    assert rules.platforms["tiktok:long"].video.source_of("max_duration_s", "") == (
+        "our creator_info"
+    )
+
+
+def test_variant_errors_name_the_variant(tmp_path: Path) -> None:
+    path = write(tmp_path, "[platforms.x.variants.premium.vidoe]\nmax_fps = 30\n")
+    with pytest.raises(RuleConfigError) as caught:
+        load_rules(path)
+    message = str(caught.value)
+    assert message.startswith(str(path))
+    assert "platform 'x:premium', key 'vidoe'" in message and "did you mean 'video'" in message
+    no_source = write(tmp_path, "[platforms.tiktok.variants.long.video]\nmax_fps = 30\n", "b.toml")
+    with pytest.raises(RuleConfigError, match=r"platform 'tiktok:long', key 'source'"):
+        load_rules(no_source)
+    bad_unset = write(
+        tmp_path,
+        '[platforms.tiktok.variants.long]\nsource = "s"\n'
+        '[platforms.tiktok.variants.long.video]\nunset = ["min_fsp"]\n',
+        "c.toml",
+    )
+    with pytest.raises(RuleConfigError, match=r"did you mean 'min_fps'"):
+        load_rules(bad_unset)

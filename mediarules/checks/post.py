@@ -78,14 +78,18 @@ def check_post(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Findin
                 limit=limit,
                 fix=plan.drop_media(found[limit:], what.rstrip("s")),
             )
-    if rules.max_items is not None and len(items) > rules.max_items and not counted:
+    # Images a video-only platform refuses are already reported one by one: don't count them
+    # again as extra items or as a mix.
+    refused = set() if rules.images_allowed else set(images + animations)
+    kept = [index for index in range(len(items)) if index not in refused]
+    if rules.max_items is not None and len(kept) > rules.max_items and not counted:
         yield Finding(
             "post.too_many_items",
-            f"post has {len(items)} media items; the limit is {rules.max_items}",
+            f"post has {len(kept)} media items; the limit is {rules.max_items}",
             key="max_items",
-            actual=len(items),
+            actual=len(kept),
             limit=rules.max_items,
-            fix=plan.drop_media(list(range(rules.max_items, len(items))), "item"),
+            fix=plan.drop_media(kept[rules.max_items :], "item"),
         )
     if rules.min_items is not None and 0 < len(items) < rules.min_items:
         yield Finding(
@@ -96,7 +100,11 @@ def check_post(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Findin
             limit=rules.min_items,
             fix=plan.manual(f"Add media to reach {rules.min_items} items"),
         )
-    present = [name for name in ("image", "animation", "video") if groups[name]]
+    present = [
+        name
+        for name in ("image", "animation", "video")
+        if groups[name] and (rules.images_allowed or name == "video")
+    ]
     if not rules.mixing_allowed and len(present) > 1:
         yield Finding(
             "post.mixed_media_not_allowed",
