@@ -101,13 +101,15 @@ def check(
     caption: str | None = None,
     title: str | None = None,
     account_type: str | None = None,
+    content_warning: str | None = None,
     rules: RuleSet | str | os.PathLike[str] | None = None,
 ) -> Report:
     """Check one post (``media`` together, with its caption and title) for ``platforms``.
 
     ``media`` holds paths, ``MediaRef`` metadata records (the scheduler's upload payload, with
     or without a file) or ready ``MediaFacts``. ``rules`` is a ``RuleSet`` or the path of a
-    TOML file merged over the defaults. Every problem comes back in the ``Report``; a file that
+    TOML file merged over the defaults. ``content_warning`` is the post's spoiler text, which
+    Mastodon counts with the caption. Every problem comes back in the ``Report``; a file that
     cannot be read is a ``media.unreadable`` violation, not an exception. An unknown platform or
     a bad rules file raises ``RuleConfigError``.
     """
@@ -121,4 +123,12 @@ def check(
     if isinstance(media, str | os.PathLike | MediaRef | MediaFacts):
         media = [media]  # one file given bare, not a list of one
     items = [take(entry) for entry in media]
-    return evaluate(items, keys, ruleset, caption=caption, title=title, account_type=account_type)
+    return evaluate(
+        items,
+        keys,
+        ruleset,
+        caption=caption,
+        title=title,
+        account_type=account_type,
+        content_warning=content_warning,
+    )

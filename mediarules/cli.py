@@ -17,6 +17,7 @@ from rich.console import Console
 
 from mediarules import check, default_rules, resolve_platforms
 from mediarules.codes import CODES, explain
+from mediarules.instances import mastodon_instance_layer, read_json, tiktok_creator_layer
 from mediarules.models import MediaRef
 from mediarules.render import report_json, report_text, rules_json, rules_text
 from mediarules.ruleset import RuleConfigError, RuleSet, load_rules
@@ -65,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     check_cmd.add_argument(
         "--account-type", metavar="TYPE", help="account type, e.g. business, creator, personal"
     )
+    check_cmd.add_argument(
+        "--content-warning", metavar="TEXT", help="spoiler text (Mastodon counts it with the text)"
+    )
     _add_rules_and_format(check_cmd)
 
     rules_cmd = commands.add_parser("rules", help="print the effective rules table")
@@ -80,6 +84,14 @@ def _add_rules_and_format(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--rules", type=Path, metavar="F", help="TOML file merged over the default rules"
     )
+    command.add_argument(
+        "--mastodon-instance", type=Path, metavar="F",
+        help="a Mastodon server's /api/v2/instance JSON: its own limits replace the defaults",
+    )  # fmt: skip
+    command.add_argument(
+        "--tiktok-creator-info", type=Path, metavar="F",
+        help="TikTok creator_info/query JSON: the creator's max_video_post_duration_sec",
+    )  # fmt: skip
     command.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -99,12 +111,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _load(path: Path | None) -> RuleSet:
-    return default_rules() if path is None else load_rules(path)
+def _load(args: argparse.Namespace) -> RuleSet:
+    """The default table, with server and creator limits, then the user's --rules, over it."""
+    layers = []
+    if args.mastodon_instance is not None:
+        label = str(args.mastodon_instance)
+        layers.append(mastodon_instance_layer(read_json(label), label=label))
+    if args.tiktok_creator_info is not None:
+        label = str(args.tiktok_creator_info)
+        layers.append(tiktok_creator_layer(read_json(label), label=label))
+    if args.rules is None and not layers:
+        return default_rules()
+    return load_rules(args.rules, layers=layers)
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
-    ruleset = _load(args.rules)
+    ruleset = _load(args)
     platforms = resolve_platforms(args.platform, ruleset)
     for name in args.files:
         path = Path(name)
@@ -125,7 +147,7 @@ def _check(args: argparse.Namespace, console: Console) -> int:
     ]
     report = check(
         media, platforms=platforms, caption=caption, title=args.title,
-        account_type=args.account_type, rules=ruleset,
+        account_type=args.account_type, content_warning=args.content_warning, rules=ruleset,
     )  # fmt: skip
     if args.format == "json":
         print(report_json(report))
@@ -144,7 +166,7 @@ def _read_text(path: Path) -> str:
 
 
 def _rules(args: argparse.Namespace, console: Console) -> int:
-    ruleset = _load(args.rules)
+    ruleset = _load(args)
     platforms = (
         resolve_platforms(args.platform, ruleset) if args.platform else list(ruleset.platforms)
     )

@@ -31,12 +31,13 @@ def evaluate(
     caption: str | None = None,
     title: str | None = None,
     account_type: str | None = None,
+    content_warning: str | None = None,
 ) -> Report:
     """``platforms`` are resolved keys of ``ruleset``; ``items`` are one post, in order."""
     violations = list(_upload_violations(items))
     for key in platforms:
         rules = ruleset.platforms[key]
-        found = _platform_findings(items, rules, caption, title, account_type)
+        found = _platform_findings(items, rules, caption, title, account_type, content_warning)
         violations.extend(_violation(f, key, rules, items) for f in found)
     order = {name: rank for rank, name in enumerate([ALL_PLATFORMS, *platforms])}
     violations.sort(
@@ -67,13 +68,16 @@ def _platform_findings(
     caption: str | None,
     title: str | None,
     account_type: str | None,
+    content_warning: str | None,
 ) -> Iterator[tuple[Finding, Section, int | None]]:
     for finding in check_post([item.facts for item in items], rules.post):
         yield finding, rules.post, finding.media_index
     if rules.account is not None:
         for finding in check_account(account_type, rules.account):
             yield finding, rules.account, None
-    for finding in check_text("caption", caption, rules.caption, has_media=bool(items)):
+    for finding in check_text(
+        "caption", caption, rules.caption, has_media=bool(items), content_warning=content_warning
+    ):
         yield finding, rules.caption, None
     if rules.title is not None:
         for finding in check_text("title", title, rules.title, has_media=bool(items)):

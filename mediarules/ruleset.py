@@ -116,6 +116,9 @@ class TextRules(Section):
     mention_domains_free: bool = Field(
         default=False, description="@user@domain counts only @user (Mastodon)."
     )
+    content_warning_counts: bool = Field(
+        default=False, description="The content warning counts with the text (Mastodon)."
+    )
     max_utf8_bytes: int | None = Field(default=None, ge=0)
     max_hashtags: int | None = Field(default=None, ge=0)
     max_mentions: int | None = Field(default=None, ge=0)

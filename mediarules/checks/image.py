@@ -18,8 +18,10 @@ ImageCheck = Callable[[MediaFacts, ImageRules], Iterator[Finding]]
 
 
 def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
+    """A format the publisher converts is reported as converted even where the platform
+    lists it too (a Mastodon server accepts HEIC, then turns it into JPEG)."""
     fmt = facts.format
-    if fmt is None or not rules.formats or fmt in rules.formats:
+    if fmt not in rules.converted and (fmt is None or not rules.formats or fmt in rules.formats):
         # a preference for stills: converting an animation to the preferred format loses it
         still = not facts.animated
         if fmt is not None and still and rules.preferred and fmt not in rules.preferred:

@@ -20,9 +20,15 @@ _UNITS = {
 
 
 def check_text(
-    field: str, value: str | None, rules: TextRules, *, has_media: bool
+    field: str,
+    value: str | None,
+    rules: TextRules,
+    *,
+    has_media: bool,
+    content_warning: str | None = None,
 ) -> Iterator[Finding]:
-    """``field`` is ``caption`` or ``title``; it prefixes every code."""
+    """``field`` is ``caption`` or ``title``; it prefixes every code. ``content_warning``
+    counts towards the length where the platform says so (Mastodon: spoiler text + text)."""
     if value is None or not value.strip():
         if rules.required:
             yield Finding(
@@ -34,7 +40,8 @@ def check_text(
                 fix=plan.manual(f"Write a {field}"),
             )
         return
-    yield from _length(field, value, rules, has_media=has_media)
+    warning = content_warning if rules.content_warning_counts and content_warning else None
+    yield from _length(field, value, rules, has_media=has_media, content_warning=warning)
     yield from _utf8_bytes(field, value, rules)
     yield from _counted_entities(field, value, rules)
     forbidden = textlib.forbidden_found(value, rules.forbidden_characters)
@@ -49,30 +56,38 @@ def check_text(
         )
 
 
-def _length(field: str, value: str, rules: TextRules, *, has_media: bool) -> Iterator[Finding]:
+def _length(
+    field: str, value: str, rules: TextRules, *, has_media: bool, content_warning: str | None
+) -> Iterator[Finding]:
     limit, key = rules.max_length, "max_length"
     if not has_media and rules.max_length_text_only is not None:
         limit, key = rules.max_length_text_only, "max_length_text_only"
     if limit is None:
         return
-    length = textlib.count(
-        value,
-        rules.counting,
-        url_length=rules.url_length,
-        mention_domains_free=rules.mention_domains_free,
-    )
+
+    def measure(text: str) -> int:
+        return textlib.count(
+            text,
+            rules.counting,
+            url_length=rules.url_length,
+            mention_domains_free=rules.mention_domains_free,
+        )
+
+    length = measure((content_warning or "") + value)
     if length <= limit:
         return
     unit = _UNITS[rules.counting]
+    what = f"{field} with its content warning" if content_warning else field
+    room = limit - measure(content_warning) if content_warning else limit
     yield Finding(
         f"{field}.too_long",
-        f"{field} is {length:,} {unit}; the limit is {limit:,}",
+        f"{what} is {length:,} {unit}; the limit is {limit:,}",
         key=key,
         actual=length,
         limit=limit,
         fix=plan.truncate_text(
             field,
-            limit,
+            max(0, room),
             rules.counting,
             url_length=rules.url_length,
             mention_domains_free=rules.mention_domains_free,

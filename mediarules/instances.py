@@ -1,0 +1,115 @@
+"""Limits that live on a server or an account, turned into rule layers.
+
+A Mastodon server publishes its own limits at ``/api/v2/instance``; a TikTok creator's longest
+allowed video comes from ``creator_info/query``. Saved as JSON, each becomes a ``RuleLayer``
+merged over the default table (and under the user's ``--rules``), every key citing the file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mediarules.checks.upload import format_from_mime
+from mediarules.ruleset import RuleConfigError, RuleLayer
+
+__all__ = ["mastodon_instance_layer", "read_json", "tiktok_creator_layer"]
+
+# (section, key) <- path under the instance's `configuration`
+_MASTODON_KEYS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("caption", "max_length", ("statuses", "max_characters")),
+    ("caption", "url_length", ("statuses", "characters_reserved_per_url")),
+    ("post", "max_items", ("statuses", "max_media_attachments")),
+    ("post", "max_images", ("statuses", "max_media_attachments")),
+    ("image", "max_size_bytes", ("media_attachments", "image_size_limit")),
+    ("image", "max_pixels", ("media_attachments", "image_matrix_limit")),
+    ("video", "max_size_bytes", ("media_attachments", "video_size_limit")),
+    ("video", "max_fps", ("media_attachments", "video_frame_rate_limit")),
+    ("video", "max_pixels", ("media_attachments", "video_matrix_limit")),
+    ("alt_text", "max_length", ("media_attachments", "description_limit")),
+)
+
+
+def read_json(path: Path | str) -> Any:
+    """The JSON in ``path``; RuleConfigError naming the file when it can't be read."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RuleConfigError(f"{path}: file not found") from None
+    except json.JSONDecodeError as exc:
+        raise RuleConfigError(f"{path}: invalid JSON: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleConfigError(f"{path}: cannot read: {exc}") from None
+
+
+def mastodon_instance_layer(instance: Any, *, label: str, platform: str = "mastodon") -> RuleLayer:
+    """The limits a Mastodon server's ``/api/v2/instance`` document states; keys the server
+    does not state keep the defaults."""
+    configuration = instance.get("configuration") if isinstance(instance, Mapping) else None
+    if not isinstance(configuration, Mapping):
+        raise RuleConfigError(
+            f"{label}: not a Mastodon /api/v2/instance document (no 'configuration' object)"
+        )
+    domain = instance.get("domain") or "the server"
+    tables: dict[str, dict[str, Any]] = {}
+    for section, key, path in _MASTODON_KEYS:
+        value = _dig(configuration, path)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise RuleConfigError(
+                f"{label}: configuration.{'.'.join(path)} should be a whole number, got {value!r}"
+            )
+        _set(tables, section, key, value, f"{label}: {domain} configuration.{'.'.join(path)}")
+    mime_types = _dig(configuration, ("media_attachments", "supported_mime_types"))
+    if isinstance(mime_types, list):
+        source = f"{label}: {domain} configuration.media_attachments.supported_mime_types"
+        formats = _formats(mime_types, "image/")
+        containers = _formats(mime_types, "video/")
+        if formats:
+            _set(tables, "image", "formats", formats, source)
+        if containers:
+            _set(tables, "video", "containers", containers, source)
+    return label, {"platforms": {platform: tables}}
+
+
+def tiktok_creator_layer(creator_info: Any, *, label: str, platform: str = "tiktok") -> RuleLayer:
+    """A TikTok creator's ``max_video_post_duration_sec`` (``creator_info/query`` response)."""
+    data = creator_info.get("data", creator_info) if isinstance(creator_info, Mapping) else None
+    seconds = data.get("max_video_post_duration_sec") if isinstance(data, Mapping) else None
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds <= 0:
+        raise RuleConfigError(
+            f"{label}: no positive data.max_video_post_duration_sec (a creator_info/query response)"
+        )
+    tables: dict[str, dict[str, Any]] = {}
+    source = f"{label}: creator_info max_video_post_duration_sec"
+    _set(tables, "video", "max_duration_s", seconds, source)
+    return label, {"platforms": {platform: tables}}
+
+
+def _dig(node: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _set(
+    tables: dict[str, dict[str, Any]], section: str, key: str, value: Any, source: str
+) -> None:
+    table = tables.setdefault(section, {})
+    table[key] = value
+    table.setdefault("sources", {})[key] = source
+
+
+def _formats(mime_types: list[Any], prefix: str) -> list[str]:
+    found: list[str] = []
+    for mime in mime_types:
+        if isinstance(mime, str) and mime.startswith(prefix):
+            fmt = format_from_mime(mime)
+            if fmt is not None and fmt not in found:
+                found.append(fmt)
+    return found
