@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from mediarules.codes import CODES, explain
 from mediarules.engine import ALL_PLATFORMS, evaluate
@@ -25,6 +26,13 @@ from mediarules.models import (
     Report,
     Severity,
     Violation,
+)
+from mediarules.payload import (
+    PostPayload,
+    load_payload,
+    payload_media,
+    platform_names,
+    scheduled_before_upload,
 )
 from mediarules.ruleset import (
     PlatformRules,
@@ -46,6 +54,7 @@ __all__ = [
     "MediaInput",
     "MediaRef",
     "PlatformRules",
+    "PostPayload",
     "Report",
     "RuleConfigError",
     "RuleSet",
@@ -54,9 +63,11 @@ __all__ = [
     "UnreadableMediaError",
     "Violation",
     "check",
+    "check_payload",
     "default_rules",
     "explain",
     "inspect",
+    "load_payload",
     "load_rules",
     "resolve_platforms",
 ]
@@ -94,6 +105,45 @@ def resolve_platforms(platforms: str | Iterable[str], ruleset: RuleSet) -> list[
     return keys
 
 
+def _ruleset(rules: RuleSet | str | os.PathLike[str] | None) -> RuleSet:
+    if isinstance(rules, RuleSet):
+        return rules
+    return default_rules() if rules is None else load_rules(Path(rules))
+
+
+def check_payload(
+    payload: PostPayload | Mapping[str, Any] | str | os.PathLike[str],
+    *,
+    platforms: str | Iterable[str] | None = None,
+    account_type: str | None = None,
+    rules: RuleSet | str | os.PathLike[str] | None = None,
+) -> Report:
+    """Check the scheduler's create-post body (a ``PostPayload``, its dict, or a JSON file).
+
+    ``content`` is the caption; ``platforms`` default to the body's account IDs
+    (``twitter-123456789`` is X). Media records with ``metadata`` are checked as declared, no
+    file read. A post scheduled while some media has no ``mediaId`` yet is a warning
+    (``post.scheduled_before_upload``). A bad file raises ``PayloadError``.
+    """
+    if isinstance(payload, str | os.PathLike):
+        payload = load_payload(payload)
+    elif not isinstance(payload, PostPayload):
+        payload = PostPayload.model_validate(payload)
+    ruleset = _ruleset(rules)
+    keys = resolve_platforms(
+        platforms if platforms is not None else platform_names(payload.platforms), ruleset
+    )
+    return evaluate(
+        [take(media) for media in payload_media(payload)],
+        keys,
+        ruleset,
+        caption=payload.content,
+        title=payload.title,
+        account_type=account_type,
+        post_findings=scheduled_before_upload(payload),
+    )
+
+
 def check(
     media: Iterable[MediaInput] = (),
     *,
@@ -113,12 +163,7 @@ def check(
     cannot be read is a ``media.unreadable`` violation, not an exception. An unknown platform or
     a bad rules file raises ``RuleConfigError``.
     """
-    if isinstance(rules, RuleSet):
-        ruleset = rules
-    elif rules is None:
-        ruleset = default_rules()
-    else:
-        ruleset = load_rules(Path(rules))
+    ruleset = _ruleset(rules)
     keys = resolve_platforms(platforms, ruleset)
     if isinstance(media, str | os.PathLike | MediaRef | MediaFacts):
         media = [media]  # one file given bare, not a list of one

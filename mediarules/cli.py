@@ -15,10 +15,11 @@ from typing import NoReturn
 
 from rich.console import Console
 
-from mediarules import check, default_rules, resolve_platforms
+from mediarules import check, check_payload, default_rules, resolve_platforms
 from mediarules.codes import CODES, explain
 from mediarules.instances import mastodon_instance_layer, read_json, tiktok_creator_layer
-from mediarules.models import MediaRef
+from mediarules.models import MediaRef, Report
+from mediarules.payload import PayloadError, load_payload, platform_names
 from mediarules.render import report_json, report_text, rules_json, rules_text
 from mediarules.ruleset import RuleConfigError, RuleSet, load_rules
 
@@ -52,8 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check_cmd.add_argument("files", nargs="*", metavar="FILE", help="media files of the post")
     check_cmd.add_argument(
-        "-p", "--platform", action="append", required=True, metavar="NAME",
-        help="platform to check for; repeat or separate with commas (x,linkedin)",
+        "-p", "--platform", action="append", metavar="NAME",
+        help="platform to check for; repeat or separate with commas (x,linkedin, instagram:reel)",
+    )  # fmt: skip
+    check_cmd.add_argument(
+        "--post", type=Path, metavar="F",
+        help="the scheduler's create-post body (JSON): caption, platforms and media records",
     )  # fmt: skip
     caption = check_cmd.add_mutually_exclusive_group()
     caption.add_argument("--caption", metavar="TEXT", help="the post's text")
@@ -126,6 +131,10 @@ def _load(args: argparse.Namespace) -> RuleSet:
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
+    if args.post is not None:
+        return _check_post(args, console)
+    if not args.platform:
+        raise UsageError("name a platform with -p/--platform (or give a --post file)")
     ruleset = _load(args)
     platforms = resolve_platforms(args.platform, ruleset)
     for name in args.files:
@@ -149,6 +158,38 @@ def _check(args: argparse.Namespace, console: Console) -> int:
         media, platforms=platforms, caption=caption, title=args.title,
         account_type=args.account_type, content_warning=args.content_warning, rules=ruleset,
     )  # fmt: skip
+    return _print_report(args, report, platforms, ruleset, console)
+
+
+def _check_post(args: argparse.Namespace, console: Console) -> int:
+    """``--post F``: the body brings caption, title, platforms and media; flags may override."""
+    if args.files or args.alt or args.content_warning:
+        raise UsageError("--post brings its own media and text; give files or --post, not both")
+    try:
+        payload = load_payload(args.post)
+    except PayloadError as exc:
+        raise UsageError(str(exc)) from None
+    updates = {"content": args.caption, "title": args.title}
+    if args.caption_file is not None:
+        updates["content"] = _read_text(args.caption_file)
+    payload = payload.model_copy(update={k: v for k, v in updates.items() if v is not None})
+    ruleset = _load(args)
+    platforms = resolve_platforms(
+        args.platform if args.platform else platform_names(payload.platforms), ruleset
+    )
+    report = check_payload(
+        payload, platforms=platforms, account_type=args.account_type, rules=ruleset
+    )
+    return _print_report(args, report, platforms, ruleset, console)
+
+
+def _print_report(
+    args: argparse.Namespace,
+    report: Report,
+    platforms: list[str],
+    ruleset: RuleSet,
+    console: Console,
+) -> int:
     if args.format == "json":
         print(report_json(report))
     else:

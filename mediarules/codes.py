@@ -61,7 +61,7 @@ CODES: dict[str, Code] = _codes(
     ("post.mixed_media_not_allowed", E, "The post mixes kinds of media the platform keeps apart.",
      "X, LinkedIn, Facebook, Bluesky and Mastodon take photos or one video, never both.",
      "Split the post into one with the images and one with the video. (manual)"),
-    ("post.scheduled_before_upload", E,
+    ("post.scheduled_before_upload", W,
      "The post is scheduled before its media finished uploading.",
      "The scheduler may publish before the upload completes: a failed post or missing media.",
      "Create the post as a draft, upload media, then schedule. (manual)"),

@@ -32,9 +32,18 @@ def evaluate(
     title: str | None = None,
     account_type: str | None = None,
     content_warning: str | None = None,
+    post_findings: Sequence[Finding] = (),
 ) -> Report:
-    """``platforms`` are resolved keys of ``ruleset``; ``items`` are one post, in order."""
+    """``platforms`` are resolved keys of ``ruleset``; ``items`` are one post, in order.
+
+    ``post_findings`` hold for every platform (the scheduler's own pitfalls, found in its
+    payload) and are reported once, under ``all``.
+    """
     violations = list(_upload_violations(items))
+    for finding in post_findings:
+        index = finding.media_index
+        item = items[index] if index is not None else None
+        violations.append(_make(finding, ALL_PLATFORMS, finding.source, index, item))
     for key in platforms:
         rules = ruleset.platforms[key]
         found = _platform_findings(items, rules, caption, title, account_type, content_warning)

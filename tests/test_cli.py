@@ -132,11 +132,13 @@ def test_caption_file(capsys: pytest.CaptureFixture[str], tmp_path: Path, clip: 
 
 
 def test_usage_error_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "check", "a.mp4")  # no --platform
+    assert code == 2 and err.count("\n") == 1 and "--platform" in err
     with pytest.raises(SystemExit) as exited:
-        main(["check", "a.mp4"])  # no --platform
+        main(["check", "a.mp4", "--format", "yaml"])  # argparse's own usage errors
     assert exited.value.code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--platform" in err
+    assert err.count("\n") == 1 and "--format" in err
 
 
 def test_rules_command(capsys: pytest.CaptureFixture[str]) -> None:
