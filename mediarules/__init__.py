@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from mediarules.codes import CODES, explain
@@ -39,7 +37,10 @@ from mediarules.ruleset import (
     RuleConfigError,
     RuleSet,
     UnknownPlatformError,
+    as_ruleset,
+    default_rules,
     load_rules,
+    resolve_platforms,
 )
 
 __version__ = "0.1.0"
@@ -73,42 +74,12 @@ __all__ = [
 ]
 
 
-@lru_cache(maxsize=1)
-def default_rules() -> RuleSet:
-    """The shipped rules table, parsed once per process (it is frozen)."""
-    return load_rules()
-
-
 def inspect(path: str | os.PathLike[str]) -> MediaFacts:
     """Read one file's facts from its header (never decoding pixels).
 
     Raises ``UnreadableMediaError`` for a file that is not an image or video it can read.
     """
     return _inspect_file(path)
-
-
-def resolve_platforms(platforms: str | Iterable[str], ruleset: RuleSet) -> list[str]:
-    """Platform keys for names, aliases or comma-separated lists, in order, without repeats.
-
-    Raises ``UnknownPlatformError`` naming the first unknown platform.
-    """
-    names = [platforms] if isinstance(platforms, str) else list(platforms)
-    keys: list[str] = []
-    for entry in names:
-        for name in entry.split(","):
-            if name.strip():
-                key = ruleset.resolve(name)
-                if key not in keys:
-                    keys.append(key)
-    if not keys:
-        raise UnknownPlatformError("no platform given")
-    return keys
-
-
-def _ruleset(rules: RuleSet | str | os.PathLike[str] | None) -> RuleSet:
-    if isinstance(rules, RuleSet):
-        return rules
-    return default_rules() if rules is None else load_rules(Path(rules))
 
 
 def check_payload(
@@ -129,7 +100,7 @@ def check_payload(
         payload = load_payload(payload)
     elif not isinstance(payload, PostPayload):
         payload = PostPayload.model_validate(payload)
-    ruleset = _ruleset(rules)
+    ruleset = as_ruleset(rules)
     keys = resolve_platforms(
         platforms if platforms is not None else platform_names(payload.platforms), ruleset
     )
@@ -163,7 +134,7 @@ def check(
     cannot be read is a ``media.unreadable`` violation, not an exception. An unknown platform or
     a bad rules file raises ``RuleConfigError``.
     """
-    ruleset = _ruleset(rules)
+    ruleset = as_ruleset(rules)
     keys = resolve_platforms(platforms, ruleset)
     if isinstance(media, str | os.PathLike | MediaRef | MediaFacts):
         media = [media]  # one file given bare, not a list of one

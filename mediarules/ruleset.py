@@ -7,10 +7,12 @@ message names the file, the platform and the key.
 from __future__ import annotations
 
 import difflib
+import os
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from fractions import Fraction
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -33,8 +35,11 @@ __all__ = [
     "TextRules",
     "UnknownPlatformError",
     "VideoRules",
+    "as_ruleset",
+    "default_rules",
     "default_rules_path",
     "load_rules",
+    "resolve_platforms",
 ]
 
 
@@ -115,6 +120,11 @@ class TextRules(Section):
     url_length: int | None = Field(default=None, ge=0, description="Every URL counts this much.")
     mention_domains_free: bool = Field(
         default=False, description="@user@domain counts only @user (Mastodon)."
+    )
+    overflow: Literal["truncate", "thread", "follow_up"] = Field(
+        default="truncate",
+        description="How a fix shortens text that is too long: cut it, continue it in a thread"
+        " of replies, or move the rest to follow-up messages (Telegram).",
     )
     content_warning_counts: bool = Field(
         default=False, description="The content warning counts with the text (Mastodon)."
@@ -498,3 +508,34 @@ def _layer_defining(loc: list[str], layers: Sequence[RuleLayer]) -> str:
 def _did_you_mean(word: str, candidates: Any) -> str:
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean {matches[0]!r}?)" if matches else ""
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> RuleSet:
+    """The shipped rules table, parsed once per process (it is frozen)."""
+    return load_rules()
+
+
+def resolve_platforms(platforms: str | Iterable[str], ruleset: RuleSet) -> list[str]:
+    """Platform keys for names, aliases or comma-separated lists, in order, without repeats.
+
+    Raises ``UnknownPlatformError`` naming the first unknown platform.
+    """
+    names = [platforms] if isinstance(platforms, str) else list(platforms)
+    keys: list[str] = []
+    for entry in names:
+        for name in entry.split(","):
+            if name.strip():
+                key = ruleset.resolve(name)
+                if key not in keys:
+                    keys.append(key)
+    if not keys:
+        raise UnknownPlatformError("no platform given")
+    return keys
+
+
+def as_ruleset(rules: RuleSet | str | os.PathLike[str] | None) -> RuleSet:
+    """A ``RuleSet`` as given, the cached defaults for None, or a TOML file merged over them."""
+    if isinstance(rules, RuleSet):
+        return rules
+    return default_rules() if rules is None else load_rules(Path(rules))
