@@ -17,10 +17,18 @@ from rich.console import Console
 
 from mediarules import check, check_payload, default_rules, resolve_platforms
 from mediarules.codes import CODES, explain
+from mediarules.fixes.api import apply_fixes, plan_fixes
 from mediarules.instances import mastodon_instance_layer, read_json, tiktok_creator_layer
 from mediarules.models import MediaRef, Report
 from mediarules.payload import PayloadError, load_payload, platform_names
-from mediarules.render import report_json, report_text, rules_json, rules_text
+from mediarules.render import (
+    fix_json,
+    fix_text,
+    report_json,
+    report_text,
+    rules_json,
+    rules_text,
+)
 from mediarules.ruleset import RuleConfigError, RuleSet, load_rules
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
@@ -51,30 +59,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check the files given together as one post. Exit 0: ready; 1: some "
         "error-severity violation; 2: usage or configuration error.",
     )
-    check_cmd.add_argument("files", nargs="*", metavar="FILE", help="media files of the post")
-    check_cmd.add_argument(
-        "-p", "--platform", action="append", metavar="NAME",
-        help="platform to check for; repeat or separate with commas (x,linkedin, instagram:reel)",
-    )  # fmt: skip
+    _add_post_arguments(check_cmd)
     check_cmd.add_argument(
         "--post", type=Path, metavar="F",
         help="the scheduler's create-post body (JSON): caption, platforms and media records",
     )  # fmt: skip
-    caption = check_cmd.add_mutually_exclusive_group()
-    caption.add_argument("--caption", metavar="TEXT", help="the post's text")
-    caption.add_argument("--caption-file", type=Path, metavar="F", help="read the text from F")
-    check_cmd.add_argument("--title", metavar="TEXT", help="the post's title (YouTube)")
-    check_cmd.add_argument(
-        "--alt", action="append", default=[], metavar="TEXT",
-        help="alt text, one per file, in file order (repeat)",
-    )  # fmt: skip
-    check_cmd.add_argument(
-        "--account-type", metavar="TYPE", help="account type, e.g. business, creator, personal"
-    )
-    check_cmd.add_argument(
-        "--content-warning", metavar="TEXT", help="spoiler text (Mastodon counts it with the text)"
-    )
     _add_rules_and_format(check_cmd)
+
+    fix_cmd = commands.add_parser(
+        "fix",
+        help="write fixed copies of the post's files into a folder, then check them again",
+        description="Plan every fix, write new files into --out (never over an existing file, "
+        "never touching the inputs) and check the resulting posts. Only safe fixes run unless "
+        "--unsafe-fixes. Exit 0: the fixed post passes; 1: errors remain; 2: usage error.",
+    )
+    _add_post_arguments(fix_cmd)
+    fix_cmd.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    fix_cmd.add_argument(
+        "--unsafe-fixes", action="store_true",
+        help="also run fixes that lose something (re-encode, downscale, trim, split text)",
+    )  # fmt: skip
+    fix_cmd.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    _add_rules_and_format(fix_cmd)
 
     rules_cmd = commands.add_parser("rules", help="print the effective rules table")
     rules_cmd.add_argument("platform", nargs="*", metavar="PLATFORM", help="default: all")
@@ -83,6 +89,28 @@ def build_parser() -> argparse.ArgumentParser:
     explain_cmd = commands.add_parser("explain", help="what a violation code means")
     explain_cmd.add_argument("code", nargs="?", metavar="CODE", help="default: list codes")
     return parser
+
+
+def _add_post_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("files", nargs="*", metavar="FILE", help="media files of the post")
+    command.add_argument(
+        "-p", "--platform", action="append", metavar="NAME",
+        help="platform to check for; repeat or separate with commas (x,linkedin, instagram:reel)",
+    )  # fmt: skip
+    caption = command.add_mutually_exclusive_group()
+    caption.add_argument("--caption", metavar="TEXT", help="the post's text")
+    caption.add_argument("--caption-file", type=Path, metavar="F", help="read the text from F")
+    command.add_argument("--title", metavar="TEXT", help="the post's title (YouTube)")
+    command.add_argument(
+        "--alt", action="append", default=[], metavar="TEXT",
+        help="alt text, one per file, in file order (repeat)",
+    )  # fmt: skip
+    command.add_argument(
+        "--account-type", metavar="TYPE", help="account type, e.g. business, creator, personal"
+    )
+    command.add_argument(
+        "--content-warning", metavar="TEXT", help="spoiler text (Mastodon counts it with the text)"
+    )
 
 
 def _add_rules_and_format(command: argparse.ArgumentParser) -> None:
@@ -109,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args, console)
         if args.command == "rules":
             return _rules(args, console)
+        if args.command == "fix":
+            return _fix(args, console)
         return _explain(args, console)
     except (RuleConfigError, UsageError) as exc:
         message = str(exc).replace("\n", "; ")
@@ -137,6 +167,16 @@ def _check(args: argparse.Namespace, console: Console) -> int:
         raise UsageError("name a platform with -p/--platform (or give a --post file)")
     ruleset = _load(args)
     platforms = resolve_platforms(args.platform, ruleset)
+    media, caption = _post_from_args(args)
+    report = check(
+        media, platforms=platforms, caption=caption, title=args.title,
+        account_type=args.account_type, content_warning=args.content_warning, rules=ruleset,
+    )  # fmt: skip
+    return _print_report(args, report, platforms, ruleset, console)
+
+
+def _post_from_args(args: argparse.Namespace) -> tuple[list[str | MediaRef], str | None]:
+    """The files (with their alt texts) and the caption given on the command line."""
     for name in args.files:
         path = Path(name)
         if not path.exists():
@@ -148,17 +188,35 @@ def _check(args: argparse.Namespace, console: Console) -> int:
     caption = args.caption
     if args.caption_file is not None:
         caption = _read_text(args.caption_file)
-    media = [
+    media: list[str | MediaRef] = [
         MediaRef(path=Path(name), alt_text=args.alt[i] if i < len(args.alt) else None)
         if args.alt
         else name
         for i, name in enumerate(args.files)
     ]
-    report = check(
+    return media, caption
+
+
+def _fix(args: argparse.Namespace, console: Console) -> int:
+    if not args.platform:
+        raise UsageError("name a platform with -p/--platform")
+    ruleset = _load(args)
+    platforms = resolve_platforms(args.platform, ruleset)
+    media, caption = _post_from_args(args)
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out} is a file, not a folder")
+    fix_plan = plan_fixes(
         media, platforms=platforms, caption=caption, title=args.title,
         account_type=args.account_type, content_warning=args.content_warning, rules=ruleset,
     )  # fmt: skip
-    return _print_report(args, report, platforms, ruleset, console)
+    result = apply_fixes(
+        fix_plan, args.out, unsafe=args.unsafe_fixes, dry_run=args.dry_run, rules=ruleset
+    )
+    if args.format == "json":
+        print(fix_json(result))
+    else:
+        fix_text(result, ruleset, console)
+    return EXIT_OK if result.ok else EXIT_VIOLATIONS
 
 
 def _check_post(args: argparse.Namespace, console: Console) -> int:

@@ -186,6 +186,7 @@ class FixStep(BaseModel):
         "truncate_text",
         "remove_text",
         "drop_media",
+        "split_post",
         "rename_file",
         "set_field",
         "manual",

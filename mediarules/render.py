@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +13,7 @@ from rich.text import Text
 
 from mediarules.checks.finding import human_bytes
 from mediarules.engine import ALL_PLATFORMS
+from mediarules.fixes.apply import FixResult
 from mediarules.models import MediaFacts, Report, Severity, Violation
 from mediarules.ruleset import PlatformRules, RuleSet
 
@@ -186,3 +188,67 @@ def _show(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k} -> {v}" for k, v in value.items())
     return str(value)
+
+
+def fix_json(result: FixResult) -> str:
+    """Exactly ``FixResult.model_dump(mode="json")``: plan, files written, posts, re-checks."""
+    return json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False)
+
+
+def fix_text(result: FixResult, rules: RuleSet, console: Console) -> None:
+    """The plan, what was written or skipped, what needs a person, and each resulting post."""
+    plan = result.plan
+    if plan.outputs:
+        console.print(Text("Planned files", style="bold"))
+        for output in plan.outputs:
+            loses = f", loses {', '.join(output.loses)}" if output.loses else ""
+            console.print(
+                f"  {output.id}  {output.file_name}  from {output.source}"
+                f"  for {', '.join(output.platforms)}  ({output.applicability.value}{loses})"
+            )
+            console.print(Text(f"      fixes {', '.join(output.fixes)}", style="dim"))
+            if output.ffmpeg:
+                console.print(Text(f"      {shlex.join(output.ffmpeg)}", style="dim"))
+    for written in result.written:
+        console.print(
+            Text.assemble(("wrote ", "green"), written.path, f": {'; '.join(written.changes)}")
+        )
+    for skipped in result.skipped:
+        console.print(Text.assemble(("skipped ", "yellow"), f"{skipped.output}: {skipped.reason}"))
+    if plan.manual:
+        console.print(Text("Needs a person", style="bold"))
+        for violation in plan.manual:
+            console.print(Text.assemble(_line(violation), (f"  [{violation.platform}]", "dim")))
+    for post in result.posts:
+        name = rules.platforms[post.platform].name
+        files = ", ".join(post.media) or "no media"
+        caption = f"  {_preview(post.caption)}" if post.caption else ""
+        if post.report is None:
+            console.print(
+                Text.assemble(
+                    ("· ", "dim"), (name, "bold"), f" post {post.post + 1}: {files}{caption}"
+                )
+            )
+            continue
+        found = sorted(
+            post.report.for_platform(post.platform) + post.report.for_platform(ALL_PLATFORMS),
+            key=lambda v: v.severity.rank,
+        )
+        mark, style = ("✓ ", "green") if post.report.ok else ("✗ ", "bold red")
+        console.print(
+            Text.assemble((mark, style), (name, "bold"), f" post {post.post + 1}: {files}{caption}")
+        )
+        for violation in found:
+            if violation.severity is not Severity.INFO:
+                console.print(_line(violation))
+    if result.posts and all(p.report is None for p in result.posts):
+        console.print(Text("dry run: nothing written", style="bold"))
+    elif result.ok:
+        console.print(Text("every post passes", style="bold green"))
+    else:
+        console.print(Text("errors remain", style="bold red"))
+
+
+def _preview(caption: str, width: int = 60) -> str:
+    flat = " ".join(caption.split())
+    return repr(flat if len(flat) <= width else flat[: width - 1] + "…")

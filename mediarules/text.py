@@ -41,6 +41,7 @@ __all__ = [
     "ELLIPSIS",
     "count",
     "countable_text",
+    "entity_interiors",
     "find_emoji",
     "find_hashtags",
     "find_mentions",
@@ -548,7 +549,7 @@ def truncate(
     offsets = [0]
     for cluster in clusters:
         offsets.append(offsets[-1] + len(cluster))
-    blocked = _entity_interiors(text)
+    blocked = entity_interiors(text)
     cuts = [index for index in range(len(clusters)) if offsets[index] not in blocked]
 
     def prefix(cut: int) -> str:
@@ -576,7 +577,7 @@ def truncate(
     return prefix(best) + ellipsis
 
 
-def _entity_interiors(text: str) -> set[int]:
+def entity_interiors(text: str) -> set[int]:
     """Offsets strictly inside a URL or mention: cutting there would break a link or tag
     someone else."""
     urls = _url_spans(text, without_protocol=True)

@@ -112,7 +112,7 @@ def check_post(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Findin
             key="mixing_allowed",
             actual=", ".join(present),
             limit=False,
-            fix=plan.manual(f"Split into separate posts: one for each of {', '.join(present)}"),
+            fix=plan.split_post([groups[name] for name in present], "one kind of media each"),
         )
 
 

@@ -70,23 +70,16 @@ def plan_geometry(
         else:
             canvas_h = canvas_w / target
 
+    # One scale for every bound: at least what the minimums ask, at most what the maximums
+    # allow (they win: an upscale for a minimum must not push a side past a maximum).
     scale = Fraction(1)
     if min_width is not None and canvas_w < min_width:
         scale = max(scale, min_width / canvas_w)
     if min_height is not None and canvas_h < min_height:
         scale = max(scale, min_height / canvas_h)
-    shrink = Fraction(1)
-    if max_width is not None and canvas_w > max_width:
-        shrink = min(shrink, max_width / canvas_w)
-    if max_height is not None and canvas_h > max_height:
-        shrink = min(shrink, max_height / canvas_h)
-    if max_dimension_sum is not None and canvas_w + canvas_h > max_dimension_sum:
-        shrink = min(shrink, max_dimension_sum / (canvas_w + canvas_h))
-    if max_pixels is not None and canvas_w * canvas_h > max_pixels:
-        root = Fraction(math.isqrt(int(max_pixels * 10**6 / (canvas_w * canvas_h))), 1000)
-        shrink = min(shrink, root)
-    if shrink < 1:
-        scale = shrink
+    limit = _max_scale(canvas_w, canvas_h, max_width, max_height, max_pixels, max_dimension_sum)
+    if limit is not None:
+        scale = min(scale, limit)
 
     def side(value: Fraction, upper: int | None) -> int:
         size = max(1, math.floor(value * scale))
@@ -96,13 +89,44 @@ def plan_geometry(
 
     step = 2 if even else 1
     w, h = side(canvas_w, max_width), side(canvas_h, max_height)
-    while max_pixels is not None and w * h > max_pixels and w > step and h > step:
-        w, h = w - step, h - step
-    # rounding down may have pushed the shape just out of range: nudge it back in
-    while min_aspect_ratio is not None and Fraction(w, h) < min_aspect_ratio and h > step:
-        h -= step
-    while max_aspect_ratio is not None and Fraction(w, h) > max_aspect_ratio and w > step:
-        w -= step
+    if max_pixels is not None and w * h > max_pixels:
+        # only when a side was held at its smallest (a very thin picture): trim the other one
+        if w >= h:
+            w = max(step, _down(max_pixels // h, step))
+        else:
+            h = max(step, _down(max_pixels // w, step))
+
+    def fits(size: tuple[int, int]) -> bool:
+        w, h = size
+        return (
+            (max_width is None or w <= max_width)
+            and (max_height is None or h <= max_height)
+            and (max_pixels is None or w * h <= max_pixels)
+            and (max_dimension_sum is None or w + h <= max_dimension_sum)
+        )
+
+    def meets(size: tuple[int, int]) -> bool:
+        return (min_width is None or size[0] >= min_width) and (
+            min_height is None or size[1] >= min_height
+        )
+
+    def choose(grown: tuple[int, int], cut: tuple[int, int]) -> tuple[int, int]:
+        """Padding grows its bars (the picture keeps its size), anything else loses a pixel;
+        the other way when the first breaks a bound, and never past a maximum."""
+        first, second = (grown, cut) if padding else (cut, grown)
+        for size in (first, second):
+            if fits(size) and meets(size):
+                return size
+        return grown if fits(grown) else cut
+
+    # Rounding may have pushed the shape just out of range: nudge it back in by a pixel.
+    padding = mode == "pad" and target != ratio
+    if min_aspect_ratio is not None and Fraction(w, h) < min_aspect_ratio:
+        wider = (_up(math.ceil(h * min_aspect_ratio), step), h)
+        w, h = choose(wider, (w, max(step, _down(math.floor(w / min_aspect_ratio), step))))
+    if max_aspect_ratio is not None and Fraction(w, h) > max_aspect_ratio:
+        taller = (w, _up(math.ceil(w / max_aspect_ratio), step))
+        w, h = choose(taller, (max(step, _down(math.floor(h * max_aspect_ratio), step)), h))
     canvas = (w, h)
     if target == ratio:
         content = canvas
@@ -112,3 +136,35 @@ def plan_geometry(
         factor = fit(Fraction(canvas[0], width), Fraction(canvas[1], height))
         content = (max(1, math.floor(width * factor)), max(1, math.floor(height * factor)))
     return Geometry(content=content, canvas=canvas)
+
+
+def _max_scale(
+    width: Fraction,
+    height: Fraction,
+    max_width: int | None,
+    max_height: int | None,
+    max_pixels: int | None,
+    max_dimension_sum: int | None,
+) -> Fraction | None:
+    """The largest scale every maximum allows (``None``: no maximum)."""
+    limits: list[Fraction] = []
+    if max_width is not None:
+        limits.append(max_width / width)
+    if max_height is not None:
+        limits.append(max_height / height)
+    if max_dimension_sum is not None:
+        limits.append(max_dimension_sum / (width + height))
+    if max_pixels is not None:
+        budget = max_pixels / (width * height)
+        # the square root, rounded down to 1e-6 (never above the true root)
+        root = math.isqrt(budget.numerator * 10**12 // budget.denominator)
+        limits.append(Fraction(root, 10**6))
+    return min(limits, default=None)
+
+
+def _down(value: int, step: int) -> int:
+    return value - value % step
+
+
+def _up(value: int, step: int) -> int:
+    return value + (-value) % step

@@ -241,3 +241,17 @@ def set_field(field: str, value: str) -> Fix:
         applicability=SAFE,
         steps=[FixStep(op="set_field", params={"field": field, "value": value})],
     )
+
+
+def split_post(groups: list[list[int]], why: str) -> Fix:
+    """Publish the media as several posts (a thread where the platform has one)."""
+    described = " + ".join("[" + ", ".join(f"#{i + 1}" for i in g) + "]" for g in groups)
+    return Fix(
+        title=f"Split into {len(groups)} posts ({why}): {described}",
+        applicability=UNSAFE,
+        steps=[
+            FixStep(op="split_post", params={"media": ",".join(str(i) for i in group)})
+            for group in groups
+        ],
+        loses=["one-post layout"],
+    )

@@ -1,0 +1,88 @@
+"""plan_fixes and apply_fixes: plan every fix of a post, then carry it out and check again.
+
+>>> plan = plan_fixes(["clip.mov"], platforms="tiktok")
+>>> result = apply_fixes(plan, "out/", unsafe=True)
+>>> result.ok, [f.path for f in result.written]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from mediarules.engine import evaluate
+from mediarules.fixes.apply import FixResult, PostResult, SkippedOutput, WrittenFile, apply
+from mediarules.fixes.planner import FixPlan, OutputPlan, PlannedPost, PlatformPlan, plan
+from mediarules.intake import MediaInput, take
+from mediarules.models import MediaFacts, MediaRef, Report
+from mediarules.ruleset import RuleSet, as_ruleset, resolve_platforms
+
+__all__ = [
+    "FixPlan",
+    "FixResult",
+    "OutputPlan",
+    "PlannedPost",
+    "PlatformPlan",
+    "PostResult",
+    "SkippedOutput",
+    "WrittenFile",
+    "apply_fixes",
+    "plan_fixes",
+]
+
+
+def plan_fixes(
+    media: Iterable[MediaInput] = (),
+    *,
+    platforms: str | Iterable[str],
+    caption: str | None = None,
+    title: str | None = None,
+    account_type: str | None = None,
+    content_warning: str | None = None,
+    rules: RuleSet | str | os.PathLike[str] | None = None,
+) -> FixPlan:
+    """Check the post, then plan every fix: new files, posts per platform, text, manual work."""
+    ruleset = as_ruleset(rules)
+    keys = resolve_platforms(platforms, ruleset)
+    if isinstance(media, str | os.PathLike | MediaRef | MediaFacts):
+        media = [media]
+    items = [take(entry) for entry in media]
+    report = evaluate(
+        items, keys, ruleset, caption=caption, title=title,
+        account_type=account_type, content_warning=content_warning,
+    )  # fmt: skip
+    return plan(
+        items, report, keys, ruleset, caption=caption, title=title,
+        account_type=account_type, content_warning=content_warning,
+    )  # fmt: skip
+
+
+def apply_fixes(
+    fix_plan: FixPlan,
+    out_dir: str | os.PathLike[str],
+    *,
+    unsafe: bool = False,
+    dry_run: bool = False,
+    rules: RuleSet | str | os.PathLike[str] | None = None,
+) -> FixResult:
+    """Write the planned outputs into ``out_dir`` (safe ones only unless ``unsafe``), build
+    each platform's posts and check every one of them again with the same rules."""
+    ruleset = as_ruleset(rules)
+    sources = [facts.path for facts in fix_plan.before.media]
+
+    def recheck(media: list[tuple[str, str | None]], platform: str, caption: str | None) -> Report:
+        items = [
+            take(MediaRef(path=Path(path), alt_text=alt) if alt else path) for path, alt in media
+        ]
+        return evaluate(
+            items,
+            [platform],
+            ruleset,
+            caption=caption,
+            title=fix_plan.title,
+            account_type=fix_plan.account_type,
+            content_warning=fix_plan.content_warning,
+        )
+
+    return apply(fix_plan, sources, Path(out_dir), recheck, unsafe=unsafe, dry_run=dry_run)

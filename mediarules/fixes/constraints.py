@@ -1,0 +1,293 @@
+"""What each platform allows one file to be, and how those allowances combine.
+
+A platform's rules become a ``Bounds`` record for one file: allowed formats and codecs, and
+numeric ranges. Bounds of several platforms intersect into one, as long as something is left
+(a format they all take, a non-empty aspect range): then one output file serves them all.
+A target (what to encode) is derived from the facts and the merged bounds last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import TypeVar
+
+from mediarules.fixes.plan import nearest_standard_fps, pick_image_target
+from mediarules.fixes.targets import ImageTarget, VideoTarget
+from mediarules.models import MediaFacts
+from mediarules.ruleset import PlatformRules
+
+_ANIMATED_FORMATS = frozenset({"gif", "webp", "png"})
+_ANY = None
+
+
+Number = TypeVar("Number", int, float, Fraction)
+
+
+def _low(a: Number | None, b: Number | None) -> Number | None:
+    """The tighter of two lower bounds (None: no bound)."""
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _high(a: Number | None, b: Number | None) -> Number | None:
+    """The tighter of two upper bounds (None: no bound)."""
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _common(a: tuple[str, ...] | None, b: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Allowed by both (None: anything); order follows ``a``."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return tuple(x for x in a if x in b)
+
+
+@dataclass(frozen=True)
+class ImageBounds:
+    formats: tuple[str, ...] | None
+    max_bytes: int | None = None
+    max_width: int | None = None
+    max_height: int | None = None
+    max_pixels: int | None = None
+    max_dimension_sum: int | None = None
+    min_width: int | None = None
+    min_height: int | None = None
+    min_aspect_ratio: Fraction | None = None
+    max_aspect_ratio: Fraction | None = None
+    max_frames: int | None = None
+
+    def merge(self, other: ImageBounds) -> ImageBounds | None:
+        """Both platforms' bounds at once, or None when nothing satisfies both."""
+        merged = ImageBounds(
+            formats=_common(self.formats, other.formats),
+            max_bytes=_high(self.max_bytes, other.max_bytes),
+            max_width=_high(self.max_width, other.max_width),
+            max_height=_high(self.max_height, other.max_height),
+            max_pixels=_high(self.max_pixels, other.max_pixels),
+            max_dimension_sum=_high(self.max_dimension_sum, other.max_dimension_sum),
+            min_width=_low(self.min_width, other.min_width),
+            min_height=_low(self.min_height, other.min_height),
+            min_aspect_ratio=_low(self.min_aspect_ratio, other.min_aspect_ratio),
+            max_aspect_ratio=_high(self.max_aspect_ratio, other.max_aspect_ratio),
+            max_frames=_high(self.max_frames, other.max_frames),
+        )
+        return merged if merged.feasible() else None
+
+    def feasible(self) -> bool:
+        if self.formats is not None and not self.formats:
+            return False
+        return not (
+            _crossed(self.min_aspect_ratio, self.max_aspect_ratio)
+            or _crossed(self.min_width, self.max_width)
+            or _crossed(self.min_height, self.max_height)
+        )
+
+    def target(self, facts: MediaFacts) -> ImageTarget:
+        allowed = list(self.formats) if self.formats is not None else []
+        if facts.format is not None and (not allowed or facts.format in allowed):
+            fmt = facts.format
+        else:
+            fmt = pick_image_target(facts, allowed)
+        animated = facts.animated and fmt in _ANIMATED_FORMATS
+        return ImageTarget(
+            format=fmt,
+            max_bytes=self.max_bytes,
+            max_width=self.max_width,
+            max_height=self.max_height,
+            max_pixels=self.max_pixels,
+            max_dimension_sum=self.max_dimension_sum,
+            min_width=self.min_width,
+            min_height=self.min_height,
+            min_aspect_ratio=self.min_aspect_ratio,
+            max_aspect_ratio=self.max_aspect_ratio,
+            max_frames=self.max_frames if animated else None,
+            keep_animation=animated,
+        )
+
+
+@dataclass(frozen=True)
+class VideoBounds:
+    containers: tuple[str, ...] | None
+    video_codecs: tuple[str, ...] | None
+    audio_codecs: tuple[str, ...] | None
+    min_fps: Fraction | None = None
+    max_fps: Fraction | None = None
+    constant_frame_rate: bool = False
+    max_duration_s: float | None = None
+    max_bytes: int | None = None
+    max_width: int | None = None
+    max_height: int | None = None
+    max_pixels: int | None = None
+    min_width: int | None = None
+    min_height: int | None = None
+    min_aspect_ratio: Fraction | None = None
+    max_aspect_ratio: Fraction | None = None
+    max_bitrate_bps: int | None = None
+
+    def merge(self, other: VideoBounds) -> VideoBounds | None:
+        merged = VideoBounds(
+            containers=_common(self.containers, other.containers),
+            video_codecs=_common(self.video_codecs, other.video_codecs),
+            audio_codecs=_common(self.audio_codecs, other.audio_codecs),
+            min_fps=_low(self.min_fps, other.min_fps),
+            max_fps=_high(self.max_fps, other.max_fps),
+            constant_frame_rate=self.constant_frame_rate or other.constant_frame_rate,
+            max_duration_s=_high(self.max_duration_s, other.max_duration_s),
+            max_bytes=_high(self.max_bytes, other.max_bytes),
+            max_width=_high(self.max_width, other.max_width),
+            max_height=_high(self.max_height, other.max_height),
+            max_pixels=_high(self.max_pixels, other.max_pixels),
+            min_width=_low(self.min_width, other.min_width),
+            min_height=_low(self.min_height, other.min_height),
+            min_aspect_ratio=_low(self.min_aspect_ratio, other.min_aspect_ratio),
+            max_aspect_ratio=_high(self.max_aspect_ratio, other.max_aspect_ratio),
+            max_bitrate_bps=_high(self.max_bitrate_bps, other.max_bitrate_bps),
+        )
+        return merged if merged.feasible() else None
+
+    def feasible(self) -> bool:
+        if any(s is not None and not s for s in (self.containers, self.video_codecs)):
+            return False
+        if self.containers is not None and not {"mp4", "mov"} & set(self.containers):
+            return False  # the executor writes MP4 or MOV
+        if self.video_codecs is not None and "h264" not in self.video_codecs:
+            return False  # ... with H.264 when it re-encodes
+        return not (
+            _crossed(self.min_fps, self.max_fps)
+            or _crossed(self.min_aspect_ratio, self.max_aspect_ratio)
+            or _crossed(self.min_width, self.max_width)
+            or _crossed(self.min_height, self.max_height)
+        )
+
+    def target(self, facts: MediaFacts) -> VideoTarget:
+        reencode = self._needs_reencode(facts)
+        containers = self.containers or ("mp4",)
+        writable = [c for c in containers if not reencode or c in ("mp4", "mov")]  # H.264 muxers
+        if facts.format in writable:
+            container = str(facts.format)
+        else:
+            container = "mp4" if "mp4" in writable else (writable or ["mp4"])[0]
+        fps = None
+        if reencode:
+            rate = facts.fps
+            out_of_range = rate is not None and (
+                (self.min_fps is not None and rate < self.min_fps)
+                or (self.max_fps is not None and rate > self.max_fps)
+            )
+            if out_of_range or (self.constant_frame_rate and facts.variable_frame_rate):
+                fps = nearest_standard_fps(rate, self.min_fps, self.max_fps)
+        audio_ok = self.audio_codecs is None or "aac" in self.audio_codecs
+        return VideoTarget(
+            container=container,
+            reencode=reencode,
+            video_codec="h264" if reencode else (facts.video_codec or "h264"),
+            audio_codec=(
+                None
+                if facts.audio_codec is None
+                else ("aac" if reencode else facts.audio_codec)
+                if audio_ok or not reencode
+                else None
+            ),
+            fps=fps,
+            max_width=self.max_width,
+            max_height=self.max_height,
+            max_pixels=self.max_pixels,
+            min_width=self.min_width,
+            min_height=self.min_height,
+            min_aspect_ratio=self.min_aspect_ratio,
+            max_aspect_ratio=self.max_aspect_ratio,
+            max_bitrate_bps=self.max_bitrate_bps,
+            max_bytes=self.max_bytes,
+            max_duration_s=self.max_duration_s,
+        )
+
+    def _needs_reencode(self, facts: MediaFacts) -> bool:
+        """Only a container change or a trim can be done by copying the streams."""
+
+        size = facts.display_size
+        ratio = facts.aspect_ratio
+        return any(
+            (
+                self.video_codecs is not None and facts.video_codec not in self.video_codecs,
+                self.audio_codecs is not None
+                and facts.audio_codec is not None
+                and facts.audio_codec not in self.audio_codecs,
+                outside(facts.fps, self.min_fps, self.max_fps),
+                self.constant_frame_rate and bool(facts.variable_frame_rate),
+                size is not None and outside(size[0], self.min_width, self.max_width),
+                size is not None and outside(size[1], self.min_height, self.max_height),
+                size is not None
+                and self.max_pixels is not None
+                and size[0] * size[1] > self.max_pixels,
+                outside(ratio, self.min_aspect_ratio, self.max_aspect_ratio),
+                self.max_bitrate_bps is not None
+                and facts.bit_rate is not None
+                and facts.bit_rate > self.max_bitrate_bps,
+                self.max_bytes is not None
+                and facts.size is not None
+                and facts.size > self.max_bytes,
+                (facts.rotation or 0) % 360 != 0,
+            )
+        )
+
+
+def _crossed(low: Number | None, high: Number | None) -> bool:
+    return low is not None and high is not None and low > high
+
+
+def outside(value: Number | None, low: Number | None, high: Number | None) -> bool:
+    if value is None:
+        return False
+    return (low is not None and value < low) or (high is not None and value > high)
+
+
+def image_bounds(rules: PlatformRules) -> ImageBounds:
+    image = rules.image
+    formats = [f for f in image.formats if f not in image.converted]
+    return ImageBounds(
+        formats=tuple(formats) if formats else None,
+        max_bytes=image.max_size_bytes,
+        max_width=_high(image.max_width, image.scaled_max_width),
+        max_height=image.max_height,
+        max_pixels=image.max_pixels,
+        max_dimension_sum=image.max_dimension_sum,
+        min_width=_low(image.min_width, image.scaled_min_width),
+        min_height=image.min_height,
+        min_aspect_ratio=image.min_aspect_ratio,
+        max_aspect_ratio=image.max_aspect_ratio,
+        max_frames=image.max_frames,
+    )
+
+
+def animated_image_bounds(rules: PlatformRules) -> ImageBounds:
+    """Animations have their own byte and pixel budgets on some platforms (X, Mastodon)."""
+    image = rules.image
+    bounds = image_bounds(rules)
+    return replace(
+        bounds,
+        max_bytes=image.max_animated_size_bytes or bounds.max_bytes,
+        max_pixels=image.max_animated_pixels or bounds.max_pixels,
+    )
+
+
+def video_bounds(rules: PlatformRules) -> VideoBounds:
+    video = rules.video
+    return VideoBounds(
+        containers=tuple(video.containers) or _ANY,
+        video_codecs=tuple(video.video_codecs) or _ANY,
+        audio_codecs=tuple(video.audio_codecs) or _ANY,
+        min_fps=video.min_fps,
+        max_fps=video.max_fps,
+        constant_frame_rate=video.constant_frame_rate,
+        max_duration_s=video.max_duration_s,
+        max_bytes=video.max_size_bytes,
+        max_width=video.max_width,
+        max_height=video.max_height,
+        max_pixels=video.max_pixels,
+        min_width=video.min_width,
+        min_height=video.min_height,
+        min_aspect_ratio=video.min_aspect_ratio,
+        max_aspect_ratio=video.max_aspect_ratio,
+        max_bitrate_bps=video.max_bitrate_bps,
+    )

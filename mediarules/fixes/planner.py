@@ -1,0 +1,336 @@
+"""Plan every fix of a checked post: which new files, which posts, which text, and at what cost.
+
+One output file serves as many platforms as can share it (one JPEG for LinkedIn, Bluesky and
+Telegram), and every change to one file is one encode towards one merged target. Text that is
+too long is split where the platform has threads or follow-up messages, cut elsewhere; media
+that one post cannot hold is split over several posts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import PurePath
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mediarules import text as textlib
+from mediarules.checks.upload import sanitized_file_name
+from mediarules.fixes.constraints import (
+    ImageBounds,
+    VideoBounds,
+    animated_image_bounds,
+    image_bounds,
+    video_bounds,
+)
+from mediarules.fixes.images import describe_image_changes
+from mediarules.fixes.targets import ImageTarget, VideoTarget
+from mediarules.fixes.text_split import split_text
+from mediarules.fixes.video import describe_video_changes, ffmpeg_command
+from mediarules.intake import Item
+from mediarules.models import Applicability, MediaFacts, Report, Severity, Violation
+from mediarules.ruleset import PlatformRules, RuleSet
+
+TextMethod = Literal["unchanged", "truncate", "thread", "follow_up"]
+
+_MEDIA_PREFIXES = ("image.", "video.", "audio.", "media.too_large")
+"""Codes a new file can fix (the rest of ``media.*`` is about names, types and alt text)."""
+
+
+class OutputPlan(BaseModel):
+    """One new file: made from ``media_index`` for ``platforms``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    media_index: int
+    source: str
+    platforms: list[str]
+    file_name: str
+    image: ImageTarget | None = None
+    video: VideoTarget | None = None
+    applicability: Applicability
+    loses: list[str] = Field(default_factory=list)
+    fixes: list[str] = Field(description="The violation codes this output removes.")
+    ffmpeg: list[str] | None = Field(
+        default=None, description="The same video fix as an ffmpeg command line."
+    )
+
+
+class PlannedPost(BaseModel):
+    """One post as it will be published: its text and its media (input index or output id)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    caption: str | None
+    media: list[int | str] = Field(description="An int is an input kept as is; a str an output.")
+
+
+class PlatformPlan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    platform: str
+    posts: list[PlannedPost]
+    text: TextMethod = "unchanged"
+    text_applicability: Applicability | None = None
+    reshaped: bool = Field(default=False, description="Media dropped or split over posts.")
+
+
+class FixPlan(BaseModel):
+    """Everything ``apply_fixes`` will do, and what needs a person."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    outputs: list[OutputPlan]
+    platforms: list[PlatformPlan]
+    manual: list[Violation] = Field(description="Violations no automatic fix can remove.")
+    caption: str | None = Field(description="The caption as given.")
+    alt_texts: list[str | None] = Field(
+        default_factory=list, description="Each input's alt text, carried to its outputs."
+    )
+    title: str | None = None
+    account_type: str | None = None
+    content_warning: str | None = None
+    before: Report
+
+
+def plan(
+    items: Sequence[Item],
+    report: Report,
+    platforms: Sequence[str],
+    ruleset: RuleSet,
+    *,
+    caption: str | None,
+    title: str | None = None,
+    account_type: str | None = None,
+    content_warning: str | None = None,
+) -> FixPlan:
+    """The fix plan for a post already checked (``report``) against ``platforms``."""
+    outputs = _plan_outputs(items, report, platforms, ruleset)
+    platform_plans = [
+        _plan_platform(key, ruleset.platforms[key], items, report, outputs, caption)
+        for key in platforms
+    ]
+    manual = [
+        v
+        for v in report.violations
+        if v.severity is not Severity.INFO
+        and (v.fix is None or v.fix.applicability is Applicability.MANUAL)
+    ]
+    return FixPlan(
+        outputs=outputs,
+        platforms=platform_plans,
+        manual=manual,
+        caption=caption,
+        alt_texts=[item.ref.alt_text if item.ref else None for item in items],
+        title=title,
+        account_type=account_type,
+        content_warning=content_warning,
+        before=report,
+    )
+
+
+# -- media ---------------------------------------------------------------------------------
+
+
+def _fixable(violation: Violation) -> bool:
+    return (
+        violation.media_index is not None
+        and violation.severity is not Severity.INFO
+        and violation.code.startswith(_MEDIA_PREFIXES)
+        and violation.fix is not None
+        and violation.fix.applicability is not Applicability.MANUAL
+    )
+
+
+def _plan_outputs(
+    items: Sequence[Item], report: Report, platforms: Sequence[str], ruleset: RuleSet
+) -> list[OutputPlan]:
+    outputs: list[OutputPlan] = []
+    for index, item in enumerate(items):
+        facts = item.facts
+        if item.unreadable is not None or facts.kind is None or facts.path is None:
+            continue
+        groups: list[tuple[ImageBounds | VideoBounds, list[str], list[str]]] = []
+        for key in platforms:
+            rules = ruleset.platforms[key]
+            if facts.kind == "image" and not rules.post.images_allowed:
+                continue  # dropped for this platform, not converted
+            codes = [
+                v.code
+                for v in report.violations
+                if v.platform == key and v.media_index == index and _fixable(v)
+            ]
+            if not codes:
+                continue
+            bounds = _bounds(facts, rules)
+            for position, (group, members, fixed) in enumerate(groups):
+                merged = group.merge(bounds)  # type: ignore[arg-type]
+                if merged is not None:
+                    groups[position] = (merged, [*members, key], sorted({*fixed, *codes}))
+                    break
+            else:
+                groups.append((bounds, [key], sorted(set(codes))))
+        for bounds, members, fixed in groups:
+            outputs.append(_output(len(outputs) + 1, index, facts, bounds, members, fixed))
+    return outputs
+
+
+def _bounds(facts: MediaFacts, rules: PlatformRules) -> ImageBounds | VideoBounds:
+    if facts.kind == "video":
+        return video_bounds(rules)
+    return animated_image_bounds(rules) if facts.animated else image_bounds(rules)
+
+
+def _output(
+    number: int,
+    index: int,
+    facts: MediaFacts,
+    bounds: ImageBounds | VideoBounds,
+    platforms: list[str],
+    fixed: list[str],
+) -> OutputPlan:
+    source = facts.path or ""
+    if isinstance(bounds, VideoBounds):
+        video = bounds.target(facts)
+        unsafe, loses = describe_video_changes(facts, video)
+        name = _file_name(source, platforms, video.container, number)
+        return OutputPlan(
+            id=f"o{number}", media_index=index, source=source, platforms=platforms,
+            file_name=name, video=video, applicability=_grade(unsafe), loses=loses,
+            fixes=fixed, ffmpeg=ffmpeg_command(PurePath(source), video, PurePath(name), facts),
+        )  # fmt: skip
+    image = bounds.target(facts)
+    unsafe, loses = describe_image_changes(facts, image)
+    return OutputPlan(
+        id=f"o{number}", media_index=index, source=source, platforms=platforms,
+        file_name=_file_name(source, platforms, image.format, number), image=image,
+        applicability=_grade(unsafe), loses=loses, fixes=fixed,
+    )  # fmt: skip
+
+
+def _grade(unsafe: bool) -> Applicability:
+    return Applicability.UNSAFE if unsafe else Applicability.SAFE
+
+
+_EXTENSIONS = {"jpeg": ".jpg", "tiff": ".tif"}
+
+
+def _file_name(source: str, platforms: list[str], fmt: str, number: int) -> str:
+    """``banner-linkedin-bluesky.jpg``: the source's name, whom it is for, its real format."""
+    stem = PurePath(source).stem or "media"
+    who = "-".join(p.replace(":", "_") for p in platforms) if len(platforms) <= 3 else "fixed"
+    extension = _EXTENSIONS.get(fmt, f".{fmt}")
+    return sanitized_file_name(f"{stem}-{who}-{number}{extension}")
+
+
+# -- posts and text ------------------------------------------------------------------------
+
+
+def _plan_platform(
+    key: str,
+    rules: PlatformRules,
+    items: Sequence[Item],
+    report: Report,
+    outputs: Sequence[OutputPlan],
+    caption: str | None,
+) -> PlatformPlan:
+    codes = {v.code for v in report.violations if v.platform == key}
+    entries: list[tuple[int | str, MediaFacts]] = []
+    dropped = False
+    for index, item in enumerate(items):
+        if item.facts.kind == "image" and not rules.post.images_allowed:
+            dropped = True
+            continue
+        output = next((o for o in outputs if o.media_index == index and key in o.platforms), None)
+        entries.append((output.id if output is not None else index, item.facts))
+    groups = _media_groups(entries, rules, codes)
+    text_method, parts = _plan_text(rules, caption, codes, has_media=bool(entries))
+    posts = _pair(parts, groups)
+    return PlatformPlan(
+        platform=key,
+        posts=posts,
+        text=text_method,
+        text_applicability=Applicability.UNSAFE if text_method != "unchanged" else None,
+        reshaped=dropped or len(groups) > 1,
+    )
+
+
+_SHAPE_CODES = frozenset(
+    {
+        "post.too_many_images",
+        "post.too_many_videos",
+        "post.too_many_items",
+        "post.too_many_animations",
+        "post.mixed_media_not_allowed",
+    }
+)
+
+
+def _media_groups(
+    entries: list[tuple[int | str, MediaFacts]], rules: PlatformRules, codes: set[str]
+) -> list[list[int | str]]:
+    """One post's media, or several posts when one cannot hold them (count, mixing)."""
+    if not entries:
+        return [[]]
+    if not codes & _SHAPE_CODES:
+        return [[entry for entry, _ in entries]]
+    post = rules.post
+    kinds: dict[str, list[int | str]] = {}
+    for entry, facts in entries:
+        if facts.kind == "video":
+            kind = "video"
+        elif facts.animated and post.max_animations is not None:
+            kind = "animation"
+        else:
+            kind = "image"
+        kinds.setdefault(kind if not post.mixing_allowed else "any", []).append(entry)
+    per_kind = {
+        "image": post.max_images,
+        "video": post.max_videos,
+        "animation": post.max_animations,
+    }
+    groups: list[list[int | str]] = []
+    for kind, members in kinds.items():
+        limits = [n for n in (post.max_items, per_kind.get(kind)) if n]
+        size = min(limits) if limits else len(members)
+        groups.extend(members[i : i + size] for i in range(0, len(members), size))
+    return groups
+
+
+def _plan_text(
+    rules: PlatformRules, caption: str | None, codes: set[str], *, has_media: bool
+) -> tuple[TextMethod, list[str | None]]:
+    if caption is None or "caption.too_long" not in codes:
+        return "unchanged", [caption]
+    text_rules = rules.caption
+    options = {"url_length": text_rules.url_length,
+               "mention_domains_free": text_rules.mention_domains_free}  # fmt: skip
+    limit = text_rules.max_length
+    if not has_media and text_rules.max_length_text_only is not None:
+        limit = text_rules.max_length_text_only
+    counting = text_rules.counting
+    if limit is None and text_rules.max_utf8_bytes is not None:
+        limit, counting = text_rules.max_utf8_bytes, "utf8_bytes"
+    if limit is None:
+        return "unchanged", [caption]
+    if text_rules.overflow == "follow_up":
+        rest = text_rules.max_length_text_only or limit
+        parts = split_text(caption, limit, rest, counting, **options)  # type: ignore[arg-type]
+        return "follow_up", list(parts)
+    if text_rules.overflow == "thread":
+        parts = split_text(caption, limit, limit, counting, numbering=True, **options)  # type: ignore[arg-type]
+        return "thread", list(parts)
+    return "truncate", [textlib.truncate(caption, limit, counting, **options)]  # type: ignore[arg-type]
+
+
+def _pair(parts: list[str | None], groups: list[list[int | str]]) -> list[PlannedPost]:
+    """Text parts and media groups into posts: the first part with the first group, and so on."""
+    count = max(len(parts), len(groups))
+    return [
+        PlannedPost(
+            caption=parts[i] if i < len(parts) else None,
+            media=groups[i] if i < len(groups) else [],
+        )
+        for i in range(count)
+    ]

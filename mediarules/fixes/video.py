@@ -1,0 +1,738 @@
+"""The video executor: a source file and a :class:`VideoTarget` in, a new MP4/MOV out.
+
+Two ways to carry out one target, built from one :class:`EncodeSettings` so they cannot
+drift: :func:`apply_video` runs it with PyAV (FFmpeg's libraries, bundled in PyAV's wheel),
+:func:`ffmpeg_command` prints it as an ``ffmpeg`` command line for those who transcode
+elsewhere. :func:`describe_video_changes` predicts, without touching a file, what a target
+will cost the viewer.
+
+- Remux (``target.reencode`` False): the packets of the first video and audio streams are
+  copied into the new container, timestamps shifted to start at 0, the index (``moov``) put
+  first for MP4/MOV (Instagram and Threads want it there). A trim keeps whole packets only.
+- Re-encode: one filter chain (:func:`video_filter`) bakes in the display rotation, scales,
+  pads with black bars, converts to a constant frame rate and to yuv420p; libx264 encodes it
+  at CRF 20, under a VBV ceiling when a bit rate or byte budget applies; audio becomes AAC
+  at 48 kHz.
+
+PyAV is an optional dependency (the ``video`` extra): it is imported when a file is written,
+never at import time.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, cast
+
+from mediarules.fixes.geometry import Geometry, plan_geometry
+from mediarules.fixes.targets import VideoTarget
+from mediarules.inspection import UnreadableMediaError, inspect
+from mediarules.models import MediaFacts
+
+if TYPE_CHECKING:
+    from av.audio.frame import AudioFrame
+    from av.audio.stream import AudioStream
+    from av.container import InputContainer, OutputContainer
+    from av.filter import Graph
+    from av.stream import Stream
+    from av.video.frame import VideoFrame
+    from av.video.stream import VideoStream
+
+__all__ = [
+    "EncodeSettings",
+    "VideoResult",
+    "VideoSupportMissing",
+    "apply_video",
+    "describe_video_changes",
+    "encode_settings",
+    "ffmpeg_command",
+    "render_ffmpeg",
+    "video_filter",
+]
+
+INSTALL_HINT = "video fixes need PyAV: pip install 'mediarules[video]'"
+
+PRESET = "medium"
+"""x264's default trade-off; ``fast`` saves ~30 % of the time for slightly bigger files."""
+CRF = 20
+"""Visually near-transparent for social media, where the platform re-encodes again anyway."""
+AUDIO_BIT_RATE = 128_000
+LOW_AUDIO_BIT_RATE = 64_000
+"""Used when the whole budget is under 1 Mbit/s: the picture needs the bits more."""
+AUDIO_SAMPLE_RATE = 48_000
+BUDGET_SHARE = Fraction(95, 100)
+"""Of a bit-rate cap or byte budget, what video + audio may use; the rest is container."""
+VBV_SECONDS = 1
+"""The encoder's rate buffer, in seconds at the capped rate (``bufsize`` = ``maxrate``)."""
+BYTES_CAP_CEILING = 50_000_000
+"""A byte budget that allows more than this (bit/s) never binds a CRF 20 encode; capping
+anyway would only raise the H.264 level x264 writes."""
+MIN_VIDEO_BIT_RATE = 50_000
+
+_MUXERS = {"mp4": "mp4", "mov": "mov", "mkv": "matroska", "webm": "webm"}
+_EXTENSIONS = {"mp4": (".mp4", ".m4v"), "mov": (".mov",), "mkv": (".mkv",), "webm": (".webm",)}
+_FASTSTART = frozenset({"mp4", "mov"})
+_ROTATE = {90: ("transpose=clock",), 180: ("hflip", "vflip"), 270: ("transpose=cclock",)}
+"""Filters turning stored pixels into displayed ones, by clockwise display rotation."""
+
+
+class VideoSupportMissing(RuntimeError):  # noqa: N818 (the name callers catch)
+    """PyAV is not installed: the video executor cannot run (plans and commands still work)."""
+
+    def __init__(self, message: str = INSTALL_HINT) -> None:
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class EncodeSettings:
+    """Everything one output is encoded with: what PyAV is told and what ``ffmpeg`` is told.
+
+    Computed once from the source's facts and the target by :func:`encode_settings`;
+    :func:`apply_video` runs it, :func:`ffmpeg_command` renders it, so both do the same.
+    """
+
+    container: str
+    muxer: str  # FFmpeg's muxer name: mp4, mov, matroska, webm
+    reencode: bool
+    keep_audio: bool  # the source's first audio track goes into the output
+    faststart: bool  # MP4/MOV: the index (moov) before the media
+    duration_s: Fraction | None = None  # stop here (-t); a whole number of frames
+    # re-encode only
+    geometry: Geometry | None = None
+    rotation: int = 0  # clockwise degrees baked into the pixels
+    fps: Fraction | None = None  # constant output rate; None keeps the source's timestamps
+    video_filter: str | None = None
+    video_encoder: str = "libx264"
+    pix_fmt: str = "yuv420p"
+    preset: str = PRESET
+    crf: int = CRF
+    maxrate: int | None = None  # VBV ceiling of the video, bit/s
+    bufsize: int | None = None
+    cap_bps: int | None = None  # the overall cap (bit rate or byte budget) it serves
+    audio_encoder: str = "aac"
+    audio_bit_rate: int = AUDIO_BIT_RATE
+    audio_sample_rate: int = AUDIO_SAMPLE_RATE
+
+    @property
+    def video_options(self) -> dict[str, str]:
+        """libx264's options, as PyAV's ``add_stream(options=...)`` and ffmpeg take them."""
+        options = {"preset": self.preset, "crf": str(self.crf)}
+        if self.maxrate is not None and self.bufsize is not None:
+            options["maxrate"] = str(self.maxrate)
+            options["bufsize"] = str(self.bufsize)
+        return options
+
+    @property
+    def mux_options(self) -> dict[str, str]:
+        return {"movflags": "+faststart"} if self.faststart else {}
+
+
+@dataclass(frozen=True)
+class VideoResult:
+    """The file :func:`apply_video` wrote, as inspection reads it back, and what changed."""
+
+    path: Path
+    container: str | None
+    video_codec: str | None
+    audio_codec: str | None
+    width: int | None
+    height: int | None
+    fps: Fraction | None
+    duration_s: float | None
+    size: int
+    changes: list[str]
+    settings: EncodeSettings
+
+
+# -- settings (pure) -------------------------------------------------------------------------
+
+
+def encode_settings(facts: MediaFacts, target: VideoTarget) -> EncodeSettings:
+    """How to turn the video ``facts`` describe into ``target``. Pure: no file is read, and
+    nothing is refused here (:func:`apply_video` says what it cannot write)."""
+    keep_audio = facts.audio_codec is not None and target.audio_codec is not None
+    trim = _needs_trim(facts, target)
+    container = target.container
+    muxer = _MUXERS.get(container, container)
+    faststart = container in _FASTSTART
+    if not target.reencode:
+        return EncodeSettings(
+            container=container,
+            muxer=muxer,
+            reencode=False,
+            keep_audio=keep_audio,
+            faststart=faststart,
+            duration_s=_floor_us(Fraction(trim)) if trim is not None else None,
+        )
+    display = facts.display_size
+    geometry = None
+    if display is not None and display[0] and display[1]:
+        geometry = plan_geometry(
+            *display,
+            max_width=target.max_width,
+            max_height=target.max_height,
+            max_pixels=target.max_pixels,
+            min_width=target.min_width,
+            min_height=target.min_height,
+            min_aspect_ratio=target.min_aspect_ratio,
+            max_aspect_ratio=target.max_aspect_ratio,
+            mode="pad",
+            even=True,
+        )
+    rotation = _rotation(facts)
+    fps = target.fps if target.fps is not None else facts.fps
+    duration = None
+    if trim is not None:
+        # whole frames only, so that the last one ends by the limit, not just starts before
+        frames = Fraction(trim) if fps is None else math.floor(Fraction(trim) * fps) / fps
+        duration = _floor_us(frames)
+    seconds = float(duration) if duration is not None else facts.duration_s
+    cap, video_rate, audio_rate = _bit_rates(target, seconds, keep_audio)
+    return EncodeSettings(
+        container=container,
+        muxer=muxer,
+        reencode=True,
+        keep_audio=keep_audio,
+        faststart=faststart,
+        duration_s=duration,
+        geometry=geometry,
+        rotation=rotation,
+        fps=fps,
+        video_filter=video_filter(display, geometry, rotation=rotation, fps=fps),
+        maxrate=video_rate,
+        bufsize=video_rate * VBV_SECONDS if video_rate is not None else None,
+        cap_bps=cap,
+        audio_bit_rate=audio_rate,
+    )
+
+
+def video_filter(
+    display: tuple[int, int] | None,
+    geometry: Geometry | None,
+    *,
+    rotation: int = 0,
+    fps: Fraction | None,
+) -> str:
+    """The filter chain both executors run: ``-vf`` for ffmpeg, a filter graph for PyAV.
+
+    ``display`` is the source's size as shown, after ``rotation`` (clockwise degrees, baked
+    in by the first filters); ``geometry`` is where it goes (scaled ``content`` centred on
+    a black ``canvas``). ``fps=R:round=up`` gives each output tick the latest source frame
+    at or before it: frames repeat when the rate goes up and drop when it goes down.
+    """
+    parts = list(_ROTATE.get(rotation, ()))
+    if geometry is not None and geometry.content != display:
+        parts.append(f"scale={geometry.content[0]}:{geometry.content[1]}")
+    if geometry is not None and geometry.changed_shape:
+        x, y = geometry.offset
+        parts.append(f"pad={geometry.canvas[0]}:{geometry.canvas[1]}:{x}:{y}:black")
+    parts.append("setsar=1")  # square pixels, as the geometry assumes
+    if fps is not None:
+        parts.append(f"fps={fps}:round=up")
+    parts.append("format=yuv420p")
+    return ",".join(parts)
+
+
+def _rotation(facts: MediaFacts) -> int:
+    """The display rotation to bake in (clockwise, 0/90/180/270); other angles are left."""
+    angle = (facts.rotation or 0) % 360
+    return angle if angle in _ROTATE else 0
+
+
+def _needs_trim(facts: MediaFacts, target: VideoTarget) -> float | None:
+    limit = target.max_duration_s
+    if limit is None or (facts.duration_s is not None and facts.duration_s <= limit):
+        return None
+    return limit
+
+
+def _floor_us(seconds: Fraction) -> Fraction:
+    """Round down to a microsecond: ffmpeg's ``-t`` resolution, never past the limit."""
+    return Fraction(math.floor(seconds * 1_000_000), 1_000_000)
+
+
+def _bit_rates(
+    target: VideoTarget, seconds: float | None, keep_audio: bool
+) -> tuple[int | None, int | None, int]:
+    """(the overall cap, the video's VBV rate or None for plain CRF, the audio rate).
+
+    The cap is the target's bit-rate limit or its byte budget over the output's duration,
+    whichever is lower; video + audio get 95 % of it. x264 may spend the initial VBV buffer
+    (``VBV_SECONDS`` at the capped rate) on top of the rate, so the rate leaves room for it.
+    """
+    caps: list[Fraction] = []
+    if target.max_bitrate_bps is not None:
+        caps.append(Fraction(target.max_bitrate_bps))
+    if target.max_bytes is not None and seconds:
+        budget = Fraction(target.max_bytes * 8) / Fraction(seconds)
+        if budget < BYTES_CAP_CEILING:
+            caps.append(budget)
+    if not caps:
+        return None, None, AUDIO_BIT_RATE
+    cap = min(caps)
+    total = cap * BUDGET_SHARE
+    audio = AUDIO_BIT_RATE if total >= 1_000_000 else LOW_AUDIO_BIT_RATE
+    video = total - (audio if keep_audio else 0)
+    if seconds:
+        video = video * Fraction(seconds) / (Fraction(seconds) + VBV_SECONDS)
+    rate = max(MIN_VIDEO_BIT_RATE, math.floor(video / 1000) * 1000)
+    return math.floor(cap), rate, audio
+
+
+# -- the ffmpeg command line -----------------------------------------------------------------
+
+
+def ffmpeg_command(
+    source: PurePath | str, target: VideoTarget, destination: PurePath | str, facts: MediaFacts
+) -> list[str]:
+    """The ``ffmpeg`` argv that does what :func:`apply_video` does (``shlex.join`` it to
+    print). It never overwrites: ffmpeg asks first, as ``destination`` should be new."""
+    return render_ffmpeg(encode_settings(facts, target), source, destination)
+
+
+def render_ffmpeg(
+    settings: EncodeSettings, source: PurePath | str, destination: PurePath | str
+) -> list[str]:
+    """:class:`EncodeSettings` as an ``ffmpeg`` argv."""
+    argv = ["ffmpeg"]
+    if settings.reencode and settings.rotation:
+        # The filter chain rotates; ffmpeg would otherwise rotate once more (autorotate) or
+        # carry the rotation tag over to the already upright output.
+        argv += ["-display_rotation:v:0", "0"]
+    argv += ["-i", os.fspath(source)]
+    if not settings.reencode:
+        argv += ["-c", "copy"]
+    else:
+        argv += ["-vf", cast(str, settings.video_filter), "-c:v", settings.video_encoder]
+        for name, value in settings.video_options.items():
+            argv += [f"-{name}", value]
+        argv += ["-pix_fmt", settings.pix_fmt]
+        if settings.keep_audio:
+            argv += ["-c:a", settings.audio_encoder, "-b:a", _kbit(settings.audio_bit_rate)]
+            argv += ["-ar", str(settings.audio_sample_rate)]
+    if not settings.keep_audio:
+        argv.append("-an")
+    if settings.duration_s is not None:
+        argv += ["-t", _seconds(settings.duration_s)]
+    if settings.faststart:
+        argv += ["-movflags", settings.mux_options["movflags"]]
+    if not os.fspath(destination).lower().endswith(_EXTENSIONS.get(settings.container, ())):
+        argv += ["-f", settings.muxer]
+    name = os.fspath(destination)
+    argv.append(f"./{name}" if name.startswith("-") else name)  # not an option
+    return argv
+
+
+def _kbit(rate: int) -> str:
+    return f"{rate // 1000}k" if rate % 1000 == 0 else str(rate)
+
+
+def _seconds(value: Fraction) -> str:
+    """Exact decimal seconds (``value`` is whole microseconds): ``2``, ``59.993326``."""
+    micro = math.floor(value * 1_000_000)
+    whole, part = divmod(micro, 1_000_000)
+    return f"{whole}.{part:06d}".rstrip("0").rstrip(".")
+
+
+# -- the prediction (pure) -------------------------------------------------------------------
+
+
+def describe_video_changes(facts: MediaFacts, target: VideoTarget) -> tuple[bool, list[str]]:
+    """(unsafe, loses): what writing ``target`` from the video ``facts`` describe costs.
+
+    A remux that keeps everything is safe and loses nothing; a re-encode always loses some
+    quality, and more as the picture shrinks, frames are dropped, bars are added, the end is
+    cut or the audio dropped.
+    """
+    loses: list[str] = []
+    if target.reencode:
+        loses.append("quality")
+        display = facts.display_size
+        if display is not None and display[0] and display[1]:
+            settings = encode_settings(facts, target)
+            geometry = cast(Geometry, settings.geometry)
+            content = geometry.content[0] * geometry.content[1]
+            if content < display[0] * display[1]:
+                loses.append("resolution")
+            elif content > display[0] * display[1]:
+                loses.append("sharpness")  # upscaled: no detail is added
+            if geometry.changed_shape:
+                loses.append("framing")
+        if target.fps is not None and facts.fps is not None and target.fps < facts.fps:
+            loses.append("frames")
+    if _needs_trim(facts, target) is not None:
+        loses.append("length")
+    if facts.audio_codec is not None and target.audio_codec is None:
+        loses.append("audio")
+    return bool(loses), loses
+
+
+def _changes(
+    facts: MediaFacts, target: VideoTarget, settings: EncodeSettings, had_audio: bool
+) -> list[str]:
+    """What :func:`apply_video` did, in words."""
+    changes: list[str] = []
+    source_format = facts.format or "video"
+    if not settings.reencode:
+        into = "" if source_format == settings.container else f" to {settings.container}"
+        changes.append(f"remuxed {source_format}{into} (streams copied)")
+    else:
+        codec = facts.video_codec or "video"
+        what = "re-encoded h264" if codec == "h264" else f"re-encoded {codec} as h264"
+        if settings.fps is not None:
+            what += f" at {_rate(settings.fps)} fps"
+            if facts.fps is not None and facts.fps != settings.fps:
+                what += f" (was {_rate(facts.fps)})"
+        changes.append(what)
+        if source_format != settings.container:
+            changes.append(f"container {source_format} to {settings.container}")
+        if settings.rotation:
+            changes.append(f"rotated {settings.rotation}° clockwise (display rotation baked in)")
+        geometry, display = settings.geometry, facts.display_size
+        if geometry is not None and display is not None and geometry.content != display:
+            changes.append(
+                f"scaled {display[0]}x{display[1]} to {geometry.content[0]}x{geometry.content[1]}"
+            )
+        if geometry is not None and geometry.changed_shape:
+            changes.append(f"padded to {_shape(facts, target, geometry)}")
+        if settings.cap_bps is not None:
+            changes.append(f"capped at {_bps(settings.cap_bps)}")
+        if had_audio and settings.keep_audio:
+            changes.append(
+                f"audio re-encoded as aac {_bps(settings.audio_bit_rate)},"
+                f" {settings.audio_sample_rate // 1000} kHz"
+            )
+    if settings.duration_s is not None:
+        limit = f"{float(settings.duration_s):g} s"
+        changes.append(
+            f"trimmed to {limit}" if settings.reencode else f"trimmed to {limit} (whole packets)"
+        )
+    if had_audio and not settings.keep_audio:
+        changes.append("dropped the audio")
+    return changes
+
+
+def _shape(facts: MediaFacts, target: VideoTarget, geometry: Geometry) -> str:
+    """The aspect ratio bars were added to reach, as the rules state it (``9:16``)."""
+    ratio = facts.aspect_ratio
+    bound = None
+    if (
+        ratio is not None
+        and target.min_aspect_ratio is not None
+        and ratio < target.min_aspect_ratio
+    ):
+        bound = target.min_aspect_ratio
+    elif (
+        ratio is not None
+        and target.max_aspect_ratio is not None
+        and ratio > target.max_aspect_ratio
+    ):
+        bound = target.max_aspect_ratio
+    if bound is None or bound.denominator > 100:
+        return f"{geometry.canvas[0]}x{geometry.canvas[1]}"
+    return f"{bound.numerator}:{bound.denominator} ({geometry.canvas[0]}x{geometry.canvas[1]})"
+
+
+def _rate(fps: Fraction) -> str:
+    return str(fps.numerator) if fps.denominator == 1 else f"{float(fps):.3f}".rstrip("0")
+
+
+def _bps(rate: int) -> str:
+    if rate >= 1_000_000:
+        return f"{rate / 1_000_000:.3g} Mbps"
+    return f"{rate / 1000:.3g} kbps"
+
+
+# -- the PyAV executor -----------------------------------------------------------------------
+
+
+def _require_av() -> None:
+    try:
+        import av  # noqa: F401
+    except ImportError as exc:
+        raise VideoSupportMissing() from exc
+
+
+def apply_video(source: Path, target: VideoTarget, destination: Path) -> VideoResult:
+    """Write ``source`` as ``target`` to the new file ``destination``; ``source`` is only read.
+
+    The file is written next to ``destination`` under a temporary name and renamed into
+    place once complete and readable; on any failure the temporary file is removed.
+    Raises :class:`VideoSupportMissing` without PyAV, ``ValueError`` for a source or target
+    it cannot handle (or FFmpeg refusing the data), ``OSError`` for file system errors.
+    """
+    _require_av()
+    import av
+
+    try:
+        facts = inspect(source)
+    except UnreadableMediaError as exc:
+        raise ValueError(str(exc)) from exc
+    if facts.kind != "video":
+        raise ValueError(f"{source}: not a video")
+    settings = encode_settings(facts, target)
+    _check_writable(target, settings)
+    temporary = _reserve(destination)
+    try:
+        try:
+            with av.open(str(source)) as src:
+                had_audio = bool(src.streams.audio)
+                with av.open(
+                    str(temporary),
+                    "w",
+                    format=settings.muxer,
+                    container_options=settings.mux_options,
+                ) as out:
+                    if settings.reencode:
+                        _transcode(src, out, settings)
+                    else:
+                        _remux(src, out, settings)
+        except av.FFmpegError as exc:
+            if isinstance(exc, OSError | ValueError):
+                raise
+            raise ValueError(f"FFmpeg could not write the video: {exc}") from exc
+        try:
+            written = inspect(temporary)
+        except UnreadableMediaError as exc:
+            raise ValueError(f"the new file cannot be read back: {exc}") from exc
+        os.replace(temporary, destination)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return VideoResult(
+        path=destination,
+        container=written.format,
+        video_codec=written.video_codec,
+        audio_codec=written.audio_codec,
+        width=written.width,
+        height=written.height,
+        fps=written.fps,
+        duration_s=written.duration_s,
+        size=written.size or destination.stat().st_size,
+        changes=_changes(facts, target, settings, had_audio),
+        settings=settings,
+    )
+
+
+def _check_writable(target: VideoTarget, settings: EncodeSettings) -> None:
+    if settings.container not in _MUXERS:
+        raise ValueError(f"cannot write a {settings.container!r} video (mp4, mov, mkv, webm)")
+    if not settings.reencode:
+        return
+    if target.video_codec != "h264" or target.audio_codec not in (None, "aac"):
+        raise ValueError(
+            f"re-encodes are H.264 + AAC, not {target.video_codec} + {target.audio_codec}"
+        )
+    if settings.container == "webm":
+        raise ValueError("WebM cannot hold H.264: re-encode into mp4, mov or mkv")
+    if settings.geometry is None:
+        raise ValueError("the source's frame size is unknown")
+
+
+def _reserve(destination: Path) -> Path:
+    """A new, empty file next to ``destination`` (created with the umask's permissions)."""
+    while True:
+        candidate = destination.with_name(f".{destination.stem}.{secrets.token_hex(4)}.part")
+        try:
+            handle = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(handle)
+        return candidate
+
+
+def _origin(streams: list[Stream]) -> Fraction:
+    """The earliest start time of ``streams`` in seconds: the output starts there, at 0."""
+    starts = [
+        s.start_time * s.time_base
+        for s in streams
+        if s.start_time is not None and s.time_base is not None
+    ]
+    return min(starts, default=Fraction(0))
+
+
+def _remux(src: InputContainer, out: OutputContainer, settings: EncodeSettings) -> None:
+    """Copy packets; a trim stops each stream at its first packet (in decode order) that
+    would end past the limit, so what is kept decodes and ends by it."""
+    streams: list[Stream] = [src.streams.video[0]]
+    if settings.keep_audio and src.streams.audio:
+        streams.append(src.streams.audio[0])
+    outputs = {s.index: out.add_stream_from_template(s) for s in streams}
+    origin = _origin(streams)
+    limit = settings.duration_s
+    finished: set[int] = set()
+    for packet in src.demux(streams):
+        index = packet.stream.index
+        if packet.dts is None or index in finished:
+            continue  # a demuxer flush packet, or a stream already cut
+        time_base = packet.time_base
+        shift = round(origin / time_base)
+        start = packet.pts if packet.pts is not None else packet.dts
+        if limit is not None and (start - shift + (packet.duration or 0)) * time_base > limit:
+            finished.add(index)
+            continue
+        packet.dts -= shift
+        if packet.pts is not None:
+            packet.pts -= shift
+        packet.stream = outputs[index]
+        out.mux(packet)
+
+
+def _transcode(src: InputContainer, out: OutputContainer, settings: EncodeSettings) -> None:
+    video_in = src.streams.video[0]
+    video_in.thread_type = "AUTO"
+    audio_in = src.streams.audio[0] if settings.keep_audio and src.streams.audio else None
+    streams: list[Stream] = [video_in] + ([audio_in] if audio_in is not None else [])
+    origin = _origin(streams)
+    rate = settings.fps or video_in.average_rate or video_in.guessed_rate or Fraction(30)
+    geometry = cast(Geometry, settings.geometry)
+    video_out = cast(
+        "VideoStream",
+        out.add_stream(settings.video_encoder, rate=rate, options=settings.video_options),
+    )
+    video_out.width, video_out.height = geometry.canvas
+    video_out.pix_fmt = settings.pix_fmt
+    video_out.time_base = 1 / rate if settings.fps is not None else video_in.time_base
+    audio_out: AudioStream | None = None
+    if audio_in is not None:
+        channels = audio_in.codec_context.layout.nb_channels
+        audio_out = cast(
+            "AudioStream", out.add_stream(settings.audio_encoder, rate=settings.audio_sample_rate)
+        )
+        audio_out.layout = "mono" if channels == 1 else "stereo"
+        audio_out.bit_rate = settings.audio_bit_rate
+    pictures = _Pictures(video_out, out, settings, origin)
+    sound = _Sound(audio_out, out, settings, origin) if audio_out is not None else None
+    for packet in src.demux(streams):
+        if packet.stream.type == "video":
+            for frame in cast("list[VideoFrame]", packet.decode()):
+                pictures.add(frame, cast(Fraction, video_in.time_base))
+        elif sound is not None:
+            for sample in cast("list[AudioFrame]", packet.decode()):
+                sound.add(sample)
+    pictures.close()
+    if sound is not None:
+        sound.close()
+
+
+class _Pictures:
+    """Decoded frames -> the shared filter chain -> libx264 -> the muxer."""
+
+    def __init__(
+        self,
+        stream: VideoStream,
+        out: OutputContainer,
+        settings: EncodeSettings,
+        origin: Fraction,
+    ) -> None:
+        self._stream = stream
+        self._out = out
+        self._settings = settings
+        self._origin = origin
+        self._graph: Graph | None = None
+        self._done = False
+
+    def add(self, frame: VideoFrame, time_base: Fraction) -> None:
+        if frame.pts is None or self._done:
+            return
+        if self._graph is None:
+            self._graph = self._build(frame, time_base)
+        frame.pts -= round(self._origin / time_base)
+        frame.time_base = time_base
+        self._graph.vpush(frame)
+        self._drain()
+
+    def close(self) -> None:
+        if self._graph is not None:
+            self._graph.vpush(None)
+            self._drain()
+        self._out.mux(self._stream.encode(None))
+
+    def _build(self, frame: VideoFrame, time_base: Fraction) -> Graph:
+        import av.filter
+
+        graph = av.filter.Graph()
+        source = graph.add(
+            "buffer",
+            video_size=f"{frame.width}x{frame.height}",
+            pix_fmt=str(int(frame.format)),  # type: ignore[call-overload]
+            time_base=str(time_base),
+            pixel_aspect="1/1",
+        )
+        chain = [source]
+        for step in cast(str, self._settings.video_filter).split(","):
+            name, _, args = step.partition("=")
+            chain.append(graph.add(name, args or None))
+        chain.append(graph.add("buffersink"))
+        graph.link_nodes(*chain)
+        graph.configure()
+        return graph
+
+    def _drain(self) -> None:
+        import av
+
+        graph = cast("Graph", self._graph)
+        limit = self._settings.duration_s
+        while True:
+            try:
+                frame = graph.vpull()
+            except (av.BlockingIOError, av.EOFError):
+                return
+            if self._done or frame.pts is None:
+                continue
+            if limit is not None and frame.pts * cast(Fraction, frame.time_base) >= limit:
+                self._done = True  # like ffmpeg -t: nothing that starts at the limit or later
+                continue
+            frame.pict_type = 0  # NONE: let x264 place keyframes, not the source's
+            self._out.mux(self._stream.encode(frame))
+
+
+class _Sound:
+    """Decoded audio -> cut at the limit -> AAC (PyAV resamples to the encoder's format)."""
+
+    def __init__(
+        self,
+        stream: AudioStream,
+        out: OutputContainer,
+        settings: EncodeSettings,
+        origin: Fraction,
+    ) -> None:
+        self._stream = stream
+        self._out = out
+        self._limit = settings.duration_s
+        self._origin = origin
+        self._done = False
+
+    def add(self, frame: AudioFrame) -> None:
+        if self._done or frame.pts is None or frame.time_base is None:
+            return
+        time_base = frame.time_base
+        frame.pts -= round(self._origin / time_base)
+        if self._limit is not None:
+            start = frame.pts * time_base
+            keep = math.floor((self._limit - start) * frame.sample_rate)
+            if keep <= 0:
+                self._done = True
+                return
+            if keep < frame.samples:
+                frame = self._head(frame, keep)
+                self._done = True
+        self._out.mux(self._stream.encode(frame))
+
+    def _head(self, frame: AudioFrame, samples: int) -> AudioFrame:
+        import av
+
+        pts, time_base = frame.pts, frame.time_base
+        frame.pts = None  # the FIFO checks timestamps against its own count otherwise
+        fifo = av.AudioFifo()
+        fifo.write(frame)
+        head = cast("AudioFrame", fifo.read(samples))
+        head.pts, head.time_base = pts, time_base
+        return head
+
+    def close(self) -> None:
+        self._out.mux(self._stream.encode(None))
