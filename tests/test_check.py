@@ -260,3 +260,15 @@ def test_post_types_are_platforms_of_their_own(tmp_path: Path, tiktok_ok: Path) 
     assert codes(report, "instagram:carousel") == []  # a carousel may mix
     alone = mediarules.check([photo], platforms="instagram:carousel", account_type="business")
     assert codes(alone) == ["post.too_few_items"]
+
+
+def test_image_bounds_apply_to_the_picture_as_shown(tmp_path: Path) -> None:
+    """A phone photo stored 100x50 with EXIF orientation 6 is shown (and judged) 50x100."""
+    photo = make_image(tmp_path / "phone.jpg", size=(100, 50), orientation=6)
+    rules = tmp_path / "narrow.toml"
+    rules.write_text("[platforms.x.image]\nmax_width = 60\nmax_height = 120\n")
+    report = mediarules.check([photo], platforms="x", rules=rules)
+    assert "image.too_large" not in codes(report)
+    rules.write_text("[platforms.x.image]\nmax_width = 120\nmax_height = 60\n")
+    report = mediarules.check([photo], platforms="x", rules=rules)
+    assert only(report, "image.too_large", "x").actual == "50x100"

@@ -75,40 +75,44 @@ def max_size_bytes(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
 
 
 def min_dimensions(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
-    if facts.width is None or facts.height is None:
+    size = facts.display_size  # as viewers (and platforms) see it, after EXIF orientation
+    if size is None:
         return
+    width, height = size
     min_w, min_h = rules.min_width or 0, rules.min_height or 0
-    if facts.width >= min_w and facts.height >= min_h:
+    if width >= min_w and height >= min_h:
         return
-    width, height = plan.grow_to(facts.width, facts.height, min_width=min_w, min_height=min_h)
+    new_w, new_h = plan.grow_to(width, height, min_width=min_w, min_height=min_h)
     yield Finding(
         "image.too_small",
-        f"image is {facts.width}x{facts.height} px; the minimum is {min_w}x{min_h}",
-        key="min_width" if facts.width < min_w else "min_height",
-        actual=f"{facts.width}x{facts.height}",
+        f"image is {width}x{height} px; the minimum is {min_w}x{min_h}",
+        key="min_width" if width < min_w else "min_height",
+        actual=f"{width}x{height}",
         limit=f"{min_w}x{min_h}",
-        fix=plan.resize_image(facts, width=width, height=height, reason="minimum", upscale=True),
+        fix=plan.resize_image(facts, width=new_w, height=new_h, reason="minimum", upscale=True),
     )
 
 
 def max_dimensions(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
-    if facts.width is None or facts.height is None:
+    size = facts.display_size  # as viewers (and platforms) see it, after EXIF orientation
+    if size is None:
         return
-    too_wide = rules.max_width is not None and facts.width > rules.max_width
-    too_tall = rules.max_height is not None and facts.height > rules.max_height
+    width, height = size
+    too_wide = rules.max_width is not None and width > rules.max_width
+    too_tall = rules.max_height is not None and height > rules.max_height
     if not (too_wide or too_tall):
         return
-    width, height = plan.fit_within(
-        facts.width, facts.height, max_width=rules.max_width, max_height=rules.max_height
+    new_w, new_h = plan.fit_within(
+        width, height, max_width=rules.max_width, max_height=rules.max_height
     )
     limit = f"{rules.max_width or 'any'}x{rules.max_height or 'any'}"
     yield Finding(
         "image.too_large",
-        f"image is {facts.width}x{facts.height} px; the maximum is {limit}",
+        f"image is {width}x{height} px; the maximum is {limit}",
         key="max_width" if too_wide else "max_height",
-        actual=f"{facts.width}x{facts.height}",
+        actual=f"{width}x{height}",
         limit=limit,
-        fix=plan.resize_image(facts, width=width, height=height, reason="maximum"),
+        fix=plan.resize_image(facts, width=new_w, height=new_h, reason="maximum"),
     )
 
 
