@@ -198,6 +198,9 @@ def fix_json(result: FixResult) -> str:
 def fix_text(result: FixResult, rules: RuleSet, console: Console) -> None:
     """The plan, what was written or skipped, what needs a person, and each resulting post."""
     plan = result.plan
+    console.print(
+        Text.assemble(("before: ", "bold"), _tally(plan.before.violations) or "no problems")
+    )
     if plan.outputs:
         console.print(Text("Planned files", style="bold"))
         for output in plan.outputs:
@@ -241,9 +244,12 @@ def fix_text(result: FixResult, rules: RuleSet, console: Console) -> None:
         for violation in found:
             if violation.severity is not Severity.INFO:
                 console.print(_line(violation))
+    after = [v for p in result.posts if p.report is not None for v in p.report.violations]
     if result.posts and all(p.report is None for p in result.posts):
         console.print(Text("dry run: nothing written", style="bold"))
-    elif result.ok:
+        return
+    console.print(Text.assemble(("after: ", "bold"), _tally(after) or "no problems"))
+    if result.ok:
         console.print(Text("every post passes", style="bold green"))
     else:
         console.print(Text("errors remain", style="bold red"))

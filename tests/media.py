@@ -5,6 +5,7 @@ Every factory writes into the folder it is given (a pytest ``tmp_path``) and ret
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from pathlib import Path
 from typing import cast
@@ -92,11 +93,13 @@ def make_video(
     container: str | None = None,
     audio: str | None = "aac",
     rotation: int | None = None,
+    noise: bool = False,
 ) -> Path:
     """Encode a short real video: solid frames at ``fps`` for ``duration_s`` (or ``frames``).
 
     ``container`` is an FFmpeg muxer name ("mp4", "mov", "matroska", "webm"); by default it is
     taken from the extension. ``audio`` is an encoder name or None for a silent video.
+    ``noise`` fills every frame with random pixels: big files that no encoder can shrink much.
     """
     fps = Fraction(fps)
     count = frames if frames is not None else max(1, round(duration_s * fps))
@@ -119,7 +122,10 @@ def make_video(
             sound.layout = "mono"
         still = Image.new("RGB", size, (30, 120, 200))
         for index in range(count):
-            frame = av.VideoFrame.from_image(still)  # type: ignore[no-untyped-call]
+            picture = (
+                Image.frombytes("RGB", size, os.urandom(width * height * 3)) if noise else still
+            )
+            frame = av.VideoFrame.from_image(picture)  # type: ignore[no-untyped-call]
             frame.pts = index
             frame.time_base = 1 / fps
             output.mux(video.encode(frame))

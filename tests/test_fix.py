@@ -152,3 +152,16 @@ def test_mixed_post_is_split_and_alt_text_follows_the_output(tmp_path: Path) -> 
     assert result.ok, [p.report for p in result.posts]
     codes = [v.code for p in result.posts if p.report for v in p.report.violations]
     assert "media.alt_text_missing" not in codes
+
+
+def test_youtube_text_is_cleaned_and_cut(tmp_path: Path) -> None:
+    clip = make_video(tmp_path / "clip.mp4", fps=30, duration_s=1)
+    title = "Launch <live> " + "x" * 120
+    plan = plan_fixes([clip], platforms="youtube", caption="<b>big</b> news", title=title)
+    (youtube,) = plan.platforms
+    assert youtube.text == "cleaned" and youtube.title_changed
+    (post,) = youtube.posts
+    assert post.caption == "bbig/b news"
+    assert post.title is not None and "<" not in post.title and len(post.title) <= 100
+    assert not apply_fixes(plan, tmp_path / "safe").ok  # text fixes are unsafe
+    assert apply_fixes(plan, tmp_path / "out", unsafe=True).ok

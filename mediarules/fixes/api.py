@@ -71,7 +71,7 @@ def apply_fixes(
     ruleset = as_ruleset(rules)
     sources = [facts.path for facts in fix_plan.before.media]
 
-    def recheck(media: list[tuple[str, str | None]], platform: str, caption: str | None) -> Report:
+    def recheck(media: list[tuple[str, str | None]], platform: str, post: PlannedPost) -> Report:
         items = [
             take(MediaRef(path=Path(path), alt_text=alt) if alt else path) for path, alt in media
         ]
@@ -79,8 +79,8 @@ def apply_fixes(
             items,
             [platform],
             ruleset,
-            caption=caption,
-            title=fix_plan.title,
+            caption=post.caption,
+            title=post.title,
             account_type=fix_plan.account_type,
             content_warning=fix_plan.content_warning,
         )

@@ -56,8 +56,8 @@ class FixResult(BaseModel):
     posts: list[PostResult]
 
 
-Checker = Callable[[list[tuple[str, str | None]], str, str | None], Report]
-"""Re-checks one post: ([(media path, alt text)], platform, caption) -> Report."""
+Checker = Callable[[list[tuple[str, str | None]], str, PlannedPost], Report]
+"""Re-checks one post: ([(media path, alt text)], platform, the post's text) -> Report."""
 
 
 def apply(
@@ -105,7 +105,11 @@ def apply(
     posts = []
     for platform_plan in plan.platforms:
         planned = platform_plan.posts
-        if not unsafe and (platform_plan.reshaped or platform_plan.text != "unchanged"):
+        if not unsafe and (
+            platform_plan.reshaped
+            or platform_plan.text != "unchanged"
+            or platform_plan.title_changed
+        ):
             planned = [_unchanged_post(platform_plan.platform, plan, len(sources))]
         for number, post in enumerate(planned):
             media = [
@@ -113,7 +117,7 @@ def apply(
                 for entry in post.media
             ]
             present = [(path, alt) for path, alt in media if path is not None]
-            report = None if dry_run else recheck(present, platform_plan.platform, post.caption)
+            report = None if dry_run else recheck(present, platform_plan.platform, post)
             posts.append(
                 PostResult(
                     platform=platform_plan.platform,
@@ -135,7 +139,7 @@ def _unchanged_post(platform: str, plan: FixPlan, count: int) -> PlannedPost:
             (o for o in plan.outputs if o.media_index == index and platform in o.platforms), None
         )
         media.append(output.id if output is not None else index)
-    return PlannedPost(caption=plan.caption, media=media)
+    return PlannedPost(caption=plan.caption, title=plan.title, media=media)
 
 
 def _media_path(

@@ -31,7 +31,8 @@ from mediarules.intake import Item
 from mediarules.models import Applicability, MediaFacts, Report, Severity, Violation
 from mediarules.ruleset import PlatformRules, RuleSet
 
-TextMethod = Literal["unchanged", "truncate", "thread", "follow_up"]
+TextMethod = Literal["unchanged", "cleaned", "truncate", "thread", "follow_up"]
+"""What a fix does to the caption: nothing, remove refused characters, cut, thread, follow up."""
 
 _MEDIA_PREFIXES = ("image.", "video.", "audio.", "media.too_large")
 """Codes a new file can fix (the rest of ``media.*`` is about names, types and alt text)."""
@@ -63,6 +64,7 @@ class PlannedPost(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     caption: str | None
+    title: str | None = None
     media: list[int | str] = Field(description="An int is an input kept as is; a str an output.")
 
 
@@ -72,6 +74,7 @@ class PlatformPlan(BaseModel):
     platform: str
     posts: list[PlannedPost]
     text: TextMethod = "unchanged"
+    title_changed: bool = False
     text_applicability: Applicability | None = None
     reshaped: bool = Field(default=False, description="Media dropped or split over posts.")
 
@@ -108,7 +111,7 @@ def plan(
     """The fix plan for a post already checked (``report``) against ``platforms``."""
     outputs = _plan_outputs(items, report, platforms, ruleset)
     platform_plans = [
-        _plan_platform(key, ruleset.platforms[key], items, report, outputs, caption)
+        _plan_platform(key, ruleset.platforms[key], items, report, outputs, caption, title)
         for key in platforms
     ]
     manual = [
@@ -234,6 +237,7 @@ def _plan_platform(
     report: Report,
     outputs: Sequence[OutputPlan],
     caption: str | None,
+    title: str | None,
 ) -> PlatformPlan:
     codes = {v.code for v in report.violations if v.platform == key}
     entries: list[tuple[int | str, MediaFacts]] = []
@@ -245,15 +249,41 @@ def _plan_platform(
         output = next((o for o in outputs if o.media_index == index and key in o.platforms), None)
         entries.append((output.id if output is not None else index, item.facts))
     groups = _media_groups(entries, rules, codes)
-    text_method, parts = _plan_text(rules, caption, codes, has_media=bool(entries))
-    posts = _pair(parts, groups)
+    cleaned = caption
+    if caption is not None and "caption.invalid_characters" in codes:
+        cleaned = _without(caption, rules.caption.forbidden_characters)
+    text_method, parts = _plan_text(rules, cleaned, codes, has_media=bool(entries))
+    if text_method == "unchanged" and cleaned != caption:
+        text_method = "cleaned"
+    new_title = _plan_title(rules, title, codes)
+    changed = text_method != "unchanged" or new_title != title
     return PlatformPlan(
         platform=key,
-        posts=posts,
+        posts=_pair(parts, groups, new_title),
         text=text_method,
-        text_applicability=Applicability.UNSAFE if text_method != "unchanged" else None,
+        title_changed=new_title != title,
+        text_applicability=Applicability.UNSAFE if changed else None,
         reshaped=dropped or len(groups) > 1,
     )
+
+
+def _without(text: str, characters: Sequence[str]) -> str:
+    for character in characters:
+        text = text.replace(character, "")
+    return text
+
+
+def _plan_title(rules: PlatformRules, title: str | None, codes: set[str]) -> str | None:
+    """The title with refused characters removed and cut to its limit (a missing title
+    needs a person)."""
+    if title is None or rules.title is None:
+        return title
+    if "title.invalid_characters" in codes:
+        title = _without(title, rules.title.forbidden_characters)
+    limit = rules.title.max_length
+    if "title.too_long" in codes and limit is not None:
+        title = textlib.truncate(title, limit, rules.title.counting)
+    return title
 
 
 _SHAPE_CODES = frozenset(
@@ -324,12 +354,16 @@ def _plan_text(
     return "truncate", [textlib.truncate(caption, limit, counting, **options)]  # type: ignore[arg-type]
 
 
-def _pair(parts: list[str | None], groups: list[list[int | str]]) -> list[PlannedPost]:
-    """Text parts and media groups into posts: the first part with the first group, and so on."""
+def _pair(
+    parts: list[str | None], groups: list[list[int | str]], title: str | None
+) -> list[PlannedPost]:
+    """Text parts and media groups into posts: the first part with the first group, and so on;
+    every post keeps the title."""
     count = max(len(parts), len(groups))
     return [
         PlannedPost(
             caption=parts[i] if i < len(parts) else None,
+            title=title,
             media=groups[i] if i < len(groups) else [],
         )
         for i in range(count)

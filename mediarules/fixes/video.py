@@ -466,7 +466,6 @@ def apply_video(source: Path, target: VideoTarget, destination: Path) -> VideoRe
     it cannot handle (or FFmpeg refusing the data), ``OSError`` for file system errors.
     """
     _require_av()
-    import av
 
     try:
         facts = inspect(source)
@@ -478,27 +477,25 @@ def apply_video(source: Path, target: VideoTarget, destination: Path) -> VideoRe
     _check_writable(target, settings)
     temporary = _reserve(destination)
     try:
-        try:
-            with av.open(str(source)) as src:
-                had_audio = bool(src.streams.audio)
-                with av.open(
-                    str(temporary),
-                    "w",
-                    format=settings.muxer,
-                    container_options=settings.mux_options,
-                ) as out:
-                    if settings.reencode:
-                        _transcode(src, out, settings)
-                    else:
-                        _remux(src, out, settings)
-        except av.FFmpegError as exc:
-            if isinstance(exc, OSError | ValueError):
-                raise
-            raise ValueError(f"FFmpeg could not write the video: {exc}") from exc
-        try:
-            written = inspect(temporary)
-        except UnreadableMediaError as exc:
-            raise ValueError(f"the new file cannot be read back: {exc}") from exc
+        attempt = target
+        for tries_left in range(BUDGET_ATTEMPTS - 1, -1, -1):
+            had_audio = _encode(source, temporary, settings)
+            try:
+                written = inspect(temporary)
+            except UnreadableMediaError as exc:
+                raise ValueError(f"the new file cannot be read back: {exc}") from exc
+            size = written.size or temporary.stat().st_size
+            budget = target.max_bytes
+            if budget is None or not settings.reencode or size <= budget or not tries_left:
+                break
+            # Over the byte budget (container and encoder headers are not in the bit rate):
+            # aim lower by the miss, and encode again.
+            attempt = attempt.model_copy(
+                update={
+                    "max_bytes": max(1, int((attempt.max_bytes or budget) * budget / size * 0.9))
+                }
+            )
+            settings = encode_settings(facts, attempt)
         os.replace(temporary, destination)
     except BaseException:
         temporary.unlink(missing_ok=True)
@@ -516,6 +513,31 @@ def apply_video(source: Path, target: VideoTarget, destination: Path) -> VideoRe
         changes=_changes(facts, target, settings, had_audio),
         settings=settings,
     )
+
+
+BUDGET_ATTEMPTS = 3
+"""Encodes tried to land under a byte budget before the result is kept as it is."""
+
+
+def _encode(source: Path, temporary: Path, settings: EncodeSettings) -> bool:
+    """One pass from ``source`` into ``temporary`` (overwritten); True when it had audio."""
+    import av
+
+    try:
+        with av.open(str(source)) as src:
+            had_audio = bool(src.streams.audio)
+            with av.open(
+                str(temporary), "w", format=settings.muxer, container_options=settings.mux_options
+            ) as out:
+                if settings.reencode:
+                    _transcode(src, out, settings)
+                else:
+                    _remux(src, out, settings)
+    except av.FFmpegError as exc:
+        if isinstance(exc, OSError | ValueError):
+            raise
+        raise ValueError(f"FFmpeg could not write the video: {exc}") from exc
+    return had_audio
 
 
 def _check_writable(target: VideoTarget, settings: EncodeSettings) -> None:
