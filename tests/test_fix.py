@@ -165,3 +165,16 @@ def test_youtube_text_is_cleaned_and_cut(tmp_path: Path) -> None:
     assert post.title is not None and "<" not in post.title and len(post.title) <= 100
     assert not apply_fixes(plan, tmp_path / "safe").ok  # text fixes are unsafe
     assert apply_fixes(plan, tmp_path / "out", unsafe=True).ok
+
+
+def test_metadata_only_media_plans_no_file(tmp_path: Path) -> None:
+    record = mediarules.MediaRef(file_name="clip.mov", type="video", content_type="video/quicktime",
+                                 frame_rate=20, width=360, height=640, duration=4.0)  # fmt: skip
+    plan = plan_fixes([record], platforms="tiktok")
+    assert plan.outputs == []
+    result = apply_fixes(plan, tmp_path / "out", unsafe=True)
+    assert result.written == [] and result.skipped == []
+    (post,) = result.posts
+    assert post.report is not None
+    assert "media.unreadable" not in [v.code for v in post.report.violations]
+    assert "video.fps_too_low" in [v.code for v in post.report.violations]

@@ -12,9 +12,16 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mediarules.engine import evaluate
-from mediarules.fixes.apply import FixResult, PostResult, SkippedOutput, WrittenFile, apply
+from mediarules.fixes.apply import (
+    FixResult,
+    NewFile,
+    PostResult,
+    SkippedOutput,
+    WrittenFile,
+    apply,
+)
 from mediarules.fixes.planner import FixPlan, OutputPlan, PlannedPost, PlatformPlan, plan
-from mediarules.intake import MediaInput, take
+from mediarules.intake import Item, MediaInput, take
 from mediarules.models import MediaFacts, MediaRef, Report
 from mediarules.ruleset import RuleSet, as_ruleset, resolve_platforms
 
@@ -69,12 +76,9 @@ def apply_fixes(
     """Write the planned outputs into ``out_dir`` (safe ones only unless ``unsafe``), build
     each platform's posts and check every one of them again with the same rules."""
     ruleset = as_ruleset(rules)
-    sources = [facts.path for facts in fix_plan.before.media]
 
-    def recheck(media: list[tuple[str, str | None]], platform: str, post: PlannedPost) -> Report:
-        items = [
-            take(MediaRef(path=Path(path), alt_text=alt) if alt else path) for path, alt in media
-        ]
+    def recheck(media: list[int | NewFile], platform: str, post: PlannedPost) -> Report:
+        items = [_recheck_item(entry, fix_plan) for entry in media]
         return evaluate(
             items,
             [platform],
@@ -85,4 +89,17 @@ def apply_fixes(
             content_warning=fix_plan.content_warning,
         )
 
-    return apply(fix_plan, sources, Path(out_dir), recheck, unsafe=unsafe, dry_run=dry_run)
+    return apply(fix_plan, Path(out_dir), recheck, unsafe=unsafe, dry_run=dry_run)
+
+
+def _recheck_item(entry: int | NewFile, fix_plan: FixPlan) -> Item:
+    """A new file is inspected; an input kept as it was reuses its facts (metadata-only
+    records included), and an unreadable input is read again, to be reported again."""
+    index = entry.media_index if isinstance(entry, NewFile) else entry
+    alt = fix_plan.alt_texts[index] if index < len(fix_plan.alt_texts) else None
+    if isinstance(entry, NewFile):
+        return take(MediaRef(path=Path(entry.path), alt_text=alt) if alt else entry.path)
+    facts = fix_plan.before.media[entry]
+    if facts.kind is None and facts.path is not None:
+        return take(facts.path)
+    return Item(facts, MediaRef(alt_text=alt) if alt else None)

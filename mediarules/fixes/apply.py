@@ -8,6 +8,7 @@ listed, with what they would lose.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -56,20 +57,27 @@ class FixResult(BaseModel):
     posts: list[PostResult]
 
 
-Checker = Callable[[list[tuple[str, str | None]], str, PlannedPost], Report]
-"""Re-checks one post: ([(media path, alt text)], platform, the post's text) -> Report."""
+@dataclass(frozen=True)
+class NewFile:
+    path: str
+    media_index: int
+    """The input it was made from (its alt text applies to it too)."""
+
+
+Checker = Callable[[list[int | NewFile], str, PlannedPost], Report]
+"""Re-checks one post: its media (an int: an input as given; or a new file), the platform and
+the post's text -> Report."""
 
 
 def apply(
     plan: FixPlan,
-    sources: list[str | None],
     out_dir: Path,
     recheck: Checker,
     *,
     unsafe: bool = False,
     dry_run: bool = False,
 ) -> FixResult:
-    """``sources``: each input's path (None for metadata-only records), in input order."""
+    """Write the outputs, then re-check each platform's posts through ``recheck``."""
     written: list[WrittenFile] = []
     skipped: list[SkippedOutput] = []
     paths: dict[str, str] = {}
@@ -110,20 +118,16 @@ def apply(
             or platform_plan.text != "unchanged"
             or platform_plan.title_changed
         ):
-            planned = [_unchanged_post(platform_plan.platform, plan, len(sources))]
+            planned = [_unchanged_post(platform_plan.platform, plan)]
         for number, post in enumerate(planned):
-            media = [
-                (_media_path(entry, paths, plan, sources), _alt_text(entry, plan))
-                for entry in post.media
-            ]
-            present = [(path, alt) for path, alt in media if path is not None]
-            report = None if dry_run else recheck(present, platform_plan.platform, post)
+            media = [_resolve(entry, paths, plan) for entry in post.media]
+            report = None if dry_run else recheck(media, platform_plan.platform, post)
             posts.append(
                 PostResult(
                     platform=platform_plan.platform,
                     post=number,
                     caption=post.caption,
-                    media=[path for path, _ in present],
+                    media=[_shown(entry, plan) for entry in media],
                     report=report,
                 )
             )
@@ -131,10 +135,10 @@ def apply(
     return FixResult(ok=ok, plan=plan, written=written, skipped=skipped, posts=posts)
 
 
-def _unchanged_post(platform: str, plan: FixPlan, count: int) -> PlannedPost:
+def _unchanged_post(platform: str, plan: FixPlan) -> PlannedPost:
     """The post with its text and shape as given; only the file outputs swapped in."""
     media: list[int | str] = []
-    for index in range(count):
+    for index in range(len(plan.before.media)):
         output = next(
             (o for o in plan.outputs if o.media_index == index and platform in o.platforms), None
         )
@@ -142,26 +146,20 @@ def _unchanged_post(platform: str, plan: FixPlan, count: int) -> PlannedPost:
     return PlannedPost(caption=plan.caption, title=plan.title, media=media)
 
 
-def _media_path(
-    entry: int | str, paths: dict[str, str], plan: FixPlan, sources: list[str | None]
-) -> str | None:
-    """An output's new path; the original when the output was not written (or for an input)."""
+def _resolve(entry: int | str, paths: dict[str, str], plan: FixPlan) -> int | NewFile:
+    """The new file, or the input index when the entry is an input or its output was not
+    written (skipped, or a dry run)."""
     if isinstance(entry, int):
-        return sources[entry]
-    if entry in paths:
-        return paths[entry]
-    output = next(o for o in plan.outputs if o.id == entry)
-    return sources[output.media_index]
+        return entry
+    index = next(o.media_index for o in plan.outputs if o.id == entry)
+    return NewFile(paths[entry], index) if entry in paths else index
 
 
-def _alt_text(entry: int | str, plan: FixPlan) -> str | None:
-    """The alt text of an input, or of the input an output was made from."""
-    index = (
-        entry
-        if isinstance(entry, int)
-        else next(o.media_index for o in plan.outputs if o.id == entry)
-    )
-    return plan.alt_texts[index] if index < len(plan.alt_texts) else None
+def _shown(entry: int | NewFile, plan: FixPlan) -> str:
+    """How a post's media entry is named in the result: a path, or the input's own name."""
+    if isinstance(entry, NewFile):
+        return entry.path
+    return plan.before.media[entry].path or f"input #{entry + 1}"
 
 
 def _write(output: OutputPlan, destination: Path) -> list[str]:

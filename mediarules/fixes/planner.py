@@ -152,8 +152,9 @@ def _plan_outputs(
     outputs: list[OutputPlan] = []
     for index, item in enumerate(items):
         facts = item.facts
-        if item.unreadable is not None or facts.kind is None or facts.path is None:
-            continue
+        metadata_only = item.ref is not None and item.ref.path is None
+        if item.unreadable is not None or facts.kind is None or facts.path is None or metadata_only:
+            continue  # nothing to read: a fix needs the file itself
         groups: list[tuple[ImageBounds | VideoBounds, list[str], list[str]]] = []
         for key in platforms:
             rules = ruleset.platforms[key]
