@@ -168,8 +168,10 @@ def test_youtube_text_is_cleaned_and_cut(tmp_path: Path) -> None:
 
 
 def test_metadata_only_media_plans_no_file(tmp_path: Path) -> None:
-    record = mediarules.MediaRef(file_name="clip.mov", type="video", content_type="video/quicktime",
-                                 frame_rate=20, width=360, height=640, duration=4.0)  # fmt: skip
+    record = mediarules.MediaRef(
+        file_name="clip.mov", type="video", content_type="video/quicktime",
+        frame_rate=Fraction(20), width=360, height=640, duration=4.0,
+    )  # fmt: skip
     plan = plan_fixes([record], platforms="tiktok")
     assert plan.outputs == []
     result = apply_fixes(plan, tmp_path / "out", unsafe=True)
