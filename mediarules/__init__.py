@@ -12,6 +12,7 @@ from typing import Any
 
 from mediarules.codes import CODES, explain
 from mediarules.engine import ALL_PLATFORMS, evaluate
+from mediarules.fixes.api import FixPlan, FixResult, apply_fixes, plan_fixes
 from mediarules.inspection import UnreadableMediaError
 from mediarules.inspection import inspect as _inspect_file
 from mediarules.intake import MediaInput, take
@@ -50,6 +51,8 @@ __all__ = [
     "CODES",
     "Applicability",
     "Fix",
+    "FixPlan",
+    "FixResult",
     "FixStep",
     "MediaFacts",
     "MediaInput",
@@ -63,6 +66,7 @@ __all__ = [
     "UnknownPlatformError",
     "UnreadableMediaError",
     "Violation",
+    "apply_fixes",
     "check",
     "check_payload",
     "default_rules",
@@ -70,6 +74,7 @@ __all__ = [
     "inspect",
     "load_payload",
     "load_rules",
+    "plan_fixes",
     "resolve_platforms",
 ]
 
