@@ -15,7 +15,7 @@ from mediarules.engine import ALL_PLATFORMS, evaluate
 from mediarules.fixes.api import FixPlan, FixResult, apply_fixes, plan_fixes
 from mediarules.inspection import UnreadableMediaError
 from mediarules.inspection import inspect as _inspect_file
-from mediarules.intake import MediaInput, take
+from mediarules.intake import MediaInput, take_all
 from mediarules.models import (
     Applicability,
     Fix,
@@ -110,7 +110,7 @@ def check_payload(
         platforms if platforms is not None else platform_names(payload.platforms), ruleset
     )
     return evaluate(
-        [take(media) for media in payload_media(payload)],
+        take_all(payload_media(payload)),
         keys,
         ruleset,
         caption=payload.content,
@@ -141,9 +141,7 @@ def check(
     """
     ruleset = as_ruleset(rules)
     keys = resolve_platforms(platforms, ruleset)
-    if isinstance(media, str | os.PathLike | MediaRef | MediaFacts):
-        media = [media]  # one file given bare, not a list of one
-    items = [take(entry) for entry in media]
+    items = take_all(media)
     return evaluate(
         items,
         keys,

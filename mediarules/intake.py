@@ -7,6 +7,7 @@ still an item of the post (it counts towards the post's size) with a finding tha
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -26,6 +27,13 @@ class Item:
     facts: MediaFacts
     ref: MediaRef | None = None
     unreadable: Finding | None = None
+
+
+def take_all(media: Iterable[MediaInput] | MediaInput) -> list[Item]:
+    """One item per input, in order; a single path or record given bare is one input."""
+    if isinstance(media, str | os.PathLike | MediaRef | MediaFacts):
+        media = [media]
+    return [take(entry) for entry in media]
 
 
 def take(media: MediaInput) -> Item:

@@ -21,8 +21,8 @@ from mediarules.fixes.apply import (
     apply,
 )
 from mediarules.fixes.planner import FixPlan, OutputPlan, PlannedPost, PlatformPlan, plan
-from mediarules.intake import Item, MediaInput, take
-from mediarules.models import MediaFacts, MediaRef, Report
+from mediarules.intake import Item, MediaInput, take, take_all
+from mediarules.models import MediaRef, Report
 from mediarules.ruleset import RuleSet, as_ruleset, resolve_platforms
 
 __all__ = [
@@ -52,9 +52,7 @@ def plan_fixes(
     """Check the post, then plan every fix: new files, posts per platform, text, manual work."""
     ruleset = as_ruleset(rules)
     keys = resolve_platforms(platforms, ruleset)
-    if isinstance(media, str | os.PathLike | MediaRef | MediaFacts):
-        media = [media]
-    items = [take(entry) for entry in media]
+    items = take_all(media)
     report = evaluate(
         items, keys, ruleset, caption=caption, title=title,
         account_type=account_type, content_warning=content_warning,
