@@ -180,3 +180,16 @@ def test_metadata_only_media_plans_no_file(tmp_path: Path) -> None:
     assert post.report is not None
     assert "media.unreadable" not in [v.code for v in post.report.violations]
     assert "video.fps_too_low" in [v.code for v in post.report.violations]
+
+
+def test_a_safe_fix_is_not_shared_into_a_lossy_one(tmp_path: Path) -> None:
+    """LinkedIn only needs the WebP converted (safe); Bluesky also needs it under 2 MB
+    (lossy): sharing one file would leave LinkedIn unfixed in a safe-only run."""
+    banner = make_image(tmp_path / "big.webp", format="WEBP", size=(3000, 3000),
+                        pad_to_bytes=2_500_000)  # fmt: skip
+    plan = plan_fixes([banner], platforms="linkedin,bluesky")
+    grades = {tuple(o.platforms): o.applicability for o in plan.outputs}
+    assert grades == {("linkedin",): Applicability.SAFE, ("bluesky",): Applicability.UNSAFE}
+    result = apply_fixes(plan, tmp_path / "out")
+    linkedin = next(p for p in result.posts if p.platform == "linkedin")
+    assert linkedin.report is not None and linkedin.report.ok

@@ -169,7 +169,7 @@ def _plan_outputs(
                 continue
             bounds = _bounds(facts, rules)
             for position, (group, members, fixed) in enumerate(groups):
-                merged = group.merge(bounds)  # type: ignore[arg-type]
+                merged = _merge(facts, group, bounds)
                 if merged is not None:
                     groups[position] = (merged, [*members, key], sorted({*fixed, *codes}))
                     break
@@ -178,6 +178,27 @@ def _plan_outputs(
         for bounds, members, fixed in groups:
             outputs.append(_output(len(outputs) + 1, index, facts, bounds, members, fixed))
     return outputs
+
+
+def _merge(
+    facts: MediaFacts, group: ImageBounds | VideoBounds, bounds: ImageBounds | VideoBounds
+) -> ImageBounds | VideoBounds | None:
+    """One output for both, when something satisfies both and sharing costs nobody a safe
+    fix: a platform whose own fix is safe keeps its own file rather than share a lossy one."""
+    merged: ImageBounds | VideoBounds | None = None
+    if isinstance(group, ImageBounds) and isinstance(bounds, ImageBounds):  # noqa: SIM114 (typing)
+        merged = group.merge(bounds)
+    elif isinstance(group, VideoBounds) and isinstance(bounds, VideoBounds):
+        merged = group.merge(bounds)
+    if merged is None or not _is_unsafe(facts, merged):
+        return merged
+    return merged if _is_unsafe(facts, group) and _is_unsafe(facts, bounds) else None
+
+
+def _is_unsafe(facts: MediaFacts, bounds: ImageBounds | VideoBounds) -> bool:
+    if isinstance(bounds, VideoBounds):
+        return describe_video_changes(facts, bounds.target(facts))[0]
+    return describe_image_changes(facts, bounds.target(facts))[0]
 
 
 def _bounds(facts: MediaFacts, rules: PlatformRules) -> ImageBounds | VideoBounds:
