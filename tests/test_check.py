@@ -272,3 +272,10 @@ def test_image_bounds_apply_to_the_picture_as_shown(tmp_path: Path) -> None:
     rules.write_text("[platforms.x.image]\nmax_width = 120\nmax_height = 60\n")
     report = mediarules.check([photo], platforms="x", rules=rules)
     assert only(report, "image.too_large", "x").actual == "50x100"
+
+
+def test_a_required_caption_can_be_missing(tmp_path: Path) -> None:
+    rules = tmp_path / "house.toml"
+    rules.write_text("[platforms.x.caption]\nrequired = true\n")
+    report = mediarules.check([], platforms="x", rules=rules)
+    assert codes(report) == ["caption.missing"]
