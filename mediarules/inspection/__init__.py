@@ -53,6 +53,8 @@ def _regular_file_size(path: str) -> int:
         raise UnreadableMediaError(
             "missing", f"cannot reach the file ({exc.strerror})", path=path
         ) from exc
+    except ValueError as exc:  # a NUL byte in the name: no file can have it
+        raise UnreadableMediaError("missing", f"not a valid file name ({exc})", path=path) from exc
     if stat.S_ISDIR(info.st_mode):
         raise UnreadableMediaError("directory", path=path)
     if not stat.S_ISREG(info.st_mode):

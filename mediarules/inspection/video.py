@@ -3,10 +3,16 @@
 ``MediaInfo.parse`` is always called with its defaults: ``full=True`` keeps numbers as numbers
 (``full=False`` turns them into prose), and ``mediainfo_options`` is never passed because it
 resets library-wide options, which is not thread-safe.
+
+libmediainfo can also spin forever on a damaged file (a 1 KB mutated Matroska file does it
+in 24.12), so :func:`probe` waits for it at most ``PROBE_TIMEOUT_S`` on a helper thread and then
+calls the file corrupt. A thread stuck inside the C library cannot be stopped: it keeps its
+CPU until the process ends (only a separate process could be killed).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -54,10 +60,14 @@ class Probe:
         return name.upper() if name else None
 
 
+PROBE_TIMEOUT_S = 10.0
+"""How long :func:`probe` waits for MediaInfo: real files take milliseconds."""
+
+
 def probe(path: str) -> Probe:
     """Parse ``path`` with MediaInfo (a few ms per file: never the tool for images)."""
     try:
-        info = MediaInfo.parse(path)
+        info = _parse(path, timeout=PROBE_TIMEOUT_S)
     except FileNotFoundError as exc:
         raise UnreadableMediaError("missing", path=path) from exc
     except RuntimeError as exc:  # libmediainfo itself failed on the file
@@ -75,6 +85,31 @@ def probe(path: str) -> Probe:
         audio=tracks.get("Audio", []),
         image=tracks.get("Image", []),
     )
+
+
+def _parse(path: str, *, timeout: float) -> MediaInfo:
+    """``MediaInfo.parse(path)`` on a daemon thread; "corrupt" if it takes over ``timeout`` s."""
+    outcome: list[MediaInfo | Exception] = []
+
+    def run() -> None:
+        try:
+            outcome.append(MediaInfo.parse(path))
+        except Exception as exc:  # handed to the caller below
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, name="mediarules-mediainfo", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:  # still inside libmediainfo: leave it, it cannot be interrupted
+        raise UnreadableMediaError(
+            "corrupt",
+            f"MediaInfo did not finish reading the file in {timeout:g} s (damaged or hostile)",
+            path=path,
+        )
+    result = outcome[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def video_facts(found: Probe, *, path: str, size: int) -> MediaFacts:
