@@ -65,6 +65,8 @@ def _to_fraction(value: Any) -> Any:
     if isinstance(value, int):
         return Fraction(value)
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"a frame rate is a finite number, not {value!r}")
         return Fraction(value).limit_denominator(100_000)
     if isinstance(value, str):
         try:

@@ -402,6 +402,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise RuleConfigError(f"{path}: is a directory, not a rules file") from None
     except tomllib.TOMLDecodeError as exc:
         raise RuleConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise RuleConfigError(f"{path}: invalid TOML: nested too deeply to read") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleConfigError(f"{path}: cannot read rules file: {exc}") from None
 

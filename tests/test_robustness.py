@@ -855,13 +855,6 @@ def test_a_rules_file_that_is_a_directory(
     assert "is a directory" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="models._to_fraction (models.py:67-68) runs Fraction(float('inf')), which raises "
-    "OverflowError (not ValueError), so pydantic lets it through: TOML 'max_fps = inf' (and "
-    "MediaRef(frame_rate=float('inf'))) crash instead of naming the key",
-)
 def test_an_infinite_frame_rate_in_a_rules_file_names_the_key(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -870,12 +863,6 @@ def test_an_infinite_frame_rate_in_a_rules_file_names_the_key(
     assert "video.max_fps" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="ruleset._read_toml catches TOMLDecodeError, OSError and UnicodeDecodeError, not "
-    "the RecursionError tomllib raises for arrays nested a few thousand deep (a 10 KB file)",
-)
 def test_a_deeply_nested_rules_file_is_refused(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
