@@ -649,6 +649,25 @@ def test_a_multi_megabyte_caption_is_checked_in_under_2_s(
     assert took < 2, f"{took:.1f} s"
 
 
+_ANY_TEXT = st.lists(
+    st.characters(exclude_categories=())  # controls, format characters, unassigned, private use
+    | st.characters(categories=["Cs"])  # lone surrogates
+    | st.sampled_from(["\u200d", "\ufe0f", "\U0001f1eb", "\U0001f469", "#", "@", ".", "http://"]),
+    max_size=300,
+).map("".join)
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=_ANY_TEXT)
+def test_any_text_in_any_field_gives_a_report(text: str) -> None:
+    """Lone surrogates, NULs, bidi controls, joiners: as caption, title and content warning."""
+    report = mediarules.check(
+        [], platforms=PLATFORMS, caption=text, title=text, content_warning=text
+    )
+    json.dumps(report.model_dump(mode="json"))
+    assert report.ok == (not report.errors)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="quadratic: text.grapheme_count (regex \\X) slows down with the square of a run of "
@@ -782,7 +801,7 @@ def test_a_file_given_twice_is_two_items(real: dict[str, Path]) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="models._to_fraction (models.py:71) runs Fraction(text) on a declared frame rate: "
+    reason="models._to_fraction (models.py:73) runs Fraction(text) on a declared frame rate: "
     "'1e3000000' builds a 3-million-digit integer (~1 s; '1e999999999' never finishes), so "
     "one scheduler record stalls check_payload / MediaRef / a rules file's min_fps",
 )

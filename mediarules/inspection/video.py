@@ -4,10 +4,11 @@
 (``full=False`` turns them into prose), and ``mediainfo_options`` is never passed because it
 resets library-wide options, which is not thread-safe.
 
-libmediainfo can also spin forever on a damaged file (a 1 KB mutated Matroska file does it
-in 24.12), so :func:`probe` waits for it at most ``PROBE_TIMEOUT_S`` on a helper thread and then
-calls the file corrupt. A thread stuck inside the C library cannot be stopped: it keeps its
-CPU until the process ends (only a separate process could be killed).
+libmediainfo can also spin forever on a damaged file (in 24.12: about one mutated MP4, MOV or
+Matroska file in 200, and the 16 bytes of a ``moov`` box claiming 2**64 - 1 bytes), so
+:func:`probe` waits for it at most ``PROBE_TIMEOUT_S`` on a helper thread and then calls the
+file corrupt. A thread stuck inside the C library cannot be stopped: it keeps its CPU until the
+process ends (only a separate process could be killed).
 """
 
 from __future__ import annotations
