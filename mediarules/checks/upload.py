@@ -68,7 +68,7 @@ def check_upload(facts: MediaFacts, ref: MediaRef | None) -> Iterator[Finding]:
     if facts.format is not None:
         expected = format_from_name(name)
         if expected is not None and expected != facts.format:
-            fixed = PurePath(name).with_suffix(_extension_for(facts.format)).name
+            fixed = PurePath(name).with_suffix(extension_for(facts.format)).name
             yield Finding(
                 "media.format_mismatch",
                 f"named {PurePath(name).suffix} but the bytes are {facts.format.upper()}",
@@ -137,5 +137,6 @@ def _declared_type(facts: MediaFacts, ref: MediaRef) -> Iterator[Finding]:
         )
 
 
-def _extension_for(fmt: str) -> str:
+def extension_for(fmt: str) -> str:
+    """The usual file extension for a format: ``jpeg`` -> ``.jpg``, ``mov`` -> ``.mov``."""
     return {"jpeg": ".jpg", "tiff": ".tif", "heif": ".heic", "ogg": ".ogv"}.get(fmt, f".{fmt}")

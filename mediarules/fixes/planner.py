@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mediarules import text as textlib
-from mediarules.checks.upload import sanitized_file_name
+from mediarules.checks.upload import extension_for, sanitized_file_name
 from mediarules.fixes.constraints import (
     ImageBounds,
     VideoBounds,
@@ -238,14 +238,11 @@ def _grade(unsafe: bool) -> Applicability:
     return Applicability.UNSAFE if unsafe else Applicability.SAFE
 
 
-_EXTENSIONS = {"jpeg": ".jpg", "tiff": ".tif"}
-
-
 def _file_name(source: str, platforms: list[str], fmt: str, number: int) -> str:
     """``banner-linkedin-bluesky.jpg``: the source's name, whom it is for, its real format."""
     stem = PurePath(source).stem or "media"
     who = "-".join(p.replace(":", "_") for p in platforms) if len(platforms) <= 3 else "fixed"
-    extension = _EXTENSIONS.get(fmt, f".{fmt}")
+    extension = extension_for(fmt)
     return sanitized_file_name(f"{stem}-{who}-{number}{extension}")
 
 
