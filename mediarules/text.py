@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import bisect
 import functools
+import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final, get_args
 
 import regex
@@ -165,6 +166,10 @@ _URL: Final = regex.compile(
 )
 _PATH_END: Final = regex.compile(rf"[+\-a-z{_CYRILLIC}0-9=_#/{_LATIN_ACCENTS})]", regex.IGNORECASE)
 _QUERY_END: Final = regex.compile(r"[a-z0-9\-_&=#/]", regex.IGNORECASE)
+# A run of non-space characters with a dot in it, matched from its first character only (the
+# lookbehind), so a long run without a dot is scanned once. The standard ``re`` module runs
+# this simple pattern ~6x faster than ``regex``.
+_DOTTED_RUN: Final = re.compile(rf"(?<![^{_SPACES}])[^{_SPACES}.]*+\.[^{_SPACES}]*+")
 _TCO_URL: Final = regex.compile(r"https?://t\.co/([a-z0-9]+)", regex.IGNORECASE)
 _MAX_URL_LENGTH: Final = 4096
 _MAX_TCO_SLUG_LENGTH: Final = 40
@@ -216,6 +221,15 @@ _LIGHT_CHARS: Final = regex.compile(r"[\x00-\u10ff\u2000-\u200d\u2010-\u201f\u20
 _EMOJI_WEIGHT: Final = 2
 
 _GRAPHEME: Final = regex.compile(r"\X")
+# Between two characters of Grapheme_Cluster_Break "Other" there is always a boundary (UAX #29:
+# the emoji ZWJ and Indic conjunct rules need a joiner in between). So only "joining windows"
+# need ``\\X``: a run of other characters (Extend, ZWJ, SpacingMark, Prepend, CR, LF, Control,
+# regional indicators, Hangul jamo) with the character on each side; runs one character apart
+# share it and make one window. Every character outside the windows is a cluster by itself.
+# The pattern takes the character after a run; the one before is added by ``_joining_windows``.
+# (A single-property class runs ~20x faster in ``regex`` than a union of properties.)
+_JOINING_RUNS: Final = regex.compile(r"(?:\P{GCB=Other}++\p{GCB=Other}?)++")
+_LONG_REGIONAL_INDICATOR_RUN: Final = regex.compile(r"\p{Regional_Indicator}{5,}")
 
 _URL_PLACEHOLDER: Final = "x"
 _WORD_BOUNDARY_WINDOW: Final = 0.2
@@ -237,12 +251,44 @@ def utf16_length(text: str) -> int:
 
 def graphemes(text: str) -> list[str]:
     """The extended grapheme clusters of ``text``, in order."""
-    return list(_GRAPHEME.findall(text))
+    clusters: list[str] = []
+    position = 0
+    for start, end in _joining_windows(text):
+        clusters += text[position:start]  # characters outside windows: one cluster each
+        clusters += _window_graphemes(text[start:end])
+        position = end
+    clusters += text[position:]
+    return clusters
 
 
 def grapheme_count(text: str) -> int:
     """Number of extended grapheme clusters (user-perceived characters)."""
-    return sum(1 for _ in _GRAPHEME.finditer(text))
+    joined = 0
+    for start, end in _joining_windows(text):
+        joined += end - start - len(_window_graphemes(text[start:end]))
+    return len(text) - joined
+
+
+def _joining_windows(text: str) -> Iterator[tuple[int, int]]:
+    for run in _JOINING_RUNS.finditer(text):
+        yield max(run.start() - 1, 0), run.end()
+
+
+def _window_graphemes(window: str) -> list[str]:
+    """``\\X`` over one joining window, with long runs of regional indicators cut between
+    their pairs: ``regex`` re-scans a run of them for each flag, quadratic in its length."""
+    clusters: list[str] = []
+    position = 0
+    for run in _LONG_REGIONAL_INDICATOR_RUN.finditer(window):
+        # Every second indicator from the start of a run begins a new flag; the first flag
+        # may join what precedes the run and the last indicator what follows it.
+        first_flag_end = run.start() + 2
+        last_cut = run.start() + 2 * ((len(run.group()) - 1) // 2)
+        clusters += _GRAPHEME.findall(window, position, first_flag_end)
+        clusters += (window[cut : cut + 2] for cut in range(first_flag_end, last_cut, 2))
+        position = last_cut
+    clusters += _GRAPHEME.findall(window, position)
+    return clusters
 
 
 def find_emoji(text: str) -> list[str]:
@@ -256,16 +302,15 @@ def weighted_length(text: str) -> int:
 
 
 def _weighted(text: str) -> int:
-    total = 0
-    position = 0
+    """Characters weigh 1 or 2, except that an emoji sequence weighs 2 as a whole."""
+    total = _character_weights(text)
     for match in _EMOJI.finditer(text):
-        total += _character_weights(text[position : match.start()]) + _EMOJI_WEIGHT
-        position = match.end()
-    return total + _character_weights(text[position:])
+        total += _EMOJI_WEIGHT - _character_weights(match.group())
+    return total
 
 
 def _character_weights(text: str) -> int:
-    light = sum(len(run) for run in _LIGHT_CHARS.findall(text))
+    light = sum(map(len, _LIGHT_CHARS.findall(text)))
     return 2 * len(text) - light
 
 
@@ -394,15 +439,31 @@ def forbidden_found(text: str, forbidden: Iterable[str]) -> list[str]:
 @functools.lru_cache(maxsize=64)
 def _url_spans(text: str, *, without_protocol: bool) -> tuple[tuple[int, int], ...]:
     """URL spans, cached: one check counts and searches the same caption several times per
-    platform, and this scan is most of the cost of a long caption."""
+    platform.
+
+    No URL contains a space or lacks a dot, so ``_URL`` runs only on the space-free runs of
+    ``text`` that hold a ``.``: over a whole text it costs ~1 µs per character of prose. What
+    it finds in a run does not depend on the text around it (a space, like the edge of the
+    string, satisfies every lookaround of ``_URL``), so a run's answer is cached by its
+    content: long captions repeat their links, and X's NFC copy of a caption has the same
+    runs.
+    """
     if "." not in text:
         return ()
-    spans = []
-    for match in _URL.finditer(text):
-        span = _url_span(match, without_protocol=without_protocol)
-        if span is not None:
-            spans.append(span)
+    spans: list[tuple[int, int]] = []
+    for run in _DOTTED_RUN.finditer(text):
+        offset = run.start()
+        spans += (
+            (offset + start, offset + end)
+            for start, end in _run_url_spans(run.group(), without_protocol=without_protocol)
+        )
     return tuple(spans)
+
+
+@functools.lru_cache(maxsize=4096)
+def _run_url_spans(run: str, *, without_protocol: bool) -> tuple[tuple[int, int], ...]:
+    spans = (_url_span(match, without_protocol=without_protocol) for match in _URL.finditer(run))
+    return tuple(span for span in spans if span is not None)
 
 
 def _url_span(match: Any, *, without_protocol: bool) -> tuple[int, int] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -573,6 +574,109 @@ def test_weighted_ascii_is_its_length(text: str) -> None:
 @given(text=ANY_TEXT)
 def test_graphemes_rejoin_to_the_text(text: str) -> None:
     assert "".join(graphemes(text)) == text
+
+
+JOINER_HEAVY = st.lists(
+    st.sampled_from(
+        # regional indicators, CR/LF, a control, combining marks, ZWJ, emoji, Hangul jamo
+        # (L, V, T) and syllables (LV, LVT), Prepend, SpacingMark, a Devanagari consonant and
+        # its virama (a conjunct linker), letters and spaces.
+        [
+            *"\U0001f1eb\U0001f1f7\r\n\x07\u0301\u200d\ufe0f\U0001f3fd\U0001f469\u1100\u1161",
+            *"\u11a8\uac00\uac01\u0600\u0903\u0915\u094d\u0924a \u3000",
+        ]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=ANY_TEXT | JOINER_HEAVY)
+def test_graphemes_match_a_plain_extended_grapheme_scan(text: str) -> None:
+    """The windowed segmentation (only joining characters and their neighbours go through
+    ``\\X``, long flag runs are cut between pairs) gives what ``\\X`` over the whole text gives."""
+    expected = regex.findall(r"\X", text)
+    assert graphemes(text) == expected
+    assert grapheme_count(text) == len(expected)
+
+
+def test_a_long_run_of_flags_is_cut_between_flags() -> None:
+    france, joiner = "\U0001f1eb\U0001f1f7", "\u0301"
+    for flags in range(8):
+        for extra in ("", "\U0001f1eb", "\U0001f1eb" + joiner, joiner):
+            text = "\u0600" + france * flags + extra
+            assert graphemes(text) == regex.findall(r"\X", text), (flags, extra)
+
+
+URL_HEAVY = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            "b",
+            "1",
+            ".",
+            "/",
+            ":",
+            "(",
+            ")",
+            "-",
+            "_",
+            "@",
+            "#",
+            "?",
+            "=",
+            "\u00e9",
+            "\u6f22",
+            "https://",
+            "http://",
+            "www",
+            "com",
+            "co",
+            "org",
+            "t.co/",
+            "xn--",
+            " ",
+            "\u2000",
+            "\u3000",
+            "\n",
+            "\u200e",
+            "\ufeff",
+        ]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=ANY_TEXT | URL_HEAVY, without_protocol=st.booleans())
+def test_urls_match_a_scan_of_the_whole_text(text: str, without_protocol: bool) -> None:
+    """Scanning only the dotted, space-free runs finds what a scan of the whole text finds."""
+    spans = [
+        text_module._url_span(match, without_protocol=without_protocol)
+        for match in text_module._URL.finditer(text)
+    ]
+    expected = [text[span[0] : span[1]] for span in spans if span is not None]
+    assert find_urls(text, without_protocol=without_protocol) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=ANY_TEXT | JOINER_HEAVY)
+def test_weighted_length_is_the_sum_of_weights_outside_emoji_plus_two_per_emoji(
+    text: str,
+) -> None:
+    text = unicodedata.normalize("NFC", text)
+    expected, position = 0, 0
+    for match in text_module._EMOJI.finditer(text):
+        expected += sum(_x_weight(char) for char in text[position : match.start()]) + 2
+        position = match.end()
+    expected += sum(_x_weight(char) for char in text[position:])
+    assert weighted_length(text) == expected
+
+
+def _x_weight(char: str) -> int:
+    """twitter-text v3: these code point ranges weigh 1, all others 2."""
+    light = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+    return 1 if any(low <= ord(char) <= high for low, high in light) else 2
 
 
 @settings(max_examples=200, deadline=None)
