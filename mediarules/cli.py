@@ -24,6 +24,8 @@ from mediarules.payload import PayloadError, load_payload, platform_names
 from mediarules.render import (
     fix_json,
     fix_text,
+    printable,
+    printable_stream,
     report_json,
     report_text,
     rules_json,
@@ -131,7 +133,12 @@ def _add_rules_and_format(command: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Piped output (CI logs, files) is not cut to 80 columns; a terminal gets its own width.
-    console = Console(soft_wrap=True, highlight=False, width=None if sys.stdout.isatty() else 200)
+    console = Console(
+        file=printable_stream(sys.stdout),
+        soft_wrap=True,
+        highlight=False,
+        width=None if sys.stdout.isatty() else 200,
+    )
     try:
         if args.command == "check":
             return _check(args, console)
@@ -142,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _explain(args, console)
     except (RuleConfigError, UsageError) as exc:
         message = str(exc).replace("\n", "; ")
-        print(f"mediarules: error: {message}", file=sys.stderr)
+        print(f"mediarules: error: {printable(message)}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -179,8 +186,11 @@ def _post_from_args(args: argparse.Namespace) -> tuple[list[str | MediaRef], str
     """The files (with their alt texts) and the caption given on the command line."""
     for name in args.files:
         path = Path(name)
-        if not path.exists():
-            raise UsageError(f"no such file: {name}")
+        try:
+            if not path.exists():
+                raise UsageError(f"no such file: {name}")
+        except PermissionError:
+            continue  # a folder on the way may not be searched: reported as media.unreadable
         if path.is_dir():
             raise UsageError(f"{name} is a directory; give the post's files")
     if len(args.alt) > len(args.files):

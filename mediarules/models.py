@@ -6,6 +6,7 @@ Everything is plain data: no Pillow image, no pymediainfo track ever reaches a r
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
@@ -70,10 +71,25 @@ def _to_fraction(value: Any) -> Any:
         return Fraction(value).limit_denominator(100_000)
     if isinstance(value, str):
         try:
-            return Fraction(value.strip()).limit_denominator(100_000)
-        except (ValueError, ZeroDivisionError) as exc:
+            return _parse_frame_rate(value.strip()).limit_denominator(100_000)
+        except (ValueError, ZeroDivisionError, ArithmeticError) as exc:
             raise ValueError(f"not a frame rate: {value!r}") from exc
     return value
+
+
+_MAX_RATE_EXPONENT = 30
+"""``Fraction("1e999999999")`` builds a billion-digit integer: no frame rate needs more than
+30 digits either side of the point, so larger exponents are refused before that."""
+
+
+def _parse_frame_rate(text: str) -> Fraction:
+    """``30000/1001`` (a ratio of whole numbers: no exponent possible) or a decimal number."""
+    if "/" in text:
+        return Fraction(text)
+    number = Decimal(text)  # raises InvalidOperation, an ArithmeticError
+    if not number.is_finite() or abs(number.adjusted()) > _MAX_RATE_EXPONENT:
+        raise ValueError("not a finite number of reasonable size")
+    return Fraction(number)
 
 
 FrameRate = Annotated[

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any, cast
 
 from rich.console import Console
 from rich.table import Table
@@ -20,9 +21,54 @@ from mediarules.ruleset import PlatformRules, RuleSet
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each lone surrogate as a backslash escape.
+
+    A file name that is not valid UTF-8 reaches Python with its bad bytes as surrogates
+    (``b"caf\\xe9"`` is ``"caf\\udce9"``), which a UTF-8 terminal or pipe cannot take: they are
+    shown as ``\\xe9``, the byte itself, like ``ls -b`` (other lone surrogates as ``\\udxxx``).
+    """
+    if text.isascii():
+        return text
+    return _LONE_SURROGATE.sub(_escape_surrogate, text)
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    point = ord(match.group())
+    return f"\\x{point - 0xDC00:02x}" if 0xDC80 <= point <= 0xDCFF else f"\\u{point:04x}"
+
+
+class _PrintableWriter:
+    """A text stream that passes everything through :func:`printable` on its way out."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(printable(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def printable_stream(stream: IO[str]) -> IO[str]:
+    """``stream`` for a rich ``Console``: undecodable file names never crash the output."""
+    return cast(IO[str], _PrintableWriter(stream))
+
+
+def json_text(data: Any) -> str:
+    """Indented JSON with non-ASCII text as is, except lone surrogates, escaped as ``\\udce9``
+    (valid JSON: Python's ``json.loads`` gives back the same string, so the file name)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def report_json(report: Report) -> str:
     """Exactly ``Report.model_dump(mode="json")``, indented."""
-    return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    return json_text(report.model_dump(mode="json"))
 
 
 def report_text(report: Report, platforms: Sequence[str], rules: RuleSet, console: Console) -> None:
@@ -140,7 +186,7 @@ def _summary(report: Report, platform_count: int) -> Text:
 
 def rules_json(rules: RuleSet, platforms: Sequence[str]) -> str:
     data = {key: rules.platforms[key].model_dump(mode="json") for key in platforms}
-    return json.dumps({"platforms": data}, indent=2, ensure_ascii=False)
+    return json_text({"platforms": data})
 
 
 def rules_text(rules: RuleSet, platforms: Sequence[str], console: Console) -> None:
@@ -192,7 +238,7 @@ def _show(value: Any) -> str:
 
 def fix_json(result: FixResult) -> str:
     """Exactly ``FixResult.model_dump(mode="json")``: plan, files written, posts, re-checks."""
-    return json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    return json_text(result.model_dump(mode="json"))
 
 
 def fix_text(result: FixResult, rules: RuleSet, console: Console) -> None:

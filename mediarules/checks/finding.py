@@ -26,6 +26,14 @@ class Finding:
     """For checks whose limit is not in the rules table (the upload API's own behaviour)."""
 
 
+def is_set(limit: object) -> bool:
+    """Whether a rules value can be broken: None, False and an empty list or table mean no
+    limit (any format, any codec, no constant frame rate needed)."""
+    if limit is None or limit is False:
+        return False
+    return not isinstance(limit, list | dict) or bool(limit)
+
+
 def human_bytes(size: int) -> str:
     """1_500_000 -> '1.5 MB' (decimal units, as the platforms' docs mostly use)."""
     value = float(size)

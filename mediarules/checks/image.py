@@ -6,10 +6,10 @@ unknown (None) cannot break a rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 
-from mediarules.checks.finding import Finding, human_bytes
+from mediarules.checks.finding import Finding, human_bytes, is_set
 from mediarules.fixes import plan
 from mediarules.models import MediaFacts
 from mediarules.ruleset import ImageRules, format_ratio
@@ -234,6 +234,32 @@ IMAGE_CHECKS: tuple[ImageCheck, ...] = (
 )
 
 
-def check_image(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
-    for check in IMAGE_CHECKS:
+LIMIT_KEYS: dict[ImageCheck, tuple[str, ...]] = {
+    formats: ("formats", "converted", "preferred"),
+    max_size_bytes: ("max_size_bytes", "max_animated_size_bytes"),
+    min_dimensions: ("min_width", "min_height"),
+    max_dimensions: ("max_width", "max_height"),
+    max_pixels: ("max_pixels", "max_animated_pixels"),
+    max_dimension_sum: ("max_dimension_sum",),
+    aspect_ratio: ("min_aspect_ratio", "max_aspect_ratio"),
+    max_frames: ("max_frames",),
+    scaled_width: ("scaled_min_width", "scaled_max_width"),
+}
+"""The ``[image]`` keys each check reads: with all of them unset it never yields."""
+
+
+def image_checks_for(rules: ImageRules) -> tuple[ImageCheck, ...]:
+    """The checks of ``IMAGE_CHECKS`` (in order) that can find something under ``rules``."""
+    return tuple(
+        check
+        for check in IMAGE_CHECKS
+        if any(is_set(getattr(rules, key)) for key in LIMIT_KEYS[check])
+    )
+
+
+def check_image(
+    facts: MediaFacts, rules: ImageRules, checks: Sequence[ImageCheck] = IMAGE_CHECKS
+) -> Iterator[Finding]:
+    """``checks``: all by default, or ``image_checks_for(rules)`` worked out in advance."""
+    for check in checks:
         yield from check(facts, rules)

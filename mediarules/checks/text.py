@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from mediarules import text as textlib
 from mediarules.checks.finding import Finding
 from mediarules.fixes import plan
 from mediarules.models import MediaFacts
-from mediarules.ruleset import AltTextRules, TextRules
+from mediarules.ruleset import AltTextRules, Counting, TextRules
 
 _UNITS = {
     "code_points": "characters",
@@ -19,6 +19,55 @@ _UNITS = {
 }
 
 
+class TextMeasures:
+    """Counts and entities of a post's texts, each worked out once: every platform of a post
+    measures the same caption, most of them in one of a few units.
+
+    Make one per post (``check_text`` makes its own when given none): it keeps what it
+    measured, so it is not for sharing between posts or threads.
+    """
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, Counting, int | None, bool], int] = {}
+        self._entities: dict[tuple[str, str], int] = {}
+
+    def count(
+        self,
+        text: str,
+        counting: Counting,
+        *,
+        url_length: int | None = None,
+        mention_domains_free: bool = False,
+    ) -> int:
+        """``mediarules.text.count`` of ``text``."""
+        key = (text, counting, url_length, mention_domains_free)
+        found = self._counts.get(key)
+        if found is None:
+            found = self._counts[key] = textlib.count(
+                text, counting, url_length=url_length, mention_domains_free=mention_domains_free
+            )
+        return found
+
+    def entities(self, text: str, what: str) -> int:
+        """How many ``hashtags``, ``mentions`` or (unique) ``links`` ``text`` holds."""
+        key = (text, what)
+        found = self._entities.get(key)
+        if found is None:
+            found = self._entities[key] = len(_ENTITY_FINDERS[what](text))
+        return found
+
+
+def _unique_links(text: str) -> list[str]:
+    return list(dict.fromkeys(textlib.find_urls(text)))  # the platform counts unique links
+
+
+_ENTITY_FINDERS: dict[str, Callable[[str], list[str]]] = {
+    "hashtags": textlib.find_hashtags,
+    "mentions": textlib.find_mentions,
+    "links": _unique_links,
+}
+
+
 def check_text(
     field: str,
     value: str | None,
@@ -26,9 +75,11 @@ def check_text(
     *,
     has_media: bool,
     content_warning: str | None = None,
+    measures: TextMeasures | None = None,
 ) -> Iterator[Finding]:
     """``field`` is ``caption`` or ``title``; it prefixes every code. ``content_warning``
-    counts towards the length where the platform says so (Mastodon: spoiler text + text)."""
+    counts towards the length where the platform says so (Mastodon: spoiler text + text).
+    ``measures`` keeps counts for the other platforms of the same post."""
     if value is None or not value.strip():
         if rules.required:
             yield Finding(
@@ -40,10 +91,11 @@ def check_text(
                 fix=plan.manual(f"Write a {field}"),
             )
         return
+    measures = measures or TextMeasures()
     warning = content_warning if rules.content_warning_counts and content_warning else None
-    yield from _length(field, value, rules, has_media=has_media, content_warning=warning)
-    yield from _utf8_bytes(field, value, rules)
-    yield from _counted_entities(field, value, rules)
+    yield from _length(field, value, rules, measures, has_media=has_media, content_warning=warning)
+    yield from _utf8_bytes(field, value, rules, measures)
+    yield from _counted_entities(field, value, rules, measures)
     forbidden = textlib.forbidden_found(value, rules.forbidden_characters)
     if forbidden:
         yield Finding(
@@ -57,7 +109,13 @@ def check_text(
 
 
 def _length(
-    field: str, value: str, rules: TextRules, *, has_media: bool, content_warning: str | None
+    field: str,
+    value: str,
+    rules: TextRules,
+    measures: TextMeasures,
+    *,
+    has_media: bool,
+    content_warning: str | None,
 ) -> Iterator[Finding]:
     limit, key = rules.max_length, "max_length"
     if not has_media and rules.max_length_text_only is not None:
@@ -66,7 +124,7 @@ def _length(
         return
 
     def measure(text: str) -> int:
-        return textlib.count(
+        return measures.count(
             text,
             rules.counting,
             url_length=rules.url_length,
@@ -95,11 +153,13 @@ def _length(
     )
 
 
-def _utf8_bytes(field: str, value: str, rules: TextRules) -> Iterator[Finding]:
+def _utf8_bytes(
+    field: str, value: str, rules: TextRules, measures: TextMeasures
+) -> Iterator[Finding]:
     limit = rules.max_utf8_bytes
     if limit is None:
         return
-    size = textlib.count(value, "utf8_bytes")
+    size = measures.count(value, "utf8_bytes")
     if size <= limit:
         return
     yield Finding(
@@ -112,31 +172,35 @@ def _utf8_bytes(field: str, value: str, rules: TextRules) -> Iterator[Finding]:
     )
 
 
-def _counted_entities(field: str, value: str, rules: TextRules) -> Iterator[Finding]:
-    for what, found, limit, key in (
-        ("hashtags", textlib.find_hashtags, rules.max_hashtags, "max_hashtags"),
-        ("mentions", textlib.find_mentions, rules.max_mentions, "max_mentions"),
-        ("links", textlib.find_urls, rules.max_links, "max_links"),
+def _counted_entities(
+    field: str, value: str, rules: TextRules, measures: TextMeasures
+) -> Iterator[Finding]:
+    for what, limit, key in (
+        ("hashtags", rules.max_hashtags, "max_hashtags"),
+        ("mentions", rules.max_mentions, "max_mentions"),
+        ("links", rules.max_links, "max_links"),
     ):
         if limit is None:
             continue
-        items = found(value)
-        if what == "links":
-            items = list(dict.fromkeys(items))  # the platform counts unique links
-        if len(items) <= limit:
+        found = measures.entities(value, what)
+        if found <= limit:
             continue
         yield Finding(
             f"{field}.too_many_{what}",
-            f"{field} has {len(items)} {what}; the limit is {limit}",
+            f"{field} has {found} {what}; the limit is {limit}",
             key=key,
-            actual=len(items),
+            actual=found,
             limit=limit,
-            fix=plan.manual(f"Remove {len(items) - limit} {what}"),
+            fix=plan.manual(f"Remove {found - limit} {what}"),
         )
 
 
 def check_alt_text(
-    facts: MediaFacts, alt_text: str | None, rules: AltTextRules
+    facts: MediaFacts,
+    alt_text: str | None,
+    rules: AltTextRules,
+    *,
+    measures: TextMeasures | None = None,
 ) -> Iterator[Finding]:
     if facts.kind is None or facts.kind not in rules.kinds:
         return
@@ -153,7 +217,7 @@ def check_alt_text(
         return
     if rules.max_length is None:
         return
-    length = textlib.count(alt_text, rules.counting)
+    length = (measures or TextMeasures()).count(alt_text, rules.counting)
     if length > rules.max_length:
         yield Finding(
             "media.alt_text_too_long",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 
-from mediarules.checks.finding import Finding, human_bytes, human_seconds
+from mediarules.checks.finding import Finding, human_bytes, human_seconds, is_set
 from mediarules.checks.image import aspect_ratio_finding
 from mediarules.fixes import plan
 from mediarules.models import Fix, MediaFacts
@@ -313,6 +313,33 @@ VIDEO_CHECKS: tuple[VideoCheck, ...] = (
 )
 
 
-def check_video(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
-    for check in VIDEO_CHECKS:
+LIMIT_KEYS: dict[VideoCheck, tuple[str, ...]] = {
+    containers: ("containers",),
+    video_codecs: ("video_codecs",),
+    audio_codecs: ("audio_codecs",),
+    fps: ("min_fps", "max_fps"),
+    constant_frame_rate: ("constant_frame_rate",),
+    duration: ("min_duration_s", "max_duration_s"),
+    size_bytes: ("min_size_bytes", "max_size_bytes"),
+    dimensions: ("min_width", "min_height", "max_width", "max_height", "max_pixels"),
+    aspect_ratio: ("min_aspect_ratio", "max_aspect_ratio"),
+    bitrate: ("max_bitrate_bps",),
+}
+"""The ``[video]`` keys each check reads: with all of them unset it never yields."""
+
+
+def video_checks_for(rules: VideoRules) -> tuple[VideoCheck, ...]:
+    """The checks of ``VIDEO_CHECKS`` (in order) that can find something under ``rules``."""
+    return tuple(
+        check
+        for check in VIDEO_CHECKS
+        if any(is_set(getattr(rules, key)) for key in LIMIT_KEYS[check])
+    )
+
+
+def check_video(
+    facts: MediaFacts, rules: VideoRules, checks: Sequence[VideoCheck] = VIDEO_CHECKS
+) -> Iterator[Finding]:
+    """``checks``: all by default, or ``video_checks_for(rules)`` worked out in advance."""
+    for check in checks:
         yield from check(facts, rules)
