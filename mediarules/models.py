@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -37,7 +37,10 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """Sort key: errors first."""
-        return {"error": 0, "warning": 1, "info": 2}[self.value]
+        return _SEVERITY_RANKS[self.value]
+
+
+_SEVERITY_RANKS = {"error": 0, "warning": 1, "info": 2}
 
 
 class Applicability(StrEnum):
@@ -71,23 +74,27 @@ def _to_fraction(value: Any) -> Any:
         return Fraction(value).limit_denominator(100_000)
     if isinstance(value, str):
         try:
-            return _parse_frame_rate(value.strip()).limit_denominator(100_000)
+            return parse_exact_number(value.strip()).limit_denominator(100_000)
         except (ValueError, ZeroDivisionError, ArithmeticError) as exc:
             raise ValueError(f"not a frame rate: {value!r}") from exc
     return value
 
 
-_MAX_RATE_EXPONENT = 30
-"""``Fraction("1e999999999")`` builds a billion-digit integer: no frame rate needs more than
-30 digits either side of the point, so larger exponents are refused before that."""
+_MAX_EXPONENT = 30
+"""``Fraction("1e999999999")`` builds a billion-digit integer: no rate or ratio needs more
+than 30 digits either side of the point, so larger exponents are refused before that."""
 
 
-def _parse_frame_rate(text: str) -> Fraction:
-    """``30000/1001`` (a ratio of whole numbers: no exponent possible) or a decimal number."""
+def parse_exact_number(text: str) -> Fraction:
+    """``30000/1001`` (whole numbers: no exponent possible) or a decimal number, exactly.
+
+    Raises ``ValueError`` or ``ArithmeticError`` (``decimal.InvalidOperation``,
+    ``ZeroDivisionError``) for anything else, including NaN, infinity and huge exponents.
+    """
     if "/" in text:
         return Fraction(text)
-    number = Decimal(text)  # raises InvalidOperation, an ArithmeticError
-    if not number.is_finite() or abs(number.adjusted()) > _MAX_RATE_EXPONENT:
+    number = Decimal(text)
+    if not number.is_finite() or abs(number.adjusted()) > _MAX_EXPONENT:
         raise ValueError("not a finite number of reasonable size")
     return Fraction(number)
 
@@ -284,3 +291,23 @@ class Report(BaseModel):
 def _is_error(violation: Any) -> bool:
     severity = violation.severity if isinstance(violation, Violation) else violation["severity"]
     return str(severity) == Severity.ERROR.value
+
+
+_Record = TypeVar("_Record", bound=BaseModel)
+
+
+def construct_trusted(model: type[_Record], fields: dict[str, Any]) -> _Record:
+    """``model.model_construct(**fields)``, in a fifth of its time, for records built in bulk
+    (one ``Violation`` per finding and platform) from values that are already valid.
+
+    ``fields`` must name every field of ``model``, in their declared order (``repr`` follows
+    it), and hold values of the declared types; a list value must be the record's own (a
+    validated record holds a copy). ``model`` must have no aliases, private attributes, extra
+    fields or ``model_post_init``: the four attributes set here are all a record then holds.
+    """
+    record = model.__new__(model)
+    object.__setattr__(record, "__dict__", fields)
+    object.__setattr__(record, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(record, "__pydantic_extra__", None)
+    object.__setattr__(record, "__pydantic_private__", None)
+    return record

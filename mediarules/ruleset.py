@@ -17,10 +17,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
 
-from mediarules.models import FrameRate, MediaKind
+from mediarules.models import FrameRate, MediaKind, parse_exact_number
 
 __all__ = [
     "AccountRules",
@@ -58,13 +66,25 @@ def _parse_ratio(value: Any) -> Any:
     if isinstance(value, str) and ":" in value:
         left, _, right = value.partition(":")
         try:
-            ratio = Fraction(left.strip()) / Fraction(right.strip())
-        except (ValueError, ZeroDivisionError) as exc:
+            ratio = parse_exact_number(left.strip()) / parse_exact_number(right.strip())
+        except (ValueError, ArithmeticError) as exc:
             raise ValueError(f"not an aspect ratio: {value!r} (write it as 'W:H')") from exc
-        return ratio
-    if isinstance(value, int | float):
-        return Fraction(str(value))
-    return value
+    elif isinstance(value, int | float):
+        try:
+            ratio = parse_exact_number(str(value))
+        except (ValueError, ArithmeticError) as exc:
+            raise ValueError(f"not an aspect ratio: {value!r}") from exc
+    else:
+        return value
+    if ratio <= 0:
+        raise ValueError(f"an aspect ratio is positive, not {value!r}")
+    return ratio
+
+
+def _positive_rate(rate: Fraction | None) -> Fraction | None:
+    if rate is not None and rate <= 0:
+        raise ValueError(f"a frame rate limit is positive, not {float(rate):g}")
+    return rate
 
 
 def format_ratio(ratio: Fraction) -> str:
@@ -79,6 +99,8 @@ AspectRatio = Annotated[
     BeforeValidator(_parse_ratio),
     PlainSerializer(format_ratio, return_type=str),
 ]
+
+FrameRateLimit = Annotated[FrameRate, AfterValidator(_positive_rate)]
 
 Counting = Literal["code_points", "graphemes", "utf16", "utf8_bytes", "weighted"]
 """How a platform counts text: Unicode code points, extended grapheme clusters, UTF-16 code
@@ -188,8 +210,8 @@ class VideoRules(Section):
     containers: list[str] = Field(default_factory=list)
     video_codecs: list[str] = Field(default_factory=list, description="Empty: any codec.")
     audio_codecs: list[str] = Field(default_factory=list, description="Empty: any codec.")
-    min_fps: FrameRate | None = None
-    max_fps: FrameRate | None = None
+    min_fps: FrameRateLimit | None = None
+    max_fps: FrameRateLimit | None = None
     constant_frame_rate: bool = False
     min_duration_s: float | None = Field(default=None, ge=0)
     max_duration_s: float | None = Field(default=None, ge=0)
@@ -361,12 +383,16 @@ def _expand_variants(data: dict[str, Any], stack: Sequence[RuleLayer]) -> dict[s
                 f"{where}: platform {key!r}, key 'variants': must hold one table per variant"
             )
         for name, overlay in variants.items():
-            expanded[f"{key}{VARIANT_SEPARATOR}{name}"] = _variant(key, base, name, overlay)
+            expanded[f"{key}{VARIANT_SEPARATOR}{name}"] = _variant(key, base, name, overlay, stack)
     return {**data, "platforms": expanded}
 
 
 def _variant(
-    key: str, base: Mapping[str, Any], name: str, overlay: Mapping[str, Any]
+    key: str,
+    base: Mapping[str, Any],
+    name: str,
+    overlay: Mapping[str, Any],
+    stack: Sequence[RuleLayer],
 ) -> dict[str, Any]:
     cited: dict[str, Any] = {}
     cleared = dict(base)
@@ -374,7 +400,7 @@ def _variant(
     for section, values in overlay.items():
         if isinstance(values, Mapping):
             values = dict(values)
-            unset = _unset_keys(key, name, section, values.pop("unset", []))
+            unset = _unset_keys(key, name, section, values.pop("unset", []), stack)
             if unset and isinstance(cleared.get(section), Mapping):
                 cleared[section] = {k: v for k, v in cleared[section].items() if k not in unset}
             if "source" not in values and variant_source:
@@ -430,22 +456,64 @@ _MODELS_BY_SECTION: dict[str, type[BaseModel]] = {
 
 
 def _describe(exc: PydanticValidationError, layers: Sequence[RuleLayer]) -> str:
-    """One line per problem: ``file: platform 'x', key 'video.min_fsp': unknown key (...)``."""
-    lines = []
-    for error in exc.errors():
+    """One line per problem: ``file: platform 'x', key 'video.min_fsp': unknown key (...)``.
+
+    A variant inherits its base platform's tables, so a bad base value fails in the variant
+    too: that copy is left out, the base platform's line already says it.
+    """
+    errors = exc.errors()
+    reported = {(tuple(map(str, e["loc"])), e["type"]) for e in errors}
+    lines: list[str] = []
+    for error in errors:
         loc = [str(part) for part in error["loc"]]
-        file = _layer_defining(_raw_location(loc), layers)
+        base = _base_location(loc)
+        if base is not None and (tuple(base), error["type"]) in reported:
+            continue
+        file = _layer_writing(loc, layers)
         where = _where(loc)
         if error["type"] == "extra_forbidden":
             what = f"unknown key{_did_you_mean(loc[-1], _known_keys(loc[:-1]))}"
         elif error["type"] == "missing":
             what = "required key is missing"
+        elif error["type"] == "value_error":  # our own validators name the value
+            what = error["msg"].removeprefix("Value error, ")
         else:
             what = error["msg"]
             if "input" in error and not isinstance(error["input"], dict | list):
                 what += f" (got {error['input']!r})"
         lines.append(f"{file}: {where}: {what}")
-    return "\n".join(lines)
+    return "\n".join(dict.fromkeys(lines))
+
+
+def _base_location(loc: list[str]) -> list[str] | None:
+    """``platforms.x:premium.post.max_images`` -> ``platforms.x.post.max_images``; None for a
+    location outside a variant."""
+    if len(loc) >= 2 and loc[0] == "platforms" and VARIANT_SEPARATOR in loc[1]:
+        return ["platforms", loc[1].partition(VARIANT_SEPARATOR)[0], *loc[2:]]
+    return None
+
+
+def _layer_writing(loc: list[str], layers: Sequence[RuleLayer]) -> str:
+    """The file to blame for a problem at ``loc``: the last layer that writes that very key
+    (in a variant's own table, else in its base platform's), or else the layer holding its
+    deepest parent."""
+    raw = _raw_location(loc)
+    for candidate in (raw, _base_location(loc)):
+        if candidate is None:
+            continue
+        for label, data in reversed(layers):
+            if _holds(data, candidate):
+                return label
+    return _layer_defining(raw, layers)
+
+
+def _holds(data: Mapping[str, Any], loc: list[str]) -> bool:
+    node: Any = data
+    for part in loc:
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def _where(loc: list[str]) -> str:
@@ -467,10 +535,13 @@ def _known_keys(parent: list[str]) -> set[str]:
     return set(model.model_fields) if model else set()
 
 
-def _unset_keys(platform: str, variant: str, section: str, names: Any) -> set[str]:
+def _unset_keys(
+    platform: str, variant: str, section: str, names: Any, stack: Sequence[RuleLayer]
+) -> set[str]:
     """A variant's ``unset = [...]``: base limits that do not apply to it (back to no limit)."""
     model = _MODELS_BY_SECTION.get(section)
-    where = f"platform '{platform}{VARIANT_SEPARATOR}{variant}', key '{section}.unset'"
+    file = _layer_defining(["platforms", platform, "variants", variant, section, "unset"], stack)
+    where = f"{file}: platform '{platform}{VARIANT_SEPARATOR}{variant}', key '{section}.unset'"
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise RuleConfigError(f"{where}: must be a list of key names")
     known = set(model.model_fields) - {"source", "sources"} if model else set()
