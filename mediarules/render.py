@@ -6,7 +6,7 @@ import json
 import re
 import shlex
 from collections.abc import Sequence
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from rich.console import Console
 from rich.table import Table
@@ -14,9 +14,11 @@ from rich.text import Text
 
 from mediarules.checks.finding import human_bytes
 from mediarules.engine import ALL_PLATFORMS
-from mediarules.fixes.apply import FixResult
 from mediarules.models import MediaFacts, Report, Severity, Violation
 from mediarules.ruleset import PlatformRules, RuleSet
+
+if TYPE_CHECKING:
+    from mediarules.fixes.apply import FixResult
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -63,7 +65,17 @@ def json_text(data: Any) -> str:
     """Indented JSON with non-ASCII text as is, except lone surrogates, escaped as ``\\udce9``
     (valid JSON: Python's ``json.loads`` gives back the same string, so the file name)."""
     text = json.dumps(data, indent=2, ensure_ascii=False)
-    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return _LONE_SURROGATE.sub(_json_escape, text)
+
+
+def json_line(data: Any) -> str:
+    """One line of JSON Lines: compact, surrogates escaped as in :func:`json_text`."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return _LONE_SURROGATE.sub(_json_escape, text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def report_json(report: Report) -> str:

@@ -1,23 +1,18 @@
-"""``mediarules`` on the command line.
-
-Exit codes: 0 no error-severity violation, 1 at least one, 2 usage or configuration error
-(unknown platform, bad rules file, missing path), always with a one-line message.
-"""
+"""The commands behind ``mediarules check | fix | rules | explain``."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from rich.console import Console
 
-from mediarules import check, check_payload, default_rules, resolve_platforms
+from mediarules.api import check, check_payload
+from mediarules.cli.parser import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, UsageError
 from mediarules.codes import CODES, explain
-from mediarules.fixes.api import apply_fixes, plan_fixes
 from mediarules.instances import mastodon_instance_layer, read_json, tiktok_creator_layer
 from mediarules.models import MediaRef, Report
 from mediarules.payload import PayloadError, load_payload, platform_names
@@ -31,107 +26,17 @@ from mediarules.render import (
     rules_json,
     rules_text,
 )
-from mediarules.ruleset import RuleConfigError, RuleSet, load_rules
-
-EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad command-line input: printed on one line, exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (and exit 2), not the whole usage."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+from mediarules.ruleset import (
+    RuleConfigError,
+    RuleSet,
+    default_rules,
+    load_rules,
+    resolve_platforms,
+)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="mediarules",
-        description="Check a social-media post's media, caption and title against each "
-        "platform's rules before publishing.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    check_cmd = commands.add_parser(
-        "check",
-        help="check one post (the files given together) for one or more platforms",
-        description="Check the files given together as one post. Exit 0: ready; 1: some "
-        "error-severity violation; 2: usage or configuration error.",
-    )
-    _add_post_arguments(check_cmd)
-    check_cmd.add_argument(
-        "--post", type=Path, metavar="F",
-        help="the scheduler's create-post body (JSON): caption, platforms and media records",
-    )  # fmt: skip
-    _add_rules_and_format(check_cmd)
-
-    fix_cmd = commands.add_parser(
-        "fix",
-        help="write fixed copies of the post's files into a folder, then check them again",
-        description="Plan every fix, write new files into --out (never over an existing file, "
-        "never touching the inputs) and check the resulting posts. Only safe fixes run unless "
-        "--unsafe-fixes. Exit 0: the fixed post passes; 1: errors remain; 2: usage error.",
-    )
-    _add_post_arguments(fix_cmd)
-    fix_cmd.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    fix_cmd.add_argument(
-        "--unsafe-fixes", action="store_true",
-        help="also run fixes that lose something (re-encode, downscale, trim, split text)",
-    )  # fmt: skip
-    fix_cmd.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
-    _add_rules_and_format(fix_cmd)
-
-    rules_cmd = commands.add_parser("rules", help="print the effective rules table")
-    rules_cmd.add_argument("platform", nargs="*", metavar="PLATFORM", help="default: all")
-    _add_rules_and_format(rules_cmd)
-
-    explain_cmd = commands.add_parser("explain", help="what a violation code means")
-    explain_cmd.add_argument("code", nargs="?", metavar="CODE", help="default: list codes")
-    return parser
-
-
-def _add_post_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument("files", nargs="*", metavar="FILE", help="media files of the post")
-    command.add_argument(
-        "-p", "--platform", action="append", metavar="NAME",
-        help="platform to check for; repeat or separate with commas (x,linkedin, instagram:reel)",
-    )  # fmt: skip
-    caption = command.add_mutually_exclusive_group()
-    caption.add_argument("--caption", metavar="TEXT", help="the post's text")
-    caption.add_argument("--caption-file", type=Path, metavar="F", help="read the text from F")
-    command.add_argument("--title", metavar="TEXT", help="the post's title (YouTube)")
-    command.add_argument(
-        "--alt", action="append", default=[], metavar="TEXT",
-        help="alt text, one per file, in file order (repeat)",
-    )  # fmt: skip
-    command.add_argument(
-        "--account-type", metavar="TYPE", help="account type, e.g. business, creator, personal"
-    )
-    command.add_argument(
-        "--content-warning", metavar="TEXT", help="spoiler text (Mastodon counts it with the text)"
-    )
-
-
-def _add_rules_and_format(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "--rules", type=Path, metavar="F", help="TOML file merged over the default rules"
-    )
-    command.add_argument(
-        "--mastodon-instance", type=Path, metavar="F",
-        help="a Mastodon server's /api/v2/instance JSON: its own limits replace the defaults",
-    )  # fmt: skip
-    command.add_argument(
-        "--tiktok-creator-info", type=Path, metavar="F",
-        help="TikTok creator_info/query JSON: the creator's max_video_post_duration_sec",
-    )  # fmt: skip
-    command.add_argument("--format", choices=("text", "json"), default="text")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def run(args: argparse.Namespace) -> int:
+    """Carry out a parsed command line; an error in the input is one line and exit code 2."""
     # Piped output (CI logs, files) is not cut to 80 columns; a terminal gets its own width.
     console = Console(
         file=printable_stream(sys.stdout),
@@ -172,6 +77,10 @@ def _check(args: argparse.Namespace, console: Console) -> int:
         return _check_post(args, console)
     if not args.platform:
         raise UsageError("name a platform with -p/--platform (or give a --post file)")
+    if args.each:
+        return _check_each(args, console)
+    if args.jobs is not None:
+        raise UsageError("--jobs goes with --each")
     ruleset = _load(args)
     platforms = resolve_platforms(args.platform, ruleset)
     media, caption = _post_from_args(args)
@@ -180,6 +89,37 @@ def _check(args: argparse.Namespace, console: Console) -> int:
         account_type=args.account_type, content_warning=args.content_warning, rules=ruleset,
     )  # fmt: skip
     return _print_report(args, report, platforms, ruleset, console)
+
+
+def _check_each(args: argparse.Namespace, console: Console) -> int:
+    """``check --each``: every file (and every media file in the folders) is its own post."""
+    from mediarules.cli import batch  # process pools only when asked
+
+    if args.alt:
+        raise UsageError("--alt names one post's files; it does not go with --each")
+    if not args.files:
+        raise UsageError("give the files or folders to check with --each")
+    for name in args.files:
+        with contextlib.suppress(PermissionError):  # reported as media.unreadable
+            if not Path(name).exists():
+                raise UsageError(f"no such file or folder: {name}")
+    ruleset = _load(args)
+    caption = _read_text(args.caption_file) if args.caption_file is not None else args.caption
+    settings = batch.PostSettings(
+        platforms=tuple(resolve_platforms(args.platform, ruleset)), rules=ruleset,
+        caption=caption, title=args.title, account_type=args.account_type,
+        content_warning=args.content_warning,
+    )  # fmt: skip
+    files = list(batch.media_files(Path(name) for name in args.files))
+    progress = None  # a bar only for a person watching; text lines print above it
+    if sys.stderr.isatty():
+        text_on_terminal = args.format == "text" and sys.stdout.isatty()
+        progress = console if text_on_terminal else Console(stderr=True)
+    tally = batch.run_each(
+        files, settings, jobs=batch.worker_count(args.jobs, len(files)),
+        output=args.format, console=console, progress=progress,
+    )  # fmt: skip
+    return EXIT_VIOLATIONS if tally.failed else EXIT_OK
 
 
 def _post_from_args(args: argparse.Namespace) -> tuple[list[str | MediaRef], str | None]:
@@ -208,6 +148,8 @@ def _post_from_args(args: argparse.Namespace) -> tuple[list[str | MediaRef], str
 
 
 def _fix(args: argparse.Namespace, console: Console) -> int:
+    from mediarules.fixes.api import apply_fixes, plan_fixes
+
     if not args.platform:
         raise UsageError("name a platform with -p/--platform")
     ruleset = _load(args)
@@ -297,7 +239,3 @@ def _explain(args: argparse.Namespace, console: Console) -> int:
         raise UsageError(f"unknown code {args.code!r}{hint}")
     console.print(explain(args.code))
     return EXIT_OK
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,122 @@
+"""The command line's grammar: cheap to import, so ``--help`` and usage errors are fast."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import NoReturn
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed on one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (and exit 2), not the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="mediarules",
+        description="Check a social-media post's media, caption and title against each "
+        "platform's rules before publishing.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check_cmd = commands.add_parser(
+        "check",
+        help="check one post (the files given together) for one or more platforms",
+        description="Check the files given together as one post. Exit 0: ready; 1: some "
+        "error-severity violation; 2: usage or configuration error.",
+    )
+    _add_post_arguments(check_cmd)
+    check_cmd.add_argument(
+        "--post", type=Path, metavar="F",
+        help="the scheduler's create-post body (JSON): caption, platforms and media records",
+    )  # fmt: skip
+    check_cmd.add_argument(
+        "--each", action="store_true",
+        help="check each file as its own post; folders are searched for media files. "
+        "Text: a line per file; --format json: JSON Lines, one report per line",
+    )  # fmt: skip
+    check_cmd.add_argument(
+        "-j", "--jobs", type=_positive_int, metavar="N",
+        help="with --each: worker processes (default: one per CPU, fewer for few files)",
+    )  # fmt: skip
+    _add_rules_and_format(check_cmd)
+
+    fix_cmd = commands.add_parser(
+        "fix",
+        help="write fixed copies of the post's files into a folder, then check them again",
+        description="Plan every fix, write new files into --out (never over an existing file, "
+        "never touching the inputs) and check the resulting posts. Only safe fixes run unless "
+        "--unsafe-fixes. Exit 0: the fixed post passes; 1: errors remain; 2: usage error.",
+    )
+    _add_post_arguments(fix_cmd)
+    fix_cmd.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    fix_cmd.add_argument(
+        "--unsafe-fixes", action="store_true",
+        help="also run fixes that lose something (re-encode, downscale, trim, split text)",
+    )  # fmt: skip
+    fix_cmd.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    _add_rules_and_format(fix_cmd)
+
+    rules_cmd = commands.add_parser("rules", help="print the effective rules table")
+    rules_cmd.add_argument("platform", nargs="*", metavar="PLATFORM", help="default: all")
+    _add_rules_and_format(rules_cmd)
+
+    explain_cmd = commands.add_parser("explain", help="what a violation code means")
+    explain_cmd.add_argument("code", nargs="?", metavar="CODE", help="default: list codes")
+    return parser
+
+
+def _add_post_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("files", nargs="*", metavar="FILE", help="media files of the post")
+    command.add_argument(
+        "-p", "--platform", action="append", metavar="NAME",
+        help="platform to check for; repeat or separate with commas (x,linkedin, instagram:reel)",
+    )  # fmt: skip
+    caption = command.add_mutually_exclusive_group()
+    caption.add_argument("--caption", metavar="TEXT", help="the post's text")
+    caption.add_argument("--caption-file", type=Path, metavar="F", help="read the text from F")
+    command.add_argument("--title", metavar="TEXT", help="the post's title (YouTube)")
+    command.add_argument(
+        "--alt", action="append", default=[], metavar="TEXT",
+        help="alt text, one per file, in file order (repeat)",
+    )  # fmt: skip
+    command.add_argument(
+        "--account-type", metavar="TYPE", help="account type, e.g. business, creator, personal"
+    )
+    command.add_argument(
+        "--content-warning", metavar="TEXT", help="spoiler text (Mastodon counts it with the text)"
+    )
+
+
+def _add_rules_and_format(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--rules", type=Path, metavar="F", help="TOML file merged over the default rules"
+    )
+    command.add_argument(
+        "--mastodon-instance", type=Path, metavar="F",
+        help="a Mastodon server's /api/v2/instance JSON: its own limits replace the defaults",
+    )  # fmt: skip
+    command.add_argument(
+        "--tiktok-creator-info", type=Path, metavar="F",
+        help="TikTok creator_info/query JSON: the creator's max_video_post_duration_sec",
+    )  # fmt: skip
+    command.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
