@@ -1,0 +1,432 @@
+"""Every performance figure of mediarules against its floor, side by side, in one run.
+
+    python benchmarks/bench_floor.py [--quick] [--rounds N] [--json FILE] [--batch-files N]
+
+1. Inspection, per file, for JPEG, PNG, WebP, an animated GIF, MP4, MOV and WebM: the floor
+   (open the file and read 64 KiB), ``mediarules.inspect``, pymediainfo's default parse, PyAV
+   (open + stream info), Pillow's full decode (images) and ``ffprobe`` (when on PATH), each as
+   µs per file and as a ratio to the floor.
+2. Metadata-only checks (ready ``MediaFacts``, no file I/O): post x platform evaluations per
+   second for three post shapes, 10 platforms each.
+3. ``mediarules check --each FOLDER`` as a subprocess with 1 and 2 workers (wall time, the
+   scaling ratio), and the peak memory (max RSS) of a one-worker run over small files against
+   the same number of large files.
+4. Start-up: ``python -m mediarules --help`` and a one-file ``check`` against ``python -c pass``.
+
+Targets (issue 6) are printed next to each figure. Results print as tables and, with
+``--json``, are written as one JSON document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import av  # noqa: E402
+import PIL  # noqa: E402
+import pymediainfo  # noqa: E402
+from PIL import Image  # noqa: E402
+from pymediainfo import MediaInfo  # noqa: E402
+
+import mediarules  # noqa: E402
+from benchmarks._harness import (  # noqa: E402
+    REPO,
+    Case,
+    Settings,
+    Spread,
+    describe_file,
+    print_header,
+    run_group,
+    save_textured,
+)
+from tests.media import make_video  # noqa: E402
+
+FLOOR_BYTES = 64 * 1024
+PLATFORMS = ["x", "linkedin", "instagram", "threads", "tiktok", "youtube", "facebook",
+             "bluesky", "mastodon", "telegram"]  # fmt: skip
+CAPTION = (
+    "Launch day! Our new build ships today with faster uploads and a cleaner editor. "
+    "Read the notes at https://example.com/releases/2-0 #launch @mediarules"
+)
+IMAGE_TARGET = 3.0
+VIDEO_TARGET = 20.0
+EVALUATIONS_TARGET = 20_000
+SCALING_TARGET = 1.7
+ENV = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+
+
+@dataclass
+class Figures:
+    """Everything measured, for ``--json``."""
+
+    inspection: list[dict[str, object]] = field(default_factory=list)
+    metadata_checks: list[dict[str, object]] = field(default_factory=list)
+    batch: dict[str, object] = field(default_factory=dict)
+    startup: dict[str, object] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. inspection against the floor
+
+
+def read_floor(path: Path) -> bytes:
+    """What any reader pays at least: open the file, read its first 64 KiB."""
+    with open(path, "rb") as handle:
+        return handle.read(FLOOR_BYTES)
+
+
+def decode(path: Path) -> None:
+    with Image.open(path) as im:
+        im.load()
+
+
+def pyav_probe(path: Path) -> object:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return (stream.codec_context.name, stream.average_rate, container.duration)
+
+
+def ffprobe(path: Path) -> None:
+    subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
+        check=True,
+        capture_output=True,
+    )
+
+
+def build_corpus(folder: Path) -> dict[str, Path]:
+    """One realistic file per format (images textured so they do not compress to nothing)."""
+    corpus = {
+        "JPEG": save_textured(folder / "photo.jpg", "JPEG", (1080, 1350)),
+        "PNG": save_textured(folder / "graphic.png", "PNG", (1080, 1080)),
+        "WebP": save_textured(folder / "banner.webp", "WEBP", (1200, 628)),
+        "GIF (20 frames)": save_textured(folder / "loop.gif", "GIF", (480, 480), frames=20),
+    }
+    videos = {
+        "MP4": ("clip.mp4", "libx264", "aac"),
+        "MOV": ("clip.mov", "libx264", "aac"),
+        "WebM": ("clip.webm", "libvpx-vp9", "libopus"),
+    }
+    for label, (name, codec, audio) in videos.items():
+        corpus[label] = make_video(
+            folder / name, fps=30, duration_s=5, size=(640, 360), codec=codec, audio=audio
+        )
+    return corpus
+
+
+def bench_inspection(corpus: dict[str, Path], settings: Settings, figures: Figures) -> None:
+    has_ffprobe = shutil.which("ffprobe") is not None
+    rows = []
+    for label, path in corpus.items():
+        is_video = path.suffix in {".mp4", ".mov", ".webm"}
+        cases: dict[str, Case] = {
+            "floor": partial(read_floor, path),
+            "mediarules.inspect": partial(mediarules.inspect, path),
+            "MediaInfo.parse": partial(MediaInfo.parse, path),
+        }
+        if is_video:
+            cases["PyAV open + streams"] = partial(pyav_probe, path)
+            if has_ffprobe:
+                cases["ffprobe"] = partial(ffprobe, path)
+        else:
+            cases["Pillow full decode"] = partial(decode, path)
+        result = run_group(f"inspect {label}: {describe_file(path)}", cases, settings)
+        target = VIDEO_TARGET if label in {"MP4", "MOV"} else None if is_video else IMAGE_TARGET
+        row: dict[str, object] = {"format": label, "file": describe_file(path), "target": target}
+        for case in cases:
+            ratio = result.ratio(case, "floor")
+            row[case] = {
+                "us": result.spread(case).median / 1e3,
+                "ratio_to_floor": ratio.median,
+                "p10": ratio.p10,
+                "p90": ratio.p90,
+            }
+        rows.append(row)
+    figures.inspection = rows
+    if not has_ffprobe:
+        print("\nnote: no ffprobe on PATH: its column is left empty")
+
+
+def print_inspection_table(rows: Sequence[dict[str, object]]) -> None:
+    columns = ["mediarules.inspect", "MediaInfo.parse", "PyAV open + streams",
+               "Pillow full decode", "ffprobe"]  # fmt: skip
+    print("\n## inspection: µs per file (ratio to the floor = open + read 64 KiB)")
+    header = ["format", "floor", *columns, "target", "verdict"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        cells = [str(row["format"]), f"{_us(row, 'floor')} µs"]
+        for column in columns:
+            cells.append(f"{_us(row, column)} µs ({_ratio(row, column)})" if column in row else "")
+        target = row["target"]
+        ratio = _ratio_value(row, "mediarules.inspect")
+        cells.append(f"≤ {target:g}x" if isinstance(target, float) else "-")
+        cells.append(_verdict(ratio <= target) if isinstance(target, float) else "-")
+        print("| " + " | ".join(cells) + " |")
+
+
+def _us(row: dict[str, object], case: str) -> str:
+    value = row[case]
+    assert isinstance(value, dict)
+    return f"{value['us']:.3g}"
+
+
+def _ratio_value(row: dict[str, object], case: str) -> float:
+    value = row[case]
+    assert isinstance(value, dict)
+    return float(value["ratio_to_floor"])
+
+
+def _ratio(row: dict[str, object], case: str) -> str:
+    return f"{_ratio_value(row, case):.3g}x"
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. metadata-only checks
+
+
+def bench_metadata_checks(corpus: dict[str, Path], settings: Settings, figures: Figures) -> None:
+    facts = {label: mediarules.inspect(path) for label, path in corpus.items()}
+    posts = {
+        "1 image": [facts["JPEG"]],
+        "4 images + 1 video": [
+            facts["JPEG"],
+            facts["PNG"],
+            facts["WebP"],
+            facts["GIF (20 frames)"],
+            facts["MP4"],
+        ],
+        "10 images": [facts["JPEG"]] * 10,
+    }
+    rules = mediarules.default_rules()
+    cases: dict[str, Case] = {
+        label: partial(mediarules.check, media, platforms=PLATFORMS, caption=CAPTION, rules=rules)
+        for label, media in posts.items()
+    }
+    result = run_group("metadata-only check, 10 platforms, 150-character caption", cases, settings)
+    for label in posts:
+        us = result.spread(label).median / 1e3
+        figures.metadata_checks.append(
+            {
+                "post": label,
+                "us_per_post": us,
+                "evaluations_per_second": len(PLATFORMS) / us * 1e6,
+                "target": EVALUATIONS_TARGET,
+            }
+        )
+
+
+def print_metadata_table(rows: Sequence[dict[str, object]]) -> None:
+    print("\n## metadata-only checks: post x platform evaluations per second (one core)")
+    print("| post | µs per post (10 platforms) | evaluations/s | target | verdict |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        per_second = float(str(row["evaluations_per_second"]))
+        print(
+            f"| {row['post']} | {float(str(row['us_per_post'])):.0f} | {per_second:,.0f} | "
+            f"≥ {EVALUATIONS_TARGET:,} | {_verdict(per_second >= EVALUATIONS_TARGET)} |"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. check --each: workers and memory
+
+
+def fill_folder(folder: Path, corpus: dict[str, Path], count: int) -> Path:
+    """``count`` files: copies of the corpus, as a content folder would hold them."""
+    folder.mkdir()
+    sources = list(corpus.values())
+    for index in range(count):
+        source = sources[index % len(sources)]
+        shutil.copyfile(source, folder / f"{index:05d}{source.suffix}")
+    return folder
+
+
+# Linux keeps a process's peak RSS across fork and exec, so a child of this (large) process
+# would report at least our own size: a small launcher process starts the command instead.
+LAUNCHER = """
+import os, subprocess, sys, time
+began = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(time.perf_counter() - began, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
+def run_measured(command: Sequence[str]) -> tuple[float, int]:
+    """Wall time (s) and peak RSS (KiB) of one run of ``command``."""
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *command],
+        capture_output=True, text=True, env=ENV, check=True,
+    )  # fmt: skip
+    seconds, peak, code = done.stdout.split()
+    if int(code) not in (0, 1):
+        raise RuntimeError(f"exit {code}: {command}")
+    return float(seconds), int(peak)
+
+
+def bench_batch(
+    folder: Path, corpus: dict[str, Path], files: int, rounds: int, figures: Figures
+) -> None:
+    batch = fill_folder(folder / "batch", corpus, files)
+    check = [sys.executable, "-m", "mediarules", "check", "--each", str(batch),
+             "-p", ",".join(PLATFORMS), "--format", "json"]  # fmt: skip
+    times: dict[int, list[float]] = {1: [], 2: []}
+    for _ in range(rounds):  # interleaved, as the harness does
+        for jobs in (1, 2):
+            times[jobs].append(run_measured([*check, "-j", str(jobs)])[0])
+    scaling = Spread.of([one / two for one, two in zip(times[1], times[2], strict=True)])
+
+    large_corpus = {"JPEG": save_textured(folder / "large.jpg", "JPEG", (4000, 3000)),
+                    "PNG": save_textured(folder / "large.png", "PNG", (4000, 3000)),
+                    "MP4": make_video(folder / "large.mp4", fps=30, duration_s=6,
+                                      size=(1280, 720), noise=True)}  # fmt: skip
+    small_corpus = {key: corpus[key] for key in ("JPEG", "PNG", "MP4")}
+    memory_files = 12  # 4 of each: ~200 MB of large files
+    small = fill_folder(folder / "small-files", small_corpus, memory_files)
+    large = fill_folder(folder / "large-files", large_corpus, memory_files)
+    peak = {}
+    for name, where in (("small", small), ("large", large)):
+        command = [*check[:5], str(where), *check[6:], "-j", "1"]
+        peak[name] = min(run_measured(command)[1] for _ in range(3))
+    sizes = {name: sum(p.stat().st_size for p in where.iterdir())
+             for name, where in (("small", small), ("large", large))}  # fmt: skip
+    figures.batch = {
+        "files": files,
+        "seconds_1_worker": Spread.of(times[1]).median,
+        "seconds_2_workers": Spread.of(times[2]).median,
+        "scaling_2_workers": scaling.median,
+        "scaling_p10_p90": [scaling.p10, scaling.p90],
+        "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "memory_files": memory_files,
+        "peak_rss_kib_small_files": peak["small"],
+        "peak_rss_kib_large_files": peak["large"],
+        "bytes_small_files": sizes["small"],
+        "bytes_large_files": sizes["large"],
+    }
+
+
+def print_batch_table(batch: dict[str, Any]) -> None:
+    files = batch["files"]
+    print(f"\n## check --each over {files} files, 10 platforms, JSON Lines output")
+    print("| figure | value | target | verdict |")
+    print("|---|---|---|---|")
+    for jobs, key in ((1, "seconds_1_worker"), (2, "seconds_2_workers")):
+        seconds = batch[key]
+        print(f"| {jobs} worker{'s' if jobs > 1 else ''} | {seconds:.2f} s "
+              f"({files / seconds:,.0f} files/s) | | |")  # fmt: skip
+    scaling, (p10, p90) = batch["scaling_2_workers"], batch["scaling_p10_p90"]
+    print(
+        f"| speed-up with 2 workers ({batch['cpus']} CPUs) | {scaling:.2f}x ({p10:.2f}..{p90:.2f})"
+        f" | ≥ {SCALING_TARGET}x | {_verdict(scaling >= SCALING_TARGET)} |"
+    )
+    small, large = batch["peak_rss_kib_small_files"], batch["peak_rss_kib_large_files"]
+    count = batch["memory_files"]
+    print(
+        f"| peak RSS: {count} large files ({batch['bytes_large_files'] / 1e6:.0f} MB) / "
+        f"{count} small files ({batch['bytes_small_files'] / 1e6:.1f} MB) | "
+        f"{large / 1024:.0f} / {small / 1024:.0f} MiB = {large / small:.2f} | flat (≤ 1.1) | "
+        f"{_verdict(large / small <= 1.1)} |"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. start-up
+
+
+def bench_startup(corpus: dict[str, Path], rounds: int, figures: Figures) -> None:
+    python = sys.executable
+    commands = {
+        "python -c pass": [python, "-c", "pass"],
+        "mediarules --help": [python, "-m", "mediarules", "--help"],
+        "import mediarules": [python, "-c", "import mediarules"],
+        "check 1 JPEG, 1 platform": [python, "-m", "mediarules", "check",
+                                     str(corpus["JPEG"]), "-p", "x", "--format", "json"],
+        "check 1 MP4, 10 platforms": [python, "-m", "mediarules", "check", str(corpus["MP4"]),
+                                      "-p", ",".join(PLATFORMS), "--format", "json"],
+    }  # fmt: skip
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, command in commands.items():
+            times[name].append(run_measured(command)[0])
+    base = times["python -c pass"]
+    for name, samples in times.items():
+        ratio = Spread.of([s / b for s, b in zip(samples, base, strict=True)])
+        figures.startup[name] = {"ms": Spread.of(samples).median * 1e3, "ratio": ratio.median}
+
+
+def print_startup_table(startup: dict[str, Any]) -> None:
+    print("\n## start-up: wall time of one process (ratio to `python -c pass`, same round)")
+    print("| command | median | ratio |")
+    print("|---|---|---|")
+    for name, figure in startup.items():
+        print(f"| {name} | {figure['ms']:.0f} ms | {figure['ratio']:.1f}x |")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_args() -> tuple[Settings, argparse.Namespace]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (about a minute)")
+    parser.add_argument("--rounds", type=int, help="override the number of rounds")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write every figure")
+    parser.add_argument("--batch-files", type=int, help="files in the --each folder")
+    args = parser.parse_args()
+    rounds = args.rounds or (7 if args.quick else 31)
+    if rounds < 3:
+        parser.error("--rounds must be at least 3")
+    settings = Settings(quick=args.quick, rounds=rounds, batch_ms=5.0 if args.quick else 20.0)
+    return settings, args
+
+
+def main() -> None:
+    settings, args = parse_args()
+    print_header(
+        "bench_floor: mediarules against the floor",
+        settings,
+        versions={
+            "Pillow": PIL.__version__,
+            "PyAV": av.__version__,
+            "pymediainfo": pymediainfo.__version__,
+        },
+    )
+    figures = Figures()
+    process_rounds = 3 if settings.quick else 7
+    batch_files = args.batch_files or (300 if settings.quick else 1000)
+    with tempfile.TemporaryDirectory(prefix="mediarules-floor-") as tmp:
+        folder = Path(tmp)
+        corpus = build_corpus(folder)
+        bench_inspection(corpus, settings, figures)
+        bench_metadata_checks(corpus, settings, figures)
+        bench_batch(folder, corpus, batch_files, process_rounds, figures)
+        bench_startup(corpus, process_rounds * 2, figures)
+    print("\n# summary")
+    print_inspection_table(figures.inspection)
+    print_metadata_table(figures.metadata_checks)
+    print_batch_table(figures.batch)
+    print_startup_table(figures.startup)
+    if args.json:
+        args.json.write_text(json.dumps(asdict(figures), indent=2))
+        print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
