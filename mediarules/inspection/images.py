@@ -6,19 +6,20 @@ twice that. We never decode, so :func:`_open_header` runs the same plugin-identi
 ``Image.open`` without that check. That way a huge image is still inspected, with no change to
 ``MAX_IMAGE_PIXELS`` and no ``warnings.catch_warnings()`` (which swaps the process-wide filter
 list and is not thread-safe before Python 3.14). WebP never reaches Pillow's plugin, which hands
-the whole file to libwebp: :mod:`mediarules.inspection.webp` reads its chunk headers instead.
+the whole file to libwebp: :mod:`mediarules.inspection.webp` reads its chunk headers instead,
+and a GIF's frames are counted by :mod:`mediarules.inspection.gif`, not by Pillow's
+``n_frames`` (which reads every 255-byte sub-block of every frame in Python).
 """
 
 from __future__ import annotations
 
-import os
 import struct
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
+from typing import BinaryIO
 
-from PIL import Image, ImageFile
+from PIL import GifImagePlugin, Image, ImageFile
 
-from mediarules.inspection import webp
+from mediarules.inspection import gif, webp
 from mediarules.inspection.convert import image_format_name
 from mediarules.inspection.errors import UnreadableMediaError
 from mediarules.models import MediaFacts
@@ -40,22 +41,38 @@ _NOT_THIS_FORMAT = (SyntaxError, IndexError, TypeError, struct.error)
 def inspect_image(path: str, *, size: int) -> MediaFacts | None:
     """Facts about the image at ``path``, or ``None`` when Pillow does not recognise it.
 
-    Raises :class:`UnreadableMediaError` ("corrupt") when a format recognises the file by its
-    magic number but cannot read the header; the caller may still ask MediaInfo about it.
+    Raises :class:`UnreadableMediaError`: "permission" or "missing" when the file cannot be
+    opened, "corrupt" when a format recognises the file by its magic number but cannot read the
+    header (the caller may still ask MediaInfo about it).
     """
-    with _open_header(path) as opened:
-        if isinstance(opened, webp.WebPHeader):
-            return _webp_facts(opened, path, size)
-        if opened is None or opened.format in VIDEO_FORMATS:
+    try:
+        fp = open(path, "rb")  # noqa: SIM115 - closed by the with-block just below
+    except PermissionError as exc:
+        raise UnreadableMediaError("permission", path=path) from exc
+    except FileNotFoundError as exc:
+        raise UnreadableMediaError("missing", path=path) from exc
+    with fp:
+        prefix = fp.read(16)
+        if webp.is_webp(prefix):
+            try:
+                header = webp.read_header(fp, size)
+            except webp.WebPError as exc:
+                raise _corrupt("WEBP", exc, path=path) from exc
+            return _webp_facts(header, path, size)
+        opened = _open_header(fp, path, prefix)
+        if opened is None:
             return None
-        return _facts(opened, path, size)
+        with opened as im:
+            if im.format in VIDEO_FORMATS:
+                return None
+            return _facts(im, fp, path, size)
 
 
-def _facts(im: ImageFile.ImageFile, path: str, size: int) -> MediaFacts:
-    """Header facts; ``n_frames`` is asked only of formats that animate."""
+def _facts(im: ImageFile.ImageFile, fp: BinaryIO, path: str, size: int) -> MediaFacts:
+    """Header facts; frames are counted only for formats that animate."""
     pillow_format = im.format or ""
     width, height = _stored_size(im)
-    # Read mode and transparency before counting frames: seeking a GIF can change its mode.
+    # Everything Pillow knows first: counting frames moves the file position under it.
     mode = im.mode
     has_alpha = mode in _ALPHA_MODES or "transparency" in im.info
     orientation = _orientation(im)
@@ -67,7 +84,7 @@ def _facts(im: ImageFile.ImageFile, path: str, size: int) -> MediaFacts:
         width=width,
         height=height,
         mode=mode,
-        frames=_frames(im, pillow_format, path),
+        frames=_frames(im, fp, pillow_format, path, size),
         has_alpha=has_alpha,
         orientation=orientation,
     )
@@ -84,11 +101,22 @@ def _stored_size(im: ImageFile.ImageFile) -> tuple[int, int]:
     return im.size
 
 
-def _frames(im: ImageFile.ImageFile, pillow_format: str, path: str) -> int | None:
+def _frames(
+    im: ImageFile.ImageFile, fp: BinaryIO, pillow_format: str, path: str, size: int
+) -> int | None:
     if pillow_format not in ANIMATABLE_FORMATS:
         return 1
+    if pillow_format == "GIF":
+        # Pillow's n_frames, without its Python read of every sub-block (see gif.py); it
+        # leaves Pillow's image alone, whose mode a seek to another frame can change.
+        frames = gif.count_frames(fp, size)
+        if frames is None:
+            raise UnreadableMediaError(
+                "corrupt", "the GIF frames cannot be read (a block is cut short)", path=path
+            )
+        return frames
     try:
-        frames = getattr(im, "n_frames", 1)  # a GIF walks its blocks (cheap seeks, no decode)
+        frames = getattr(im, "n_frames", 1)  # APNG: from the acTL chunk, read by the open
     except Image.DecompressionBombError:
         return None  # a frame larger than the canvas; the count is unknown, not zero
     except Exception as exc:  # any failure inside Pillow's frame walk
@@ -98,6 +126,10 @@ def _frames(im: ImageFile.ImageFile, pillow_format: str, path: str) -> int | Non
     return frames if isinstance(frames, int) and frames >= 1 else None
 
 
+_EXIF_SOURCES = frozenset({"exif", "Raw profile type exif", "XML:com.adobe.xmp", "xmp"})
+"""The ``info`` keys ``Image.Image.getexif`` reads an orientation from (besides TIFF tags)."""
+
+
 def _orientation(im: ImageFile.ImageFile) -> int | None:
     """The EXIF orientation tag (0x0112), or ``None`` when absent or not 1..8.
 
@@ -105,8 +137,16 @@ def _orientation(im: ImageFile.ImageFile) -> int | None:
     data; browsers honour only one before it, which lazy open has already read into ``info``,
     so PNGs use the base method.
     """
+    base = im.format == "PNG" or type(im).getexif is Image.Image.getexif
+    if (
+        base
+        and getattr(im, "_exif", None) is None
+        and _EXIF_SOURCES.isdisjoint(im.info)
+        and not hasattr(im, "tag_v2")
+    ):
+        return None  # what the base getexif would find, without building an empty Exif
     try:
-        exif = Image.Image.getexif(im) if im.format == "PNG" else im.getexif()
+        exif = Image.Image.getexif(im) if base else im.getexif()
         value = exif.get(0x0112)
     except Exception:  # bad EXIF never makes an image unreadable for a viewer
         return None
@@ -123,64 +163,65 @@ def _label(pillow_format: str) -> str:
 # opening
 
 
-@contextmanager
-def _open_header(path: str) -> Iterator[ImageFile.ImageFile | webp.WebPHeader | None]:
-    """Identify ``path`` with Pillow's plugins, header only; yield the open image or ``None``.
+def _open_header(fp: BinaryIO, path: str, prefix: bytes) -> ImageFile.ImageFile | None:
+    """Identify the file open in ``fp`` with Pillow's plugins, header only: the open image, or
+    ``None`` when no plugin recognises it.
 
-    Raises :class:`UnreadableMediaError`: "permission" or "missing" when the file cannot be
-    opened, "corrupt" when a plugin recognised its magic number but could not read the header.
+    Raises :class:`UnreadableMediaError` ("corrupt") when a plugin recognised its magic number
+    but could not read the header.
     """
-    try:
-        fp = open(path, "rb")  # noqa: SIM115 - closed by the with-block just below
-    except PermissionError as exc:
-        raise UnreadableMediaError("permission", path=path) from exc
-    except FileNotFoundError as exc:
-        raise UnreadableMediaError("missing", path=path) from exc
-    with fp:
-        prefix = fp.read(16)
-        if webp.is_webp(prefix):
-            try:
-                yield webp.read_header(fp, os.fstat(fp.fileno()).st_size)
-            except webp.WebPError as exc:
-                raise _corrupt("WEBP", exc, path=path) from exc
-            return
-        failure: tuple[str, Exception] | None = None  # a plugin broke on its own format
-        mismatch: tuple[str, Exception] | None = None  # magic matched, then "not my format"
-        tried: set[str] = set()
-        # Like Image.open: the common plugins first, then all of them.
-        for load in (Image.preinit, Image.init):
-            load()
-            for name in [n for n in Image.ID if n not in tried]:
-                tried.add(name)
-                factory, accept = Image.OPEN[name]
-                try:  # some accept() functions index past a short prefix
-                    verdict = accept(prefix) if accept is not None else True
-                except _NOT_THIS_FORMAT:
-                    continue
-                if isinstance(verdict, str) or not verdict:
-                    continue  # not this format (a str: its library is not installed)
-                fp.seek(0)
-                try:
-                    im = factory(fp, path)
-                except _NOT_THIS_FORMAT as exc:
-                    if accept is not None and mismatch is None:
-                        mismatch = (name, exc)
-                    continue
-                except Exception as exc:  # a plugin failing on its own format
-                    # A plugin with no magic number to check only guessed: its failure says
-                    # nothing about the file.
-                    if accept is not None and failure is None:
-                        failure = (name, exc)
-                    continue
-                with im:
-                    yield im
-                return
-        # No plugin read it. If one recognised the magic number, the header is what broke.
-        broken = failure or mismatch
-        if broken is not None:
-            pillow_format, cause = broken
-            raise _corrupt(pillow_format, cause, path=path) from cause
-        yield None
+    errors: dict[str, tuple[str, Exception]] = {}  # the first "failure" and "mismatch"
+    # Like Image.open: the common plugins first, then all of them. Loop over a copy of the
+    # registry: a plugin's factory may import and register another plugin.
+    Image.preinit()
+    common = tuple(Image.ID)
+    im = _try_plugins(common, fp, path, prefix, errors)
+    if im is None:
+        Image.init()
+        tried = frozenset(common)
+        im = _try_plugins([n for n in Image.ID if n not in tried], fp, path, prefix, errors)
+    if im is not None:
+        return im
+    # No plugin read it. If one recognised the magic number, the header is what broke.
+    broken = errors.get("failure") or errors.get("mismatch")
+    if broken is not None:
+        pillow_format, cause = broken
+        raise _corrupt(pillow_format, cause, path=path) from cause
+    return None
+
+
+def _try_plugins(
+    names: Sequence[str],
+    fp: BinaryIO,
+    path: str,
+    prefix: bytes,
+    errors: dict[str, tuple[str, Exception]],
+) -> ImageFile.ImageFile | None:
+    """The image opened by the first plugin in ``names`` that reads the file; ``errors`` gets
+    the first plugin that failed on its own format, and the first whose magic number matched
+    but which then said the file was not its format."""
+    for name in names:
+        factory, accept = Image.OPEN[name]
+        try:  # some accept() functions index past a short prefix
+            verdict = accept(prefix) if accept is not None else True
+        except _NOT_THIS_FORMAT:
+            continue
+        if isinstance(verdict, str) or not verdict:
+            continue  # not this format (a str: its library is not installed)
+        if factory is GifImagePlugin.GifImageFile:
+            factory = gif.GifImageFile  # the same plugin, faster on grey-ramp colour tables
+        fp.seek(0)
+        try:
+            return factory(fp, path)
+        except _NOT_THIS_FORMAT as exc:
+            if accept is not None:
+                errors.setdefault("mismatch", (name, exc))
+        except Exception as exc:  # a plugin failing on its own format
+            # A plugin with no magic number to check only guessed: its failure says nothing
+            # about the file.
+            if accept is not None:
+                errors.setdefault("failure", (name, exc))
+    return None
 
 
 def _corrupt(pillow_format: str, exc: Exception, *, path: str) -> UnreadableMediaError:
