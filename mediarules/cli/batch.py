@@ -2,9 +2,10 @@
 
 For content folders in CI and pre-commit hooks. Files are checked in worker processes
 (``--jobs``); results are printed as they arrive, in file order, and never kept, so memory
-stays flat whatever the number or size of the files. Text output is one line per file (and one per
-violation); ``--format json`` is JSON Lines, one ``Report`` per line, so a consumer can read
-the stream as it comes.
+stays flat whatever the number or size of the files. Text output is one line per file (and
+one per violation); ``--format json`` is JSON Lines, one ``Report`` per line, so a consumer
+can read the stream as it comes; ``github`` streams annotations; ``sarif`` writes one log at
+the end.
 """
 
 from __future__ import annotations
@@ -20,15 +21,18 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
+from mediarules import __version__
 from mediarules.api import check
 from mediarules.checks.upload import EXTENSIONS
+from mediarules.ci_formats import github_annotations, sarif_log, sarif_results
 from mediarules.models import Report, Severity
-from mediarules.render import json_line
+from mediarules.render import json_line, json_text, printable
 from mediarules.ruleset import RuleSet
 
 MEDIA_SUFFIXES = frozenset(EXTENSIONS)
@@ -106,6 +110,7 @@ class Outcome:
     warned: bool
     report: Report | None = None
     line: str | None = None
+    sarif: tuple[dict[str, Any], ...] = ()
 
 
 def _outcome(settings: PostSettings, output: str, path: str) -> Outcome:
@@ -113,6 +118,11 @@ def _outcome(settings: PostSettings, output: str, path: str) -> Outcome:
     warned = bool(report.warnings)
     if output == "json":
         return Outcome(report.ok, warned, line=json_line(report.model_dump(mode="json")))
+    if output == "github":
+        annotations = github_annotations(report, Path.cwd())
+        return Outcome(report.ok, warned, line="\n".join(annotations) if annotations else None)
+    if output == "sarif":  # only the results are kept until the log is written at the end
+        return Outcome(report.ok, warned, sarif=tuple(sarif_results(report, Path.cwd())))
     return Outcome(report.ok, warned, report=report)
 
 
@@ -194,16 +204,20 @@ def run_each(
             outcomes = map(partial(_outcome, settings, output), names)
         bar = stack.enter_context(_progress(progress)) if progress else None
         task = bar.add_task("checking", total=len(names)) if bar else None
+        sarif: list[dict[str, Any]] = []
         for outcome in outcomes:
             tally.add(outcome)
+            sarif += outcome.sarif
             if outcome.line is not None:
-                sys.stdout.write(outcome.line + "\n")
+                sys.stdout.write(printable(outcome.line) + "\n")
                 sys.stdout.flush()
             elif outcome.report is not None:
                 _print_file(outcome.report, console)
             if bar is not None and task is not None:
                 bar.advance(task)
-    if output != "json":
+    if output == "sarif":
+        sys.stdout.write(json_text(sarif_log(sarif, version=__version__)) + "\n")
+    elif output == "text":
         console.print(_closing_line(tally, len(settings.platforms), time.perf_counter() - began))
     return tally
 

@@ -8,17 +8,23 @@ import difflib
 import sys
 from pathlib import Path
 
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode
 from rich.console import Console
 
+from mediarules import __version__
 from mediarules.api import check, check_payload
+from mediarules.ci_formats import github_annotations, sarif_log, sarif_results
 from mediarules.cli.parser import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, UsageError
 from mediarules.codes import CODES, explain
+from mediarules.config import find_project_config
 from mediarules.instances import mastodon_instance_layer, read_json, tiktok_creator_layer
 from mediarules.models import MediaRef, Report
-from mediarules.payload import PayloadError, load_payload, platform_names
+from mediarules.payload import PayloadError, PostPayload, load_payload, platform_names
 from mediarules.render import (
     fix_json,
     fix_text,
+    json_text,
     printable,
     printable_stream,
     report_json,
@@ -45,17 +51,35 @@ def run(args: argparse.Namespace) -> int:
         width=None if sys.stdout.isatty() else 200,
     )
     try:
+        _apply_project_config(args)
         if args.command == "check":
             return _check(args, console)
         if args.command == "rules":
             return _rules(args, console)
         if args.command == "fix":
             return _fix(args, console)
+        if args.command == "schema":
+            return _schema(args)
         return _explain(args, console)
     except (RuleConfigError, UsageError) as exc:
         message = str(exc).replace("\n", "; ")
         print(f"mediarules: error: {printable(message)}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _apply_project_config(args: argparse.Namespace) -> None:
+    """Platforms and rules file from ``[tool.mediarules]`` where the command line is silent
+    (a ``--post`` body names its own platforms)."""
+    if not hasattr(args, "rules"):
+        return
+    config = find_project_config(Path.cwd())
+    if config is None:
+        return
+    if args.rules is None and config.rules is not None:
+        args.rules = config.rules
+    wants_platforms = args.command in ("check", "fix") and getattr(args, "post", None) is None
+    if wants_platforms and not args.platform and config.platforms:
+        args.platform = list(config.platforms)
 
 
 def _load(args: argparse.Namespace) -> RuleSet:
@@ -76,7 +100,10 @@ def _check(args: argparse.Namespace, console: Console) -> int:
     if args.post is not None:
         return _check_post(args, console)
     if not args.platform:
-        raise UsageError("name a platform with -p/--platform (or give a --post file)")
+        raise UsageError(
+            "name a platform with -p/--platform, give a --post file, or set platforms in "
+            "[tool.mediarules] of pyproject.toml"
+        )
     if args.each:
         return _check_each(args, console)
     if args.jobs is not None:
@@ -202,6 +229,12 @@ def _print_report(
 ) -> int:
     if args.format == "json":
         print(report_json(report))
+    elif args.format == "sarif":
+        log = sarif_log(sarif_results(report, Path.cwd()), version=__version__)
+        print(json_text(log))
+    elif args.format == "github":
+        for line in github_annotations(report, Path.cwd()):
+            print(printable(line))
     else:
         report_text(report, platforms, ruleset, console)
     return EXIT_OK if report.ok else EXIT_VIOLATIONS
@@ -238,4 +271,23 @@ def _explain(args: argparse.Namespace, console: Console) -> int:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise UsageError(f"unknown code {args.code!r}{hint}")
     console.print(explain(args.code))
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    """Output models are described as serialised (``mode="serialization"``: a frame rate is a
+    number), input models as accepted (``"30000/1001"`` is a valid frame rate)."""
+    from mediarules.fixes.apply import FixResult  # only for its schema
+
+    models: dict[str, tuple[type[BaseModel], JsonSchemaMode]] = {
+        "report": (Report, "serialization"),
+        "post": (PostPayload, "validation"),
+        "fix-result": (FixResult, "serialization"),
+    }
+    model, mode = models[args.model]
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **model.model_json_schema(mode=mode),
+    }
+    print(json_text(schema))
     return EXIT_OK

@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-j", "--jobs", type=_positive_int, metavar="N",
         help="with --each: worker processes (default: one per CPU, fewer for few files)",
     )  # fmt: skip
-    _add_rules_and_format(check_cmd)
+    _add_rules_and_format(check_cmd, formats=CHECK_FORMATS)
 
     fix_cmd = commands.add_parser(
         "fix",
@@ -69,6 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     rules_cmd = commands.add_parser("rules", help="print the effective rules table")
     rules_cmd.add_argument("platform", nargs="*", metavar="PLATFORM", help="default: all")
     _add_rules_and_format(rules_cmd)
+
+    schema_cmd = commands.add_parser(
+        "schema",
+        help="print a JSON Schema: of the report (default), a --post body or a fix result",
+        description="JSON Schema (draft 2020-12) generated from mediarules' own models, for "
+        "services written in other languages.",
+    )
+    schema_cmd.add_argument("model", nargs="?", choices=SCHEMAS, default="report")
 
     explain_cmd = commands.add_parser("explain", help="what a violation code means")
     explain_cmd.add_argument("code", nargs="?", metavar="CODE", help="default: list codes")
@@ -97,7 +105,17 @@ def _add_post_arguments(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_rules_and_format(command: argparse.ArgumentParser) -> None:
+SCHEMAS = ("report", "post", "fix-result")
+"""What ``mediarules schema`` describes: ``check``'s output, a ``--post`` body and
+``fix --format json``'s output."""
+
+CHECK_FORMATS = ("text", "json", "sarif", "github")
+"""``sarif``: SARIF 2.1.0 for code-scanning views; ``github``: workflow-command annotations."""
+
+
+def _add_rules_and_format(
+    command: argparse.ArgumentParser, *, formats: tuple[str, ...] = ("text", "json")
+) -> None:
     command.add_argument(
         "--rules", type=Path, metavar="F", help="TOML file merged over the default rules"
     )
@@ -109,7 +127,7 @@ def _add_rules_and_format(command: argparse.ArgumentParser) -> None:
         "--tiktok-creator-info", type=Path, metavar="F",
         help="TikTok creator_info/query JSON: the creator's max_video_post_duration_sec",
     )  # fmt: skip
-    command.add_argument("--format", choices=("text", "json"), default="text")
+    command.add_argument("--format", choices=formats, default="text")
 
 
 def _positive_int(text: str) -> int:
