@@ -83,10 +83,26 @@ def report_json(report: Report) -> str:
     return json_text(report.model_dump(mode="json"))
 
 
-def report_text(report: Report, platforms: Sequence[str], rules: RuleSet, console: Console) -> None:
-    """Media first, then one block per platform, errors first, each with its fix."""
+def report_text(
+    report: Report,
+    platforms: Sequence[str],
+    rules: RuleSet,
+    console: Console,
+    *,
+    quiet: bool = False,
+) -> None:
+    """The platform x file matrix, the files' facts, then one block per platform (errors
+    first, each with its fix) and a closing verdict. ``quiet``: only the errors, one line
+    each, and nothing at all for a post that is ready."""
+    if quiet:
+        for violation in report.errors:
+            console.print(_quiet_line(violation))
+        return
+    console.print(matrix(report, platforms))
     if report.media:
+        console.print(Text("\nFiles", style="bold"))
         console.print(_media_table(report.media))
+    console.print()
     groups = [ALL_PLATFORMS, *platforms]
     for platform in groups:
         found = sorted(report.for_platform(platform), key=lambda v: v.severity.rank)
@@ -97,7 +113,7 @@ def report_text(report: Report, platforms: Sequence[str], rules: RuleSet, consol
             continue
         console.print(
             Text.assemble(
-                ("✗ " if _has_errors(found) else "! ", _mark(found)),
+                ("✗ " if _has_errors(found) else "⚠ ", _mark(found)),
                 (name, "bold"),
                 f": {_tally(found)}",
             )
@@ -111,6 +127,55 @@ def report_text(report: Report, platforms: Sequence[str], rules: RuleSet, consol
                     Text(f"      fix ({fix.applicability.value}{loses}): {fix.title}", style="dim")
                 )
     console.print(_summary(report, len(platforms)))
+
+
+_CELL = {  # the worst severity in a cell; a note alone does not stop a post
+    None: ("✓", "green"),
+    Severity.INFO: ("✓", "green"),
+    Severity.WARNING: ("⚠", "yellow"),
+    Severity.ERROR: ("✗", "bold red"),
+}
+
+
+def matrix(report: Report, platforms: Sequence[str]) -> Table:
+    """✓ / ⚠ / ✗ for each file (a row) on each platform (a column); a "post" row holds
+    what concerns the post as a whole (caption, number of items). A problem found for all
+    platforms (an unreadable file) marks every column."""
+    table = Table(box=None, header_style="bold", pad_edge=False, title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("file")
+    for platform in platforms:
+        table.add_column(platform, justify="center")
+    rows: list[tuple[str, str, int | None]] = [
+        (str(index + 1), facts.path or "(metadata)", index)
+        for index, facts in enumerate(report.media)
+    ]
+    if not rows or any(v.media_index is None for v in report.violations):
+        rows.append(("", "post (text, count, mix)", None))
+    for number, name, media_index in rows:
+        cells = [_cell(report.violations, media_index, platform) for platform in platforms]
+        table.add_row(number, name, *cells)
+    return table
+
+
+def _cell(violations: Sequence[Violation], media_index: int | None, platform: str) -> Text:
+    found = [
+        v.severity
+        for v in violations
+        if v.media_index == media_index and v.platform in (platform, ALL_PLATFORMS)
+    ]
+    worst = min(found, key=lambda severity: severity.rank) if found else None
+    mark, style = _CELL[worst]
+    return Text(mark, style=style)
+
+
+def _quiet_line(violation: Violation) -> Text:
+    where = f"{violation.path}: " if violation.path else ""
+    return Text.assemble(
+        (f"{violation.platform}: ", "bold"),
+        (violation.code, "red"),
+        f"  {where}{violation.message}",
+    )
 
 
 def _media_table(media: Sequence[MediaFacts]) -> Table:

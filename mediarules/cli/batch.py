@@ -31,7 +31,7 @@ from mediarules import __version__
 from mediarules.api import check
 from mediarules.checks.upload import EXTENSIONS
 from mediarules.ci_formats import github_annotations, sarif_log, sarif_results
-from mediarules.models import Report, Severity
+from mediarules.models import Report, Severity, Violation
 from mediarules.render import json_line, json_text, printable
 from mediarules.ruleset import RuleSet
 
@@ -185,6 +185,7 @@ def run_each(
     output: str,
     console: Console,
     progress: Console | None,
+    quiet: bool = False,
 ) -> Tally:
     """Check every file and print each result as it comes, in file order, with a progress
     bar on the ``progress`` console if given (the output console itself when both are the
@@ -212,12 +213,12 @@ def run_each(
                 sys.stdout.write(printable(outcome.line) + "\n")
                 sys.stdout.flush()
             elif outcome.report is not None:
-                _print_file(outcome.report, console)
+                _print_file(outcome.report, console, quiet=quiet)
             if bar is not None and task is not None:
                 bar.advance(task)
     if output == "sarif":
         sys.stdout.write(json_text(sarif_log(sarif, version=__version__)) + "\n")
-    elif output == "text":
+    elif output == "text" and not quiet:
         console.print(_closing_line(tally, len(settings.platforms), time.perf_counter() - began))
     return tally
 
@@ -240,9 +241,16 @@ _MARKS = {
 }
 
 
-def _print_file(report: Report, console: Console) -> None:
-    """``✓ path`` for a clean file; otherwise its mark, then one line per violation."""
+def _print_file(report: Report, console: Console, *, quiet: bool = False) -> None:
+    """``✓ path`` for a clean file; otherwise its mark, then one line per violation.
+    ``quiet``: only a file with errors, and only its errors."""
     path = report.media[0].path if report.media else "?"
+    if quiet:
+        if not report.ok:
+            console.print(Text.assemble(("✗ ", "bold red"), (str(path), "bold")))
+            for violation in report.errors:
+                console.print(_violation_line(violation))
+        return
     if not report.violations:
         console.print(Text.assemble(("✓ ", "green"), str(path)))
         return
@@ -250,14 +258,14 @@ def _print_file(report: Report, console: Console) -> None:
     mark, style = _MARKS[worst]
     console.print(Text.assemble((f"{mark} ", style), (str(path), "bold")))
     for violation in report.violations:
-        mark, style = _MARKS[violation.severity]
-        console.print(
-            Text.assemble(
-                "    ",
-                (f"{mark} {violation.platform:<12} {violation.code:<28} ", style),
-                violation.message,
-            )
-        )
+        console.print(_violation_line(violation))
+
+
+def _violation_line(violation: Violation) -> Text:
+    mark, style = _MARKS[violation.severity]
+    return Text.assemble(
+        "    ", (f"{mark} {violation.platform:<12} {violation.code:<28} ", style), violation.message
+    )
 
 
 def _closing_line(tally: Tally, platforms: int, seconds: float) -> Text:

@@ -144,7 +144,7 @@ def _check_each(args: argparse.Namespace, console: Console) -> int:
         progress = console if text_on_terminal else Console(stderr=True)
     tally = batch.run_each(
         files, settings, jobs=batch.worker_count(args.jobs, len(files)),
-        output=args.format, console=console, progress=progress,
+        output=args.format, console=console, progress=progress, quiet=args.quiet,
     )  # fmt: skip
     return EXIT_VIOLATIONS if tally.failed else EXIT_OK
 
@@ -236,7 +236,7 @@ def _print_report(
         for line in github_annotations(report, Path.cwd()):
             print(printable(line))
     else:
-        report_text(report, platforms, ruleset, console)
+        report_text(report, platforms, ruleset, console, quiet=getattr(args, "quiet", False))
     return EXIT_OK if report.ok else EXIT_VIOLATIONS
 
 
