@@ -8,10 +8,11 @@ Images (JPEG, PNG, WebP, animated GIF; 64x48 and 4000x3000): ``inspect`` against
 against reading the whole file (``inspect`` should not grow with the file for JPEG and PNG:
 compare small with large).
 
-Video (MP4 and MOV with H.264/AAC, WebM with VP9/Opus; 5 s of 640x360): ``inspect`` against
-``MediaInfo.parse`` alone (the adapter's overhead), against PyAV opening the file and reading
-its stream info (another header-only prober) and, when ``ffprobe`` is on PATH, against
-``ffprobe -show_streams`` in a subprocess.
+Video (MP4 and MOV with H.264/AAC, a faststart MP4, WebM with VP9/Opus; 5 s of 640x360):
+``inspect`` against ``MediaInfo.parse`` alone (the adapter's overhead), against PyAV opening the
+file and reading its stream info (another header-only prober), against the raw-read floor (open
+and read 64 KiB: MP4 and MOV go to the header-only ISO-BMFF reader, which should stay within
+~20x of it) and, when ``ffprobe`` is on PATH, against ``ffprobe -show_streams`` in a subprocess.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ from benchmarks._harness import (  # noqa: E402
     run_group,
     save_textured,
 )
-from tests.media import make_video  # noqa: E402
+from mediarules.inspection import isobmff  # noqa: E402
+from tests.media import make_clip, make_video  # noqa: E402
 
 DESCRIPTION = "Time mediarules.inspect against decoding, raw reads and other probers."
 SMALL = (64, 48)
@@ -54,8 +56,10 @@ GIF_FRAMES = 3
 VIDEOS = {  # file name: (video encoder, audio encoder)
     "clip.mp4": ("libx264", "aac"),
     "clip.mov": ("libx264", "aac"),
+    "faststart.mp4": ("libx264", "aac"),  # moov before mdat
     "clip.webm": ("libvpx-vp9", "libopus"),
 }
+FLOOR_BYTES = 1 << 16
 
 
 def decode(path: Path) -> None:
@@ -72,6 +76,12 @@ def lazy_open(path: Path) -> tuple[int, int]:
 def read_all(path: Path) -> None:
     with open(path, "rb") as f:
         f.read()
+
+
+def read_floor(path: Path) -> None:
+    """Open and read the first 64 KiB: the least any reader of the file can do."""
+    with open(path, "rb") as f:
+        f.read(FLOOR_BYTES)
 
 
 def pyav_probe(path: Path) -> tuple[object, ...]:
@@ -140,9 +150,14 @@ def bench_videos(folder: Path, settings: Settings) -> list[GroupResult]:
         print("\nnote: no ffprobe on PATH: the ffprobe baseline is skipped")
     results = []
     for name, (codec, audio) in VIDEOS.items():
-        path = make_video(
-            folder / name, fps=30, duration_s=5, size=(640, 360), codec=codec, audio=audio
-        )
+        if name.startswith("faststart"):
+            path = make_clip(
+                folder / name, fps=30, frames=150, size=(640, 360), audio=audio, faststart=True
+            )
+        else:
+            path = make_video(
+                folder / name, fps=30, duration_s=5, size=(640, 360), codec=codec, audio=audio
+            )
         facts = mediarules.inspect(path)
         assert facts.kind == "video" and facts.width == 640, facts
         cases: dict[str, Case] = {
@@ -150,13 +165,22 @@ def bench_videos(folder: Path, settings: Settings) -> list[GroupResult]:
             "MediaInfo.parse": partial(MediaInfo.parse, path),
             "PyAV open + streams": partial(pyav_probe, path),
             "read": partial(read_all, path),
+            "read 64 KiB": partial(read_floor, path),
         }
         ratios = [
             ("inspect / MediaInfo.parse", "inspect", "MediaInfo.parse"),
             ("inspect / PyAV probe", "inspect", "PyAV open + streams"),
             ("MediaInfo.parse / PyAV probe", "MediaInfo.parse", "PyAV open + streams"),
             ("inspect / read", "inspect", "read"),
+            ("inspect / read 64 KiB (floor)", "inspect", "read 64 KiB"),
+            ("MediaInfo.parse / read 64 KiB", "MediaInfo.parse", "read 64 KiB"),
         ]
+        size = path.stat().st_size
+        if isobmff.read_video_facts(str(path), size=size) is not None:
+            cases["ISO-BMFF header reader"] = partial(
+                isobmff.read_video_facts, str(path), size=size
+            )
+            ratios.append(("header reader / read 64 KiB", "ISO-BMFF header reader", "read 64 KiB"))
         if has_ffprobe:
             cases["ffprobe subprocess"] = partial(ffprobe, path)
             ratios.append(("inspect / ffprobe", "inspect", "ffprobe subprocess"))

@@ -6,6 +6,7 @@ Every factory writes into the folder it is given (a pytest ``tmp_path``) and ret
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import cast
@@ -159,3 +160,70 @@ def make_corrupt(path: Path, *, like: bytes = b"\xff\xd8\xff\xe0") -> Path:
     """A file that starts like a known format (a JPEG by default) and then is garbage."""
     path.write_bytes(like + b"\x13\x37garbage" * 40)
     return path
+
+
+def make_clip(
+    path: Path,
+    *,
+    fps: int | Fraction = 30,
+    frames: int = 10,
+    size: tuple[int, int] = (64, 48),
+    codec: str = "libx264",
+    container: str | None = None,
+    audio: str | None = None,
+    rotation: int | None = None,
+    faststart: bool = False,
+    timestamps_ms: Sequence[int] | None = None,
+    codec_options: Mapping[str, str] | None = None,
+    pix_fmt: str = "yuv420p",
+    timecode: str | None = None,
+) -> Path:
+    """A short video for container-level tests (silent unless ``audio`` names an encoder).
+
+    ``faststart`` writes the ``moov`` box before the media data (MP4/MOV); ``timestamps_ms``
+    gives each frame's presentation time in milliseconds, so irregular steps make a variable
+    frame rate; ``codec_options`` go to the encoder (``{"bf": "3"}``: B-frames, hence an edit
+    list in MP4); ``timecode`` (``"01:00:00:00"``) adds a timecode track. Frames change colour
+    so that no encoder sees a still picture.
+    """
+    fps = Fraction(fps)
+    times = list(range(frames)) if timestamps_ms is None else list(timestamps_ms)
+    time_base = 1 / fps if timestamps_ms is None else Fraction(1, 1000)
+    muxer_options = {"movflags": "+faststart"} if faststart else {}
+    with av.open(str(path), "w", format=container, options=muxer_options) as output:
+        options = dict(codec_options or {})
+        if codec == "libx265":
+            options.setdefault("x265-params", "log-level=error")
+        video = cast(av.VideoStream, output.add_stream(codec, rate=fps, options=options))
+        video.width, video.height = size
+        video.pix_fmt = pix_fmt
+        if timecode is not None:
+            output.metadata["timecode"] = video.metadata["timecode"] = timecode
+        if rotation is not None:  # clockwise, as in make_video
+            if hasattr(video, "set_display_rotation"):
+                video.set_display_rotation(-rotation)
+            else:
+                video.metadata["rotate"] = str(rotation)
+        sound = None
+        if audio is not None:
+            sound = cast(av.AudioStream, output.add_stream(audio, rate=48000))
+            sound.layout = "mono"
+        for index, pts in enumerate(times):
+            picture = Image.new("RGB", size, ((index * 37) % 256, 120, 200))
+            frame = av.VideoFrame.from_image(picture)  # type: ignore[no-untyped-call]
+            frame.pts = pts
+            frame.time_base = time_base
+            output.mux(video.encode(frame))
+        output.mux(video.encode(None))
+        if sound is not None:
+            _write_silence(output, sound, seconds=float(len(times) / fps))
+    return path
+
+
+def has_encoder(name: str) -> bool:
+    """Whether this PyAV build can encode with ``name`` (libx265, libsvtav1 are optional)."""
+    try:
+        av.codec.Codec(name, "w")
+    except Exception:  # av.codec.codec.UnknownCodecError, or a build without the encoder
+        return False
+    return True

@@ -1,8 +1,10 @@
 """Inspection: the only code that reads media bytes. It turns a file into ``MediaFacts``.
 
-The kind is decided by the bytes, never the extension: Pillow's lazy open first (tens of µs,
-header only); if no image plugin recognises the file, MediaInfo (a few ms) looks for a video
-track. Anything else raises :class:`UnreadableMediaError`.
+The kind is decided by the bytes, never the extension. An ISO base media video (MP4, MOV, M4V,
+3GP) is read first by :mod:`~mediarules.inspection.isobmff` from its ``moov`` header (tens of
+µs); anything it does not fully understand goes on as before: Pillow's lazy open (tens of µs,
+header only), then, if no image plugin recognises the file, MediaInfo (a few ms) looks for a
+video track. Anything else raises :class:`UnreadableMediaError`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import os
 import stat
 
-from mediarules.inspection import images, video
+from mediarules.inspection import images, isobmff, video
 from mediarules.inspection.errors import Reason, UnreadableMediaError
 from mediarules.models import MediaFacts
 
@@ -25,6 +27,9 @@ def inspect(path: str | os.PathLike[str]) -> MediaFacts:
     """
     name = os.fspath(path)
     size = _regular_file_size(name)
+    header_facts = isobmff.read_video_facts(name, size=size)  # None unless an MP4/MOV it knows
+    if header_facts is not None:
+        return header_facts
     pillow_failure: UnreadableMediaError | None = None
     try:
         facts = images.inspect_image(name, size=size)
