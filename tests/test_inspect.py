@@ -9,6 +9,7 @@ import pickle
 import random
 import stat
 import struct
+import sys
 import tempfile
 import warnings
 import zlib
@@ -491,6 +492,7 @@ def test_permission_denied_when_opening(tmp_path: Path, monkeypatch: pytest.Monk
         raise PermissionError(13, "Permission denied")
 
     # A string target would not resolve: the package mediarules exports a function "inspect".
+    monkeypatch.setattr(sys.modules["mediarules.inspection"], "open", denied, raising=False)
     monkeypatch.setattr(images, "open", denied, raising=False)
     error = _reason(path)
     assert (error.reason, str(error)) == ("permission", "permission denied")
@@ -531,7 +533,7 @@ def test_audio_only_file_is_not_a_video(tmp_path: Path) -> None:
 def test_image_pillow_cannot_read_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A format MediaInfo knows but this Pillow does not (say HEIC without pillow-heif)."""
     path = make_image(tmp_path / "x.heic", format="PNG")
-    monkeypatch.setattr(images, "inspect_image", lambda *a, **k: None)
+    monkeypatch.setattr(images, "inspect_open_image", lambda *a, **k: None)
     error = _reason(path)
     assert error.reason == "unrecognised"
     assert str(error) == "Pillow cannot read this PNG image"

@@ -212,7 +212,7 @@ def test_inspect_reads_mp4_and_mov_without_pillow_or_mediainfo(
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the header reader should have answered")
 
-    monkeypatch.setattr(images, "inspect_image", refuse)
+    monkeypatch.setattr(images, "inspect_open_image", refuse)
     monkeypatch.setattr(video, "probe", refuse)
     assert inspect(path) == expected
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import BinaryIO
 
 from mediarules.inspection import images, isobmff, video
 from mediarules.inspection.errors import Reason, UnreadableMediaError
@@ -27,23 +28,38 @@ def inspect(path: str | os.PathLike[str]) -> MediaFacts:
     """
     name = os.fspath(path)
     size = _regular_file_size(name)
-    header_facts = isobmff.read_video_facts(name, size=size)  # None unless an MP4/MOV it knows
-    if header_facts is not None:
-        return header_facts
     pillow_failure: UnreadableMediaError | None = None
-    try:
-        facts = images.inspect_image(name, size=size)
-    except UnreadableMediaError as exc:
-        if exc.reason != "corrupt":
-            raise
-        pillow_failure = exc  # MediaInfo may still find a video that a Pillow plugin misread
-    else:
-        if facts is not None:
+    with _open(name) as handle:  # one open for the MP4 reader and Pillow both
+        head = handle.read(isobmff.HEAD_BYTES)
+        facts = isobmff.read_open_video_facts(handle.fileno(), head, name, size=size)
+        if facts is not None:  # an MP4/MOV the header reader fully understood
             return facts
+        try:
+            facts = images.inspect_open_image(handle, name, size=size)
+        except UnreadableMediaError as exc:
+            if exc.reason != "corrupt":
+                raise
+            pillow_failure = exc  # MediaInfo may still find a video a Pillow plugin misread
+        else:
+            if facts is not None:
+                return facts
     found = video.probe(name)
     if pillow_failure is not None and not found.video and not found.truncated:
         raise pillow_failure
     return video.video_facts(found, path=name, size=size)
+
+
+def _open(path: str) -> BinaryIO:
+    try:
+        return open(path, "rb")
+    except PermissionError as exc:
+        raise UnreadableMediaError("permission", path=path) from exc
+    except FileNotFoundError as exc:  # removed since it was measured
+        raise UnreadableMediaError("missing", path=path) from exc
+    except OSError as exc:
+        raise UnreadableMediaError(
+            "missing", f"cannot open the file ({exc.strerror})", path=path
+        ) from exc
 
 
 def _regular_file_size(path: str) -> int:

@@ -52,20 +52,26 @@ def inspect_image(path: str, *, size: int) -> MediaFacts | None:
     except FileNotFoundError as exc:
         raise UnreadableMediaError("missing", path=path) from exc
     with fp:
-        prefix = fp.read(16)
-        if webp.is_webp(prefix):
-            try:
-                header = webp.read_header(fp, size)
-            except webp.WebPError as exc:
-                raise _corrupt("WEBP", exc, path=path) from exc
-            return _webp_facts(header, path, size)
-        opened = _open_header(fp, path, prefix)
-        if opened is None:
+        return inspect_open_image(fp, path, size=size)
+
+
+def inspect_open_image(fp: BinaryIO, path: str, *, size: int) -> MediaFacts | None:
+    """:func:`inspect_image` for a file the caller has open (read from its start)."""
+    fp.seek(0)
+    prefix = fp.read(16)
+    if webp.is_webp(prefix):
+        try:
+            header = webp.read_header(fp, size)
+        except webp.WebPError as exc:
+            raise _corrupt("WEBP", exc, path=path) from exc
+        return _webp_facts(header, path, size)
+    opened = _open_header(fp, path, prefix)
+    if opened is None:
+        return None
+    with opened as im:
+        if im.format in VIDEO_FORMATS:
             return None
-        with opened as im:
-            if im.format in VIDEO_FORMATS:
-                return None
-            return _facts(im, fp, path, size)
+        return _facts(im, fp, path, size)
 
 
 def _facts(im: ImageFile.ImageFile, fp: BinaryIO, path: str, size: int) -> MediaFacts:

@@ -29,7 +29,7 @@ from mediarules.inspection.convert import (
 )
 from mediarules.models import MediaFacts
 
-__all__ = ["read_video_facts"]
+__all__ = ["HEAD_BYTES", "read_open_video_facts", "read_video_facts"]
 
 _HEAD = 4096  # the first read: the brand, and the boxes before mdat
 _BLOCK = 1 << 16  # later reads fetch this much: most moov boxes fit in one
@@ -116,19 +116,31 @@ def read_video_facts(path: str, *, size: int) -> MediaFacts | None:
     ``None`` too, so that the caller's usual path reports it with its usual reason.
     """
     try:
-        # A bare descriptor: an image pays this sniff on every inspection (4 µs, not 8 µs for
-        # a file object). O_NONBLOCK: opening a FIFO must not wait for a writer.
+        # O_NONBLOCK: opening a FIFO must not wait for a writer.
         fd = os.open(path, _OPEN_FLAGS)
     except (OSError, ValueError):
         return None
     try:
-        head = os.read(fd, _HEAD)
+        return read_open_video_facts(fd, os.read(fd, HEAD_BYTES), path, size=size)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+HEAD_BYTES = 4096
+"""What the sniff needs from the start of the file (``ftyp`` and its brands)."""
+
+
+def read_open_video_facts(fd: int, head: bytes, path: str, *, size: int) -> MediaFacts | None:
+    """:func:`read_video_facts` for a file the caller has open: ``head`` is its first
+    ``HEAD_BYTES``. Reads go through ``os.pread`` where there is one, so the descriptor's
+    position (and a buffered reader over it) is left as it was."""
+    try:
         mine, brand = _sniff(head)
         return _read(_Source(fd, size, head), path, brand) if mine else None
     except (_UnsupportedError, OSError, LookupError, ArithmeticError, ValueError, struct.error):
         return None  # a box too short for its fields, a number out of range: not understood
-    finally:
-        os.close(fd)
 
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -157,6 +169,13 @@ _U32_U32 = struct.Struct(">II")
 _U32_U64 = struct.Struct(">IQ")
 
 
+def _read_at(fd: int, length: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, length, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # Windows: only for the descriptor read_video_facts owns
+    return os.read(fd, length)
+
+
 class _Source:
     """Random access to the file through one cached block, with budgets on reads and boxes."""
 
@@ -183,8 +202,7 @@ class _Source:
         self._budget -= want
         if self._budget < 0:
             raise _UnsupportedError
-        os.lseek(self._fd, offset, os.SEEK_SET)
-        data = os.read(self._fd, want)
+        data = _read_at(self._fd, want, offset)
         if len(data) < length:  # the file shrank since it was measured
             raise _UnsupportedError
         self._base, self._buffer = offset, data
