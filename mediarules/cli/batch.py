@@ -18,8 +18,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -113,21 +112,33 @@ class Outcome:
     sarif: tuple[dict[str, Any], ...] = ()
 
 
-def _outcome(settings: PostSettings, output: str, path: str) -> Outcome:
-    report = settings.check(path)
-    warned = bool(report.warnings)
-    if output == "json":
-        return Outcome(report.ok, warned, line=json_line(report.model_dump(mode="json")))
-    if output == "github":
-        annotations = github_annotations(report, Path.cwd())
-        return Outcome(report.ok, warned, line="\n".join(annotations) if annotations else None)
-    if output == "sarif":  # only the results are kept until the log is written at the end
-        return Outcome(report.ok, warned, sarif=tuple(sarif_results(report, Path.cwd())))
-    return Outcome(report.ok, warned, report=report)
+@dataclass(frozen=True)
+class Job:
+    """What each worker is told once: the posts' settings, the output format, and whether
+    the parent keeps every report (for ``--html``)."""
+
+    settings: PostSettings
+    output: str
+    keep_reports: bool = False
+
+    def outcome(self, path: str) -> Outcome:
+        report = self.settings.check(path)
+        kept = report if self.keep_reports or self.output == "text" else None
+        ok, warned = report.ok, bool(report.warnings)
+        if self.output == "json":
+            line = json_line(report.model_dump(mode="json"))
+            return Outcome(ok, warned, report=kept, line=line)
+        if self.output == "github":
+            annotations = github_annotations(report, Path.cwd())
+            return Outcome(ok, warned, report=kept, line="\n".join(annotations) or None)
+        if self.output == "sarif":  # only the results are kept until the log is written
+            results = tuple(sarif_results(report, Path.cwd()))
+            return Outcome(ok, warned, report=kept, sarif=results)
+        return Outcome(ok, warned, report=kept)
 
 
 @contextmanager
-def _worker_pool(settings: PostSettings, output: str, jobs: int) -> Iterator[Executor]:
+def _worker_pool(job: Job, jobs: int) -> Iterator[Executor]:
     """``jobs`` worker processes, started before the caller starts any thread of its own.
 
     On Linux the workers are forked: they start in milliseconds with mediarules already
@@ -140,7 +151,7 @@ def _worker_pool(settings: PostSettings, output: str, jobs: int) -> Iterator[Exe
         max_workers=jobs,
         mp_context=multiprocessing.get_context(method),
         initializer=_start_worker,
-        initargs=(settings, output),
+        initargs=(job,),
     )
     try:
         pool.submit(int).result()  # launches every worker now
@@ -149,28 +160,30 @@ def _worker_pool(settings: PostSettings, output: str, jobs: int) -> Iterator[Exe
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-_WORKER: list[tuple[PostSettings, str]] = []
+_WORKER: list[Job] = []
 
 
-def _start_worker(settings: PostSettings, output: str) -> None:
-    _WORKER.append((settings, output))
+def _start_worker(job: Job) -> None:
+    _WORKER.append(job)
 
 
 def _outcome_in_worker(path: str) -> Outcome:
-    settings, output = _WORKER[0]
-    return _outcome(settings, output, path)
+    return _WORKER[0].outcome(path)
 
 
 @dataclass
 class Tally:
-    """Counts for the closing line."""
+    """Counts for the closing line (and the reports, when the caller keeps them)."""
 
     files: int = 0
     failed: int = 0
     warned: int = 0
+    reports: list[Report] = field(default_factory=list)
 
-    def add(self, outcome: Outcome) -> None:
+    def add(self, outcome: Outcome, *, keep: bool) -> None:
         self.files += 1
+        if keep and outcome.report is not None:
+            self.reports.append(outcome.report)
         if not outcome.ok:
             self.failed += 1
         elif outcome.warned:
@@ -186,33 +199,36 @@ def run_each(
     console: Console,
     progress: Console | None,
     quiet: bool = False,
+    keep_reports: bool = False,
 ) -> Tally:
     """Check every file and print each result as it comes, in file order, with a progress
     bar on the ``progress`` console if given (the output console itself when both are the
-    terminal, so lines print above the bar)."""
+    terminal, so lines print above the bar). ``keep_reports``: also return every report
+    (memory then grows with the number of files)."""
     names = [os.fspath(path) for path in files]
+    job = Job(settings, output, keep_reports)
     tally = Tally()
     began = time.perf_counter()
     with ExitStack() as stack:
         outcomes: Iterator[Outcome]
         if jobs > 1:
-            pool = stack.enter_context(_worker_pool(settings, output, jobs))
+            pool = stack.enter_context(_worker_pool(job, jobs))
             # Chunks amortise the round trip to a worker; small enough that the first
             # results arrive early and the workers finish together.
             chunk = max(1, min(64, len(names) // (jobs * 8)))
             outcomes = pool.map(_outcome_in_worker, names, chunksize=chunk)
         else:
-            outcomes = map(partial(_outcome, settings, output), names)
+            outcomes = map(job.outcome, names)
         bar = stack.enter_context(_progress(progress)) if progress else None
         task = bar.add_task("checking", total=len(names)) if bar else None
         sarif: list[dict[str, Any]] = []
         for outcome in outcomes:
-            tally.add(outcome)
+            tally.add(outcome, keep=keep_reports)
             sarif += outcome.sarif
             if outcome.line is not None:
                 sys.stdout.write(printable(outcome.line) + "\n")
                 sys.stdout.flush()
-            elif outcome.report is not None:
+            elif output == "text" and outcome.report is not None:
                 _print_file(outcome.report, console, quiet=quiet)
             if bar is not None and task is not None:
                 bar.advance(task)

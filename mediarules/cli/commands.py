@@ -145,8 +145,22 @@ def _check_each(args: argparse.Namespace, console: Console) -> int:
     tally = batch.run_each(
         files, settings, jobs=batch.worker_count(args.jobs, len(files)),
         output=args.format, console=console, progress=progress, quiet=args.quiet,
+        keep_reports=args.html is not None,
     )  # fmt: skip
+    if args.html is not None:
+        _write_html(args.html, tally.reports, list(settings.platforms), ruleset)
     return EXIT_VIOLATIONS if tally.failed else EXIT_OK
+
+
+def _write_html(path: Path, reports: list[Report], platforms: list[str], ruleset: RuleSet) -> None:
+    from mediarules.html_report import write_html_report  # Pillow/PyAV thumbnails: only here
+
+    try:
+        write_html_report(reports, platforms, ruleset, path)
+    except ValueError as exc:  # it would overwrite one of the checked files
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _post_from_args(args: argparse.Namespace) -> tuple[list[str | MediaRef], str | None]:
@@ -227,6 +241,8 @@ def _print_report(
     ruleset: RuleSet,
     console: Console,
 ) -> int:
+    if getattr(args, "html", None) is not None:
+        _write_html(args.html, [report], platforms, ruleset)
     if args.format == "json":
         print(report_json(report))
     elif args.format == "sarif":

@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
         "Text: a line per file; --format json: JSON Lines, one report per line",
     )  # fmt: skip
     check_cmd.add_argument(
+        "--html", type=Path, metavar="FILE",
+        help="also write a self-contained HTML report (thumbnails, platform matrix, fixes)",
+    )  # fmt: skip
+    check_cmd.add_argument(
         "-q", "--quiet", action="store_true",
         help="text output: only the errors, one line each (nothing when all is ready)",
     )  # fmt: skip

@@ -1,0 +1,1037 @@
+"""``check --html report.html``: one self-contained page to forward to a colleague.
+
+The page holds a header with the verdict, the platform x file matrix (✓ / ⚠ / ✗ per cell) and,
+for each post and file, a thumbnail, the file's facts and every violation with its fix and why
+the platform cares. Everything is inline (CSS, thumbnails as ``data:`` URIs, placeholders as
+inline SVG): no JavaScript, no external resource, so the file can be mailed, printed or opened
+on a phone.
+
+Thumbnails never fail the report: a file that cannot be previewed (missing, damaged, too big,
+a video without PyAV) gets a neutral placeholder naming its format.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import io
+import os
+import re
+import secrets
+import stat
+import time
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePath
+from typing import Literal
+
+from PIL import Image, ImageOps
+
+from mediarules import __version__
+from mediarules.checks.finding import human_bytes, human_seconds
+from mediarules.codes import CODES
+from mediarules.engine import ALL_PLATFORMS
+from mediarules.models import Applicability, MediaFacts, Report, Severity, Violation
+from mediarules.render import printable
+from mediarules.ruleset import RuleSet
+
+__all__ = ["render_html", "write_html_report"]
+
+THUMBNAIL_SIZE = (160, 160)
+"""The largest thumbnail, in pixels; it keeps the picture's shape."""
+
+MAX_DECODE_PIXELS = 40_000_000
+"""A picture that still has more pixels than this after JPEG draft scaling is not decoded
+for its thumbnail (a placeholder instead): bounds memory at about 160 MB."""
+
+VIDEO_DEADLINE_S = 3.0
+"""Time allowed to find a video's poster frame before giving up for a placeholder."""
+
+VIDEO_MAX_PACKETS = 240
+"""Packets read from the video stream at most while looking for a poster frame."""
+
+Status = Literal["error", "warning", "ok"]
+
+_TIMES = "\u00d7"  # the multiplication sign of "1200 x 900"
+
+
+# -- public ----------------------------------------------------------------------------------
+
+
+def write_html_report(
+    reports: Sequence[Report],
+    platforms: Sequence[str],
+    rules: RuleSet,
+    path: Path,
+    *,
+    title: str | None = None,
+) -> None:
+    """Write the HTML report of ``reports`` (one per post) for ``platforms`` to ``path``.
+
+    The file is written atomically (a temporary file in the same folder, then renamed over
+    ``path``), so a reader never sees half a report. Raises ``ValueError`` when ``path`` is one
+    of the checked files; thumbnails never raise.
+    """
+    path = Path(path)
+    _refuse_input_file(reports, path)
+    text = render_html(reports, platforms, rules, title=title)
+    _write_atomic(path, text.encode("utf-8", errors="backslashreplace"))
+
+
+def render_html(
+    reports: Sequence[Report],
+    platforms: Sequence[str],
+    rules: RuleSet,
+    *,
+    title: str | None = None,
+    generated: datetime | None = None,
+) -> str:
+    """The whole page as text; ``generated`` defaults to now, in local time."""
+    when = (generated or datetime.now()).astimezone()
+    page = _Page(list(reports), list(platforms), rules)
+    heading = title if title is not None else "Media check report"
+    body = "\n".join(
+        [
+            page.header(heading, when),
+            page.matrix(),
+            page.details(),
+            '<footer class="foot">Made by mediarules '
+            f"{_e(__version__)} · {_e(_time_text(when))}</footer>",
+        ]
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="color-scheme" content="light">\n'
+        f'<meta name="generator" content="mediarules {_e(__version__)}">\n'
+        f"<title>{_e(heading)}</title>\n<style>{_CSS}</style>\n</head>\n"
+        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
+# -- the page --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One line of the matrix: a file of a post, or the whole of a post."""
+
+    post: int
+    media: int | None  # index in the post's media; None: the whole post
+    label: str
+    detail: str
+    violations: list[Violation]
+    anchor: str
+    facts: MediaFacts | None = None
+
+
+@dataclass(frozen=True)
+class _Cell:
+    status: Status
+    errors: int
+    warnings: int
+    notes: int
+    codes: list[str]
+
+
+class _Page:
+    def __init__(self, reports: list[Report], platforms: list[str], rules: RuleSet) -> None:
+        self.reports = reports
+        self.platforms = platforms
+        self.rules = rules
+        self.thumbnails: dict[str, _Thumbnail] = {}
+        self.per_file = all(len(r.media) == 1 for r in reports)
+        self.unit = "file" if self.per_file and reports else "post"
+
+    # names
+
+    def platform_name(self, key: str) -> str:
+        if key == ALL_PLATFORMS:
+            return "All platforms"
+        platform = self.rules.platforms.get(key)
+        return platform.name if platform is not None else key
+
+    def post_label(self, index: int) -> str:
+        return f"Post {index + 1}"
+
+    # header
+
+    def header(self, heading: str, when: datetime) -> str:
+        names = ", ".join(self.platform_name(p) for p in self.platforms) or "none"
+        count = len(self.platforms)
+        verdict = self.verdict()
+        return (
+            '<header class="top">\n'
+            '<p class="kicker">mediarules · pre-publish check</p>\n'
+            f"<h1>{_e(heading)}</h1>\n"
+            '<p class="meta">Generated '
+            f'<time datetime="{_e(when.isoformat(timespec="seconds"))}">'
+            f"{_e(_time_text(when))}</time> · {count} platform{_s(count)}: {_e(names)}</p>\n"
+            f"{verdict}\n</header>"
+        )
+
+    def verdict(self) -> str:
+        total = len(self.reports)
+        statuses = [_post_status(r) for r in self.reports]
+        ready, warned, failed = (statuses.count(s) for s in ("ok", "warning", "error"))
+        unit = f"{total} {self.unit}{_s(total)}"
+        if not total:
+            worst: Status = "ok"
+            sentence = "Nothing was checked."
+        elif failed:
+            worst = "error"
+            sentence = (
+                "Not ready: errors must be fixed before publishing."
+                if total == 1
+                else f"Not ready: {failed} of {total} {_have(failed)} errors."
+            )
+        elif warned:
+            worst = "warning"
+            sentence = "Publishable, with warnings to review first."
+        else:
+            worst = "ok"
+            sentence = "Ready to publish on every platform checked."
+        chips = (
+            f'<span class="chip ok">{_MARK["ok"]} {ready} ready</span> '
+            f'<span class="chip warning">{_MARK["warning"]} {warned} with warnings only</span> '
+            f'<span class="chip error">{_MARK["error"]} {failed} with errors</span>'
+        )
+        lines = [
+            f'<section class="verdict {worst}" aria-label="Verdict">',
+            f'<span class="big-mark" aria-hidden="true">{_MARK[worst]}</span>',
+            '<div class="verdict-text">',
+            f'<p class="verdict-line"><strong>{_e(unit)} checked.</strong> {_e(sentence)}</p>',
+            f'<p class="chips">{chips}</p>',
+        ]
+        if total == 1 and self.platforms:
+            lines.append(f'<p class="by-platform">{self.platform_summary(self.reports[0])}</p>')
+        lines += ["</div>", "</section>"]
+        return "\n".join(lines)
+
+    def platform_summary(self, report: Report) -> str:
+        """For one post: errors on LinkedIn, TikTok · warnings only on Bluesky · ready on X."""
+        groups: dict[Status, list[str]] = {"error": [], "warning": [], "ok": []}
+        for key in self.platforms:
+            groups[_cell(_on_platform(report.violations, key)).status].append(
+                self.platform_name(key)
+            )
+        words = {"error": "Errors on", "warning": "Warnings only on", "ok": "Ready on"}
+        parts = [
+            f'<span class="{status}">{_MARK[status]} {words[status]} {_e(", ".join(names))}</span>'
+            for status, names in groups.items()
+            if names
+        ]
+        return " · ".join(parts)
+
+    # matrix
+
+    def rows(self) -> list[_Row]:
+        rows: list[_Row] = []
+        for post, report in enumerate(self.reports):
+            media = report.media
+            if len(media) == 1:  # the file is the post: its row holds everything
+                facts = media[0]
+                rows.append(
+                    _Row(
+                        post=post,
+                        media=0,
+                        label=self.file_name(facts, 0),
+                        detail=_facts_line(facts),
+                        violations=list(report.violations),
+                        anchor=_anchor(post, 0),
+                        facts=facts,
+                    )
+                )
+                continue
+            for index, facts in enumerate(media):
+                rows.append(
+                    _Row(
+                        post=post,
+                        media=index,
+                        label=self.file_name(facts, index),
+                        detail=_facts_line(facts),
+                        violations=[v for v in report.violations if v.media_index == index],
+                        anchor=_anchor(post, index),
+                        facts=facts,
+                    )
+                )
+            label = "Whole post" if len(self.reports) == 1 else f"{self.post_label(post)}: whole"
+            detail = f"overall: {len(media)} files, caption, title" if media else "text only"
+            rows.append(_Row(post, None, label, detail, list(report.violations), _anchor(post)))
+        return rows
+
+    def file_name(self, facts: MediaFacts, index: int) -> str:
+        if facts.path:
+            return PurePath(facts.path).name or facts.path
+        return f"item #{index + 1} (declared metadata)"
+
+    def matrix(self) -> str:
+        if not self.reports:
+            return '<section class="block"><h2>Platforms</h2><p>No posts.</p></section>'
+        head = "".join(
+            f'<th scope="col" class="plat">{_e(self.platform_name(p))}</th>' for p in self.platforms
+        )
+        body: list[str] = []
+        multi = len(self.reports) > 1 and not self.per_file
+        previous = -1
+        for row in self.rows():
+            if multi and row.post != previous:
+                count = len(self.reports[row.post].media)
+                body.append(
+                    f'<tr class="group"><th scope="rowgroup" colspan="{len(self.platforms) + 1}">'
+                    f"{_e(self.post_label(row.post))} · {count} file{_s(count)}</th></tr>"
+                )
+            previous = row.post
+            body.append(self.matrix_row(row))
+        foot = self.matrix_foot() if len(self.reports) > 1 else ""
+        legend = (
+            '<ul class="legend" aria-label="Legend">'
+            '<li><span class="key ok" aria-hidden="true">✓</span> ready</li>'
+            '<li><span class="key ok" aria-hidden="true">✓<sup class="note">i</sup></span> '
+            "ready, with a note</li>"
+            '<li><span class="key warning" aria-hidden="true">⚠</span> warnings: the platform '
+            "alters the post or may refuse it</li>"
+            '<li><span class="key error" aria-hidden="true">✗</span> errors: the platform '
+            "refuses the post</li></ul>"
+        )
+        return (
+            '<section class="block" aria-labelledby="matrix-title">\n'
+            '<h2 id="matrix-title">Platforms at a glance</h2>\n'
+            f"{legend}\n"
+            '<div class="scroll" role="region" aria-label="Platform matrix" tabindex="0">\n'
+            '<table class="matrix">\n'
+            f'<thead><tr><th scope="col" class="file">File</th>{head}</tr></thead>\n'
+            f"<tbody>\n{chr(10).join(body)}\n</tbody>\n{foot}</table>\n</div>\n</section>"
+        )
+
+    def matrix_row(self, row: _Row) -> str:
+        if row.facts is not None:
+            picture = self.thumbnail(row.facts).html("mini")
+        else:
+            picture = '<span class="mini post-icon" aria-hidden="true">¶</span>'
+        cells = []
+        for key in self.platforms:
+            cell = _cell(_on_platform(row.violations, key))
+            name = self.platform_name(key)
+            label = f"{name}, {row.label}: {_cell_words(cell)}"
+            if cell.codes:
+                label += f" ({', '.join(cell.codes)})"
+            note = ""
+            if cell.notes and cell.status == "ok":
+                note = '<sup class="note" aria-hidden="true">i</sup>'
+
+            cells.append(
+                f'<td class="cell {cell.status}" title="{_e(label)}" aria-label="{_e(label)}">'
+                f'<a href="#{row.anchor}"><span class="mark" aria-hidden="true">'
+                f"{_MARK[cell.status]}{note}</span>"
+                f'<span class="word" aria-hidden="true">{_e(_cell_short(cell))}</span></a></td>'
+            )
+        kind = "whole" if row.media is None else "file"
+        return (
+            f'<tr class="{kind}"><th scope="row" class="file">'
+            f'<a class="who" href="#{row.anchor}">{picture}<span class="who-text">'
+            f'<span class="name" title="{_e(row.label)}">{_e(row.label)}</span>'
+            f'<span class="sub">{_e(row.detail)}</span></span></a></th>{"".join(cells)}</tr>'
+        )
+
+    def matrix_foot(self) -> str:
+        cells = []
+        total = len(self.reports)
+        for key in self.platforms:
+            clean = sum(
+                1 for r in self.reports if _cell(_on_platform(r.violations, key)).status != "error"
+            )
+            cells.append(f'<td class="tally">{clean} of {total}</td>')
+        return (
+            f'<tfoot><tr><th scope="row" class="file">{_e(self.unit.capitalize())}s without '
+            f"errors</th>{''.join(cells)}</tr></tfoot>\n"
+        )
+
+    # details
+
+    def details(self) -> str:
+        parts = ['<section class="block" aria-labelledby="details-title">']
+        parts.append('<h2 id="details-title">Details and fixes</h2>')
+        for post, report in enumerate(self.reports):
+            parts.append(self.post_details(post, report))
+        parts.append("</section>")
+        return "\n".join(parts)
+
+    def post_details(self, post: int, report: Report) -> str:
+        media = report.media
+        if len(media) == 1:
+            return self.file_card(post, 0, media[0], list(report.violations))
+        out = [f'<section class="post" id="{_anchor(post)}">']
+        status = _post_status(report)
+        count = len(media)
+        what = f"{count} file{_s(count)}" if count else "text only"
+        out.append(
+            f'<h3 class="post-title"><span class="badge {status}">{_MARK[status]} '
+            f"{_STATUS_WORD[status]}</span> {_e(self.post_label(post))} · {_e(what)}</h3>"
+        )
+        whole = [v for v in report.violations if v.media_index is None]
+        out.append('<div class="card whole">')
+        out.append("<h4>Caption, title and the post as a whole</h4>")
+        out.append(self.issues(whole) if whole else '<p class="fine">✓ No problems.</p>')
+        out.append("</div>")
+        for index, facts in enumerate(media):
+            found = [v for v in report.violations if v.media_index == index]
+            out.append(self.file_card(post, index, facts, found))
+        out.append("</section>")
+        return "\n".join(out)
+
+    def file_card(
+        self, post: int, index: int, facts: MediaFacts, violations: list[Violation]
+    ) -> str:
+        name = self.file_name(facts, index)
+        status = _cell(violations).status
+        body = self.issues(violations) if violations else '<p class="fine">✓ No problems.</p>'
+        return (
+            f'<article class="card file" id="{_anchor(post, index)}">\n'
+            '<div class="card-head">\n'
+            f'<div class="pic">{self.thumbnail(facts).html("thumb")}</div>\n'
+            '<div class="about">\n'
+            f'<h3 class="file-name"><span class="badge {status}">{_MARK[status]} '
+            f'{_STATUS_WORD[status]}</span> <span class="name">{_e(name)}</span></h3>\n'
+            f"{_facts_list(facts)}\n</div>\n</div>\n{body}\n</article>"
+        )
+
+    def issues(self, violations: Iterable[Violation]) -> str:
+        """Violations grouped where only the platform differs, errors first."""
+        order = {key: rank for rank, key in enumerate([ALL_PLATFORMS, *self.platforms])}
+        groups: dict[tuple[str, ...], list[Violation]] = {}
+        for violation in sorted(
+            violations,
+            key=lambda v: (v.severity.rank, order.get(v.platform, len(order)), v.code),
+        ):
+            fix = violation.fix
+            key = (
+                violation.severity.value,
+                violation.code,
+                violation.message,
+                fix.model_dump_json() if fix is not None else "",
+            )
+            groups.setdefault(key, []).append(violation)
+        items = [self.issue(group) for group in groups.values()]
+        return '<ul class="issues">\n' + "\n".join(items) + "\n</ul>"
+
+    def issue(self, group: list[Violation]) -> str:
+        first = group[0]
+        status = _SEVERITY_STATUS[first.severity]
+        word = _SEVERITY_WORD[first.severity]
+        names = ", ".join(dict.fromkeys(self.platform_name(v.platform) for v in group))
+        lines = [
+            f'<li class="issue {status} sev-{first.severity.value}">',
+            '<p class="issue-head">'
+            f'<span class="badge {status}">{_SEVERITY_MARK[first.severity]} {word}</span> '
+            f'<span class="plats">{_e(names)}</span> '
+            f'<code class="code">{_e(first.code)}</code></p>',
+            f'<p class="msg">{_e(first.message)}</p>',
+        ]
+        if first.fix is not None:
+            fix = first.fix
+            loses = (
+                f' <span class="loses">loses {_e(", ".join(fix.loses))}</span>' if fix.loses else ""
+            )
+            lines.append(
+                '<p class="fix"><span class="fix-label">Fix</span> '
+                f'<span class="fix-title">{_e(fix.title)}</span> '
+                f'<span class="appl {fix.applicability.value}" '
+                f'title="{_e(_APPLICABILITY[fix.applicability])}">'
+                f"{_e(fix.applicability.value)}</span>{loses}</p>"
+            )
+        code = CODES.get(first.code)
+        if code is not None:
+            lines.append(f'<p class="why"><span class="why-label">Why</span> {_e(code.why)}</p>')
+        sources: dict[str, list[str]] = {}
+        for violation in group:
+            if violation.source:
+                sources.setdefault(violation.source, []).append(
+                    self.platform_name(violation.platform)
+                )
+        for source, where in sources.items():
+            who = f"{', '.join(dict.fromkeys(where))}: " if len(sources) > 1 else ""
+            lines.append(f'<p class="source">Rule source: {_e(who + source)}</p>')
+        lines.append("</li>")
+        return "\n".join(lines)
+
+    def thumbnail(self, facts: MediaFacts) -> _Thumbnail:
+        key = facts.path or ""
+        if not key:
+            return _placeholder(facts, "declared, no file")
+        if key not in self.thumbnails:
+            self.thumbnails[key] = _thumbnail(facts)
+        return self.thumbnails[key]
+
+
+# -- cells and statuses ----------------------------------------------------------------------
+
+_MARK: dict[Status, str] = {"ok": "✓", "warning": "⚠", "error": "✗"}
+_STATUS_WORD: dict[Status, str] = {"ok": "Ready", "warning": "Warnings", "error": "Errors"}
+_SEVERITY_STATUS: dict[Severity, str] = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFO: "info",
+}
+_SEVERITY_WORD = {Severity.ERROR: "Error", Severity.WARNING: "Warning", Severity.INFO: "Note"}
+_SEVERITY_MARK = {Severity.ERROR: "✗", Severity.WARNING: "⚠", Severity.INFO: "\u2139"}
+_APPLICABILITY = {
+    Applicability.SAFE: "safe: keeps what viewers see",
+    Applicability.UNSAFE: "unsafe: loses something (quality, frames, text, framing...)",
+    Applicability.MANUAL: "manual: needs a person",
+}
+
+
+def _on_platform(violations: Iterable[Violation], platform: str) -> list[Violation]:
+    """The violations that count on ``platform``: its own and the whole post's ("all")."""
+    return [v for v in violations if v.platform in (platform, ALL_PLATFORMS)]
+
+
+def _cell(violations: Sequence[Violation]) -> _Cell:
+    errors = sum(1 for v in violations if v.severity is Severity.ERROR)
+    warned = sum(1 for v in violations if v.severity is Severity.WARNING)
+    notes = sum(1 for v in violations if v.severity is Severity.INFO)
+    status: Status = "error" if errors else "warning" if warned else "ok"
+    ranked = sorted(violations, key=lambda v: v.severity.rank)
+    return _Cell(status, errors, warned, notes, list(dict.fromkeys(v.code for v in ranked)))
+
+
+def _post_status(report: Report) -> Status:
+    return _cell(report.violations).status
+
+
+def _cell_short(cell: _Cell) -> str:
+    if cell.status == "error":
+        return f"{cell.errors} error{_s(cell.errors)}"
+    if cell.status == "warning":
+        return f"{cell.warnings} warning{_s(cell.warnings)}"
+    return f"ok, {cell.notes} note{_s(cell.notes)}" if cell.notes else "ok"
+
+
+def _cell_words(cell: _Cell) -> str:
+    parts = []
+    if cell.errors:
+        parts.append(f"{cell.errors} error{_s(cell.errors)}")
+    if cell.warnings:
+        parts.append(f"{cell.warnings} warning{_s(cell.warnings)}")
+    if cell.notes:
+        parts.append(f"{cell.notes} note{_s(cell.notes)}")
+    head = {"error": "errors", "warning": "warnings only", "ok": "ready"}[cell.status]
+    return head + (f": {', '.join(parts)}" if parts else "")
+
+
+def _anchor(post: int, media: int | None = None) -> str:
+    return f"post-{post + 1}" if media is None else f"file-{post + 1}-{media + 1}"
+
+
+# -- facts -----------------------------------------------------------------------------------
+
+
+def _facts_line(facts: MediaFacts) -> str:
+    """The matrix's one-line summary of a file: format, shown size, duration, bytes."""
+    if facts.kind is None and facts.path:
+        return "could not be read"
+    parts = []
+    if facts.format:
+        parts.append(facts.format.upper())
+    size = facts.display_size
+    if size is not None:
+        parts.append(f"{size[0]}{_TIMES}{size[1]}")
+    if facts.kind == "video" and facts.duration_s is not None:
+        parts.append(human_seconds(round(facts.duration_s, 1)))
+    if facts.size is not None:
+        parts.append(human_bytes(facts.size))
+    return " · ".join(parts)
+
+
+def _facts_list(facts: MediaFacts) -> str:
+    rows: list[tuple[str, str]] = []
+    kind: str = facts.kind or "unreadable"
+    if facts.animated:
+        kind = "animated image"
+    rows.append(("Kind", kind))
+    if facts.format:
+        rows.append(("Format", facts.format.upper()))
+    if facts.width is not None and facts.height is not None:
+        pixels = f"{facts.width} {_TIMES} {facts.height} px"
+        shown = facts.display_size
+        if shown is not None and shown != (facts.width, facts.height):
+            pixels += f" (shown as {shown[0]} {_TIMES} {shown[1]})"
+        rows.append(("Pixels", pixels))
+    if facts.kind == "video":
+        if facts.duration_s is not None:
+            rows.append(("Duration", human_seconds(round(facts.duration_s, 2))))
+        if facts.fps is not None:
+            fps = f"{float(facts.fps):.3f}".rstrip("0").rstrip(".") + " fps"
+            if facts.variable_frame_rate:
+                fps += " (variable)"
+            rows.append(("Frame rate", fps))
+        codecs = " / ".join(c.upper() for c in (facts.video_codec, facts.audio_codec) if c)
+        if codecs:
+            rows.append(("Codecs", codecs))
+        if facts.bit_rate:
+            rate = facts.bit_rate
+            text = f"{rate / 1e6:.3g} Mbit/s" if rate >= 1_000_000 else f"{rate / 1e3:.3g} kbit/s"
+            rows.append(("Bit rate", text))
+    if facts.kind == "image":
+        if facts.animated:
+            rows.append(("Frames", str(facts.frames)))
+        if facts.mode:
+            colour = _MODE_WORDS.get(facts.mode, facts.mode)
+            if facts.has_alpha and "transparency" not in colour:
+                colour += " with transparency"
+            rows.append(("Colour", colour))
+    if facts.size is not None:
+        rows.append(("File size", human_bytes(facts.size)))
+    if facts.path:
+        rows.append(("Path", facts.path))
+    items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in rows)
+    return f'<dl class="facts">{items}</dl>'
+
+
+_MODE_WORDS = {
+    "1": "black and white",
+    "L": "greyscale",
+    "LA": "greyscale with transparency",
+    "P": "palette (256 colours)",
+    "PA": "palette with transparency",
+    "RGB": "RGB",
+    "RGBA": "RGB with transparency",
+    "CMYK": "CMYK (print colours)",
+    "I;16": "16-bit greyscale",
+    "I": "32-bit greyscale",
+    "F": "floating-point greyscale",
+}
+
+
+# -- thumbnails ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Thumbnail:
+    """A ``data:`` URI with its size, or (``uri`` None) a placeholder's label and note."""
+
+    uri: str | None
+    width: int
+    height: int
+    label: str
+    note: str
+    alt: str
+
+    def html(self, css: str) -> str:
+        if self.uri is not None:
+            if self.uri.startswith("data:image/png"):
+                css += " alpha"  # see-through: shown over a checkerboard
+            return (
+                f'<img class="{css}" src="{self.uri}" width="{self.width}" '
+                f'height="{self.height}" alt="{_e(self.alt)}" data-thumbnail="image">'
+            )
+        label = _e(self.label)
+        if css == "mini":
+            return (
+                f'<span class="mini placeholder" data-thumbnail="placeholder" role="img" '
+                f'aria-label="{_e(self.alt)}">{label}</span>'
+            )
+        return (
+            f'<svg class="{css} placeholder" data-thumbnail="placeholder" role="img" '
+            f'aria-label="{_e(self.alt)}" viewBox="0 0 160 120" width="160" height="120">'
+            '<rect x="0.5" y="0.5" width="159" height="119" rx="10" fill="#f2f4f7" '
+            'stroke="#d0d5dd"/>'
+            '<path d="M62 30h36v26H62z" fill="none" stroke="#98a2b3" stroke-width="2.5" '
+            'stroke-linejoin="round"/><path d="M64 54l10-11 7 7 5-5 10 9" fill="none" '
+            'stroke="#98a2b3" stroke-width="2.5" stroke-linejoin="round"/>'
+            f'<text x="80" y="82" text-anchor="middle" font-family="system-ui,sans-serif" '
+            f'font-size="17" font-weight="700" fill="#475467">{label}</text>'
+            f'<text x="80" y="101" text-anchor="middle" font-family="system-ui,sans-serif" '
+            f'font-size="11" fill="#667085">{_e(self.note)}</text></svg>'
+        )
+
+
+class _NoPreviewError(Exception):
+    """Why a file gets a placeholder; the message is shown under the format name."""
+
+
+def _thumbnail(facts: MediaFacts) -> _Thumbnail:
+    """The file's thumbnail; a placeholder for anything that goes wrong (never raises)."""
+    try:
+        if facts.kind is None:
+            return _placeholder(facts, "unreadable")
+        path = facts.path
+        if not path:
+            return _placeholder(facts, "declared, no file")
+        try:
+            regular = stat.S_ISREG(os.stat(path).st_mode)
+        except (OSError, ValueError):
+            return _placeholder(facts, "file missing")
+        if not regular:  # a FIFO or device would block or never end
+            return _placeholder(facts, "not a file")
+        picture = _video_poster(path, facts) if facts.kind == "video" else _image_picture(path)
+        return _encode(picture, facts)
+    except _NoPreviewError as reason:
+        return _placeholder(facts, str(reason))
+    except MemoryError:
+        return _placeholder(facts, "too big to preview")
+    except Exception:  # whatever a decoder raises on a damaged file
+        return _placeholder(facts, "no preview")
+
+
+def _placeholder(facts: MediaFacts, note: str) -> _Thumbnail:
+    label = (facts.format or "").upper()
+    if not label and facts.path:
+        label = PurePath(facts.path).suffix.lstrip(".").upper()
+    label = _clean(label)[:8] or "FILE"
+    kind = facts.kind or "file"
+    return _Thumbnail(None, 160, 120, label, note, f"No preview of this {kind} ({label}): {note}")
+
+
+def _image_picture(path: str) -> Image.Image:
+    """The first frame, scaled to fit ``THUMBNAIL_SIZE`` and turned upright (EXIF)."""
+    with warnings.catch_warnings():
+        # The bomb *limit* stays as it is: over twice it Pillow raises (a placeholder here);
+        # between once and twice the warning is noise, the pixel bound below decides.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(path) as image:
+            image.draft("RGB", THUMBNAIL_SIZE)  # JPEG: decode at 1/2, 1/4 or 1/8 scale
+            if image.width * image.height > MAX_DECODE_PIXELS:
+                raise _NoPreviewError("too big to preview")
+            image.thumbnail(THUMBNAIL_SIZE)  # loads the first frame only
+            try:
+                upright = ImageOps.exif_transpose(image)
+            except Exception:  # damaged EXIF: the picture as stored beats a placeholder
+                upright = image.copy()
+            upright.thumbnail(THUMBNAIL_SIZE)
+            return upright
+
+
+def _video_poster(path: str, facts: MediaFacts) -> Image.Image:
+    """The first picture at or before 10 % of the video (at most 3 s in), scaled and turned
+    as the player shows it. PyAV is optional: without it, ``_NoPreviewError``."""
+    try:
+        import av
+    except ImportError:
+        raise _NoPreviewError("video") from None
+    deadline = time.monotonic() + VIDEO_DEADLINE_S
+    with av.open(path, metadata_errors="ignore") as container:
+        if not container.streams.video:
+            raise _NoPreviewError("no picture")
+        stream = container.streams.video[0]
+        if facts.duration_s and facts.duration_s > 2 and stream.time_base:
+            target = min(facts.duration_s * 0.1, 3.0)
+            with contextlib.suppress(Exception):  # a file that cannot seek: from the start
+                container.seek(int(target / stream.time_base), stream=stream, backward=True)
+        frame = None
+        for count, packet in enumerate(container.demux(stream)):
+            if count >= VIDEO_MAX_PACKETS or time.monotonic() > deadline:
+                break
+            try:
+                frames = packet.decode()
+            except Exception:  # a damaged packet: try the next one
+                continue
+            if frames:
+                frame = frames[0]
+                break
+        if frame is None:
+            raise _NoPreviewError("no picture")
+        width, height = frame.width, frame.height
+        ratio = stream.sample_aspect_ratio
+        if ratio is not None and ratio > 0 and ratio != 1:
+            width = max(1, round(width * ratio))
+        scale = min(1.0, THUMBNAIL_SIZE[0] / max(width, height) * 2)
+        picture: Image.Image = frame.to_image(  # type: ignore[no-untyped-call]
+            width=max(1, round(width * scale)),
+            height=max(1, round(height * scale)),
+            interpolation="AREA",
+        )
+    rotation = (facts.rotation or 0) % 360
+    turn = {
+        90: Image.Transpose.ROTATE_270,  # clockwise display rotation
+        180: Image.Transpose.ROTATE_180,
+        270: Image.Transpose.ROTATE_90,
+    }.get(rotation)
+    if turn is not None:
+        picture = picture.transpose(turn)
+    picture.thumbnail(THUMBNAIL_SIZE)
+    return picture
+
+
+def _encode(picture: Image.Image, facts: MediaFacts) -> _Thumbnail:
+    """JPEG for opaque pictures, PNG when some pixel is see-through, as a ``data:`` URI."""
+    picture = _web_mode(picture)
+    buffer = io.BytesIO()
+    if picture.mode == "RGBA":
+        picture.save(buffer, format="PNG", optimize=True)
+        mime = "image/png"
+    else:
+        picture.save(buffer, format="JPEG", quality=85, optimize=True)
+        mime = "image/jpeg"
+    uri = f"data:{mime};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
+    name = PurePath(facts.path).name if facts.path else "the file"
+    what = "Poster frame of" if facts.kind == "video" else "Preview of"
+    return _Thumbnail(uri, picture.width, picture.height, "", "", f"{what} {_clean(name)}")
+
+
+def _web_mode(picture: Image.Image) -> Image.Image:
+    """RGB, or RGBA when the picture has real transparency."""
+    if picture.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        picture = picture.convert("I").point(lambda v: v * (1 / 256)).convert("L")
+    if picture.mode == "P" and "transparency" in picture.info:
+        picture = picture.convert("RGBA")
+    if picture.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in picture.info:
+        picture = picture.convert("RGBA")
+        low = picture.getchannel("A").getextrema()[0]
+        if isinstance(low, int | float) and low < 255:
+            return picture
+    return picture.convert("RGB")
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _refuse_input_file(reports: Sequence[Report], path: Path) -> None:
+    if not path.exists():
+        return
+    for report in reports:
+        for facts in report.media:
+            if not facts.path:
+                continue
+            try:
+                same = os.path.samefile(path, facts.path)
+            except (OSError, ValueError):
+                continue
+            if same:
+                raise ValueError(
+                    f"{printable(str(path))} is one of the checked files; "
+                    "write the report somewhere else"
+                )
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """``data`` into a new file next to ``path`` (permissions as for any new file), then
+    renamed over it: ``path`` is either the old report or the whole new one."""
+    stem = path.name[:64]
+    for _ in range(100):
+        temp = path.with_name(f".{stem}.{secrets.token_hex(6)}.tmp")
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            fd = os.open(temp, flags, 0o666)  # less the umask, like any new file
+        except FileExistsError:
+            continue
+        break
+    else:
+        raise FileExistsError(f"could not create a temporary file next to {path}")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+# -- text ------------------------------------------------------------------------------------
+
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _clean(text: str) -> str:
+    """Lone surrogates as ``\\xe9`` (:func:`printable`); control and bidi-override characters
+    as escapes too, so a file name shows what it holds and cannot reorder the text around."""
+    return _INVISIBLE.sub(_escape_char, printable(text))
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    point = ord(match.group())
+    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"
+
+
+def _e(text: str) -> str:
+    """Text for HTML content or a quoted attribute."""
+    return html.escape(_clean(text), quote=True)
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def _have(count: int) -> str:
+    return "has" if count == 1 else "have"
+
+
+def _time_text(when: datetime) -> str:
+    zone = when.strftime("%Z") or when.strftime("UTC%z")
+    return f"{when:%Y-%m-%d %H:%M} {zone}".strip()
+
+
+# -- style -----------------------------------------------------------------------------------
+
+_CSS = """
+:root{--ink:#101828;--text:#344054;--muted:#667085;--line:#e4e7ec;--soft:#f9fafb;
+--bg:#f4f5f7;--card:#fff;--ok:#067647;--ok-bg:#ecfdf3;--ok-line:#abefc6;--warning:#b54708;
+--warning-bg:#fffaeb;--warning-line:#fedf89;--error:#b42318;--error-bg:#fef3f2;
+--error-line:#fecdca;--info:#175cd3;--info-bg:#eff8ff;--info-line:#b2ddff}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--text);
+font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,
+"Noto Sans",sans-serif}
+main{max-width:1160px;margin:0 auto;padding:36px 28px 40px}
+h1,h2,h3,h4{color:var(--ink);line-height:1.25}
+h1{font-size:30px;margin:2px 0 6px;letter-spacing:-.01em;overflow-wrap:anywhere}
+h2{font-size:19px;margin:0 0 12px}
+h3{font-size:16px;margin:0 0 8px}
+h4{font-size:14px;margin:0 0 4px}
+p{margin:0}
+code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+a{color:inherit;text-decoration:none}
+.kicker{color:var(--muted);font-size:12px;font-weight:600;letter-spacing:.08em;
+text-transform:uppercase}
+.meta{color:var(--muted);font-size:14px}
+.verdict{display:flex;gap:16px;align-items:flex-start;margin:22px 0 8px;padding:18px 20px;
+border:1px solid;border-radius:14px;background:var(--card)}
+.verdict.ok{border-color:var(--ok-line);background:var(--ok-bg)}
+.verdict.warning{border-color:var(--warning-line);background:var(--warning-bg)}
+.verdict.error{border-color:var(--error-line);background:var(--error-bg)}
+.big-mark{flex:none;display:flex;align-items:center;justify-content:center;width:42px;
+height:42px;border-radius:50%;color:#fff;font-size:22px;font-weight:700}
+.verdict.ok .big-mark{background:var(--ok)}
+.verdict.warning .big-mark{background:var(--warning)}
+.verdict.error .big-mark{background:var(--error)}
+.verdict-line{font-size:17px;color:var(--ink)}
+.chips{display:flex;flex-wrap:wrap;gap:8px;margin-top:10px}
+.chip{display:inline-block;padding:2px 10px;border-radius:999px;font-size:13px;
+font-weight:600;background:var(--card);border:1px solid var(--line)}
+.chip.ok,.by-platform .ok{color:var(--ok)}
+.chip.warning,.by-platform .warning{color:var(--warning)}
+.chip.error,.by-platform .error{color:var(--error)}
+.by-platform{margin-top:10px;font-size:14px;font-weight:500}
+.block{margin-top:34px}
+.legend{display:flex;flex-wrap:wrap;gap:6px 18px;list-style:none;margin:-2px 0 12px;
+padding:0;color:var(--muted);font-size:13px}
+.legend li{display:flex;align-items:center;gap:7px}
+.legend li:nth-child(2) .key{margin-right:3px}
+.key{position:relative;display:inline-flex;align-items:center;justify-content:center;
+width:20px;height:20px;border-radius:50%;font-size:11px;font-weight:700;border:1px solid}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;background:var(--card);
+border:1px solid var(--line);border-radius:14px;box-shadow:0 1px 2px rgba(16,24,40,.05)}
+.scroll:focus{outline:2px solid var(--info-line)}
+table.matrix{width:100%;border-collapse:separate;border-spacing:0}
+.matrix th,.matrix td{padding:10px 12px;border-bottom:1px solid var(--line);
+text-align:center;vertical-align:middle}
+.matrix tbody tr:last-child>*{border-bottom:0}
+.matrix thead th{background:var(--soft);color:var(--muted);font-size:12px;font-weight:600;
+letter-spacing:.04em;text-transform:uppercase;white-space:nowrap}
+.matrix th.file{position:sticky;left:0;z-index:1;background:var(--card);text-align:left;
+min-width:230px;max-width:340px;font-weight:400;border-right:1px solid var(--line)}
+.matrix thead th.file{background:var(--soft)}
+.matrix tfoot th,.matrix tfoot td{background:var(--soft);border-top:1px solid var(--line);
+border-bottom:0;font-size:13px;color:var(--muted)}
+.matrix tfoot th.file{background:var(--soft);font-weight:600}
+.matrix tr.group th{background:var(--soft);text-align:left;font-size:13px;color:var(--ink);
+position:static}
+.matrix tr.whole>*{background:var(--soft)}
+.matrix tr.whole th.file{background:var(--soft)}
+.who{display:flex;align-items:center;gap:12px}
+.who-text{display:flex;flex-direction:column;min-width:0}
+.who .name{font-weight:600;color:var(--ink);overflow:hidden;text-overflow:ellipsis;
+white-space:nowrap}
+.who .sub{color:var(--muted);font-size:12px;white-space:nowrap;overflow:hidden;
+text-overflow:ellipsis}
+.mini{flex:none;width:48px;height:48px;border-radius:8px;object-fit:cover;
+background:var(--soft);border:1px solid var(--line)}
+span.mini.placeholder{display:flex;align-items:center;justify-content:center;
+color:var(--muted);font-size:10px;font-weight:700;letter-spacing:.03em;
+background:repeating-linear-gradient(135deg,#f2f4f7 0 6px,#fff 6px 12px)}
+.post-icon{display:flex;align-items:center;justify-content:center;color:var(--muted);
+font-size:22px}
+.cell a{display:inline-flex;flex-direction:column;align-items:center;gap:2px;min-width:64px}
+.cell .mark{position:relative;display:inline-flex;align-items:center;justify-content:center;
+width:30px;height:30px;border-radius:50%;font-size:16px;font-weight:700;border:1px solid}
+.cell .word{font-size:11.5px;color:var(--muted);white-space:nowrap}
+.cell.ok .mark,.key.ok{color:var(--ok);background:var(--ok-bg);border-color:var(--ok-line)}
+.cell.warning .mark,.key.warning{color:var(--warning);background:var(--warning-bg);
+border-color:var(--warning-line)}
+.cell.error .mark,.key.error{color:#fff;background:var(--error);border-color:var(--error)}
+.cell.error .word{color:var(--error);font-weight:600}
+.cell.warning .word{color:var(--warning);font-weight:600}
+.note{position:absolute;top:-5px;right:-7px;width:15px;height:15px;border-radius:50%;
+background:var(--info);color:#fff;font:italic 700 10px/15px Georgia,serif;text-align:center}
+.key .note{top:-5px;right:-6px;width:12px;height:12px;font-size:8px;line-height:12px}
+.tally{font-weight:600;color:var(--ink);white-space:nowrap}
+.post{margin:22px 0}
+.post-title{font-size:17px;margin:26px 0 10px}
+.card{background:var(--card);border:1px solid var(--line);border-radius:14px;
+padding:20px 22px;margin:14px 0;box-shadow:0 1px 2px rgba(16,24,40,.05)}
+.card.whole{background:var(--soft)}
+.card-head{display:grid;grid-template-columns:160px minmax(0,1fr);gap:22px;align-items:start}
+.pic{display:flex;align-items:center;justify-content:center;width:160px;min-height:90px;
+background:var(--soft);border-radius:10px;overflow:hidden;border:1px solid var(--line)}
+img.alpha{background:repeating-conic-gradient(#e4e7ec 0 25%,#fff 0 50%) 0 0/12px 12px}
+.thumb{display:block;max-width:160px;max-height:160px;width:auto;height:auto}
+svg.thumb{width:160px;height:120px}
+.file-name{display:flex;flex-wrap:wrap;align-items:center;gap:8px;font-size:17px;
+overflow-wrap:anywhere}
+.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:3px 18px;margin:10px 0 0;
+font-size:14px}
+.facts dt{color:var(--muted)}
+.facts dd{margin:0;color:var(--ink);overflow-wrap:anywhere}
+.badge{display:inline-flex;align-items:center;gap:4px;padding:1px 9px;border-radius:999px;
+font-size:12px;font-weight:700;border:1px solid;white-space:nowrap;vertical-align:middle}
+.badge.ok{color:var(--ok);background:var(--ok-bg);border-color:var(--ok-line)}
+.badge.warning{color:var(--warning);background:var(--warning-bg);border-color:var(--warning-line)}
+.badge.error{color:var(--error);background:var(--error-bg);border-color:var(--error-line)}
+.badge.info{color:var(--info);background:var(--info-bg);border-color:var(--info-line)}
+.fine{color:var(--ok);font-weight:600;margin-top:12px}
+.issues{list-style:none;margin:16px 0 0;padding:0;display:grid;gap:8px}
+.issue{border:1px solid var(--line);border-left:4px solid;border-radius:10px;
+padding:10px 16px 11px;background:var(--card);break-inside:avoid}
+.issue.error{border-left-color:var(--error)}
+.issue.warning{border-left-color:var(--warning)}
+.issue.info{border-left-color:var(--info)}
+.issue-head{display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px}
+.plats{font-weight:600;color:var(--ink)}
+.code{color:var(--muted);background:var(--soft);border:1px solid var(--line);
+border-radius:6px;padding:0 6px;font-size:12px}
+.msg{margin-top:4px;color:var(--ink);overflow-wrap:anywhere}
+.fix{margin-top:6px;display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 8px}
+.fix-label,.why-label{display:inline-block;min-width:34px;font-size:11px;font-weight:700;
+letter-spacing:.06em;text-transform:uppercase;color:var(--muted)}
+.fix-title{font-weight:600;color:var(--ink)}
+.appl{font-size:11px;font-weight:700;padding:0 7px;border-radius:6px;border:1px solid;
+text-transform:uppercase;letter-spacing:.04em}
+.appl.safe{color:var(--ok);border-color:var(--ok-line);background:var(--ok-bg)}
+.appl.unsafe{color:var(--warning);border-color:var(--warning-line);background:var(--warning-bg)}
+.appl.manual{color:var(--info);border-color:var(--info-line);background:var(--info-bg)}
+.loses{font-size:13px;color:var(--warning)}
+.why{margin-top:4px;font-size:13.5px;color:var(--muted)}
+.source{margin-top:4px;font-size:12px;color:var(--muted);opacity:.85;overflow-wrap:anywhere}
+.foot{margin-top:40px;padding-top:14px;border-top:1px solid var(--line);color:var(--muted);
+font-size:12px}
+@media (max-width:700px){
+main{padding:20px 14px 28px}
+h1{font-size:23px}
+.card{padding:16px}
+.card-head{grid-template-columns:1fr;gap:14px}
+.matrix th.file{min-width:150px;max-width:170px;padding:8px 10px}
+.mini{width:36px;height:36px}
+.who{gap:8px}
+.who .sub{display:none}
+.cell a{min-width:40px}
+.cell .word{display:none}
+}
+@media print{
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+body{background:#fff;font-size:10.5pt}
+main{max-width:none;padding:0}
+.scroll{overflow:visible;box-shadow:none}
+.matrix th.file{position:static}
+.card,.issue,.verdict,tr{break-inside:avoid}
+.card{box-shadow:none}
+}
+"""
