@@ -214,7 +214,7 @@ def _fix(args: argparse.Namespace, console: Console) -> int:
 
 def _check_post(args: argparse.Namespace, console: Console) -> int:
     """``--post F``: the body brings caption, title, platforms and media; flags may override."""
-    if args.files or args.alt or args.content_warning:
+    if args.files or args.alt or args.content_warning or args.each:
         raise UsageError("--post brings its own media and text; give files or --post, not both")
     try:
         payload = load_payload(args.post)
