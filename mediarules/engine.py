@@ -3,29 +3,36 @@
 Checks say what went wrong; the engine adds where (platform, media index, path), how bad
 (severity from the code registry) and on whose word (the ``source`` of the broken limit).
 
-Two things make a post against many platforms cheap. What depends only on the rules (which
-checks can fire under each platform's limits, which platforms' sections hold the same limits)
-is worked out once per ``RuleSet`` (``_compile``). And within one post, a section whose limits
-another platform's section already has gets that section's findings instead of running its
-checks again: post types and tiers (``instagram:reel``) mostly repeat their platform's limits.
+A post is checked for many platforms at once, so the engine does each piece of work once:
+
+- What depends only on the rules is worked out once per ``RuleSet`` object (``_compile``):
+  which checks can find anything under each platform's limits, which platforms read the same
+  limits for a part of the check (post types and tiers such as ``instagram:reel`` mostly repeat
+  their platform's), and the source that cites each limit.
+- Within one post, each part (a post-level check, the caption, the title, the images, the
+  videos, the alt texts) runs once per distinct set of the limits it reads; platforms with the
+  same limits get the same findings, each citing its own sources. Captions are counted once per
+  counting unit (``TextMeasures``).
+- Violations are built without validating again what was validated or made here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mediarules.checks.finding import Finding
-from mediarules.checks.image import ImageCheck, check_image, image_checks_for
-from mediarules.checks.post import check_account, check_post
+from mediarules.checks.image import ImageCheck, image_checks_for
+from mediarules.checks.post import LIMIT_KEYS as POST_KEYS
+from mediarules.checks.post import POST_CHECKS, PostCheck, check_account, post_checks_for
 from mediarules.checks.text import TextMeasures, check_alt_text, check_text
 from mediarules.checks.upload import check_upload
-from mediarules.checks.video import VideoCheck, check_video, video_checks_for
+from mediarules.checks.video import VideoCheck, video_checks_for
 from mediarules.codes import CODES
 from mediarules.intake import Item
-from mediarules.models import MediaFacts, Report, Severity, Violation
+from mediarules.models import MediaFacts, Report, Severity, Violation, construct_trusted
 from mediarules.ruleset import PlatformRules, RuleSet, Section
 
 ALL_PLATFORMS = "all"
@@ -49,27 +56,30 @@ def evaluate(
     payload) and are reported once, under ``all``.
     """
     post = _Post(items, caption, title, account_type, content_warning)
-    found = list(_everywhere(items, post_findings))
+    order = {name: rank for rank, name in enumerate([ALL_PLATFORMS, *platforms])}
+    ranked = [
+        _Violating(finding, "", index, items).violation(
+            ALL_PLATFORMS, order[ALL_PLATFORMS], finding.source
+        )
+        for finding, index in _everywhere(items, post_findings)
+    ]
     compiled = _compile(_Same(ruleset))
     for key in platforms:
+        rules = ruleset.platforms[key]
         platform = compiled.get(key)
-        if platform is None or platform.rules is not ruleset.platforms[key]:
-            platform = _Platform.of(ruleset.platforms[key])  # the table was changed in place
-        found.extend(_on_platform(post, key, platform))
-    order = {name: rank for rank, name in enumerate([ALL_PLATFORMS, *platforms])}
-    ranked = [_ranked(entry, order, items) for entry in found]
+        if platform is None or platform.rules is not rules:  # the table was changed in place
+            platform = _Platform.alone(rules)
+        ranked.extend(_on_platform(post, platform, key, order[key]))
     ranked.sort(key=_rank)
     violations = [violation for _, violation in ranked]
     ok = not any(v.severity is Severity.ERROR for v in violations)
     # Every part is a record this module validated or made: no need to validate them again.
-    return Report.model_construct(ok=ok, violations=violations, media=post.facts)
+    return construct_trusted(Report, {"ok": ok, "violations": violations, "media": post.facts})
 
 
-_Placed = tuple[Finding, str, str | None, int | None]
-"""A finding with its platform, source and media index: all a violation needs."""
-
-
-def _everywhere(items: Sequence[Item], post_findings: Sequence[Finding]) -> Iterator[_Placed]:
+def _everywhere(
+    items: Sequence[Item], post_findings: Sequence[Finding]
+) -> Iterator[tuple[Finding, int | None]]:
     """What holds for every platform: unreadable files, upload pitfalls, the payload's own."""
     for index, item in enumerate(items):
         findings: Iterable[Finding]
@@ -78,28 +88,149 @@ def _everywhere(items: Sequence[Item], post_findings: Sequence[Finding]) -> Iter
         else:
             findings = check_upload(item.facts, item.ref)
         for finding in findings:
-            yield finding, ALL_PLATFORMS, finding.source, index
+            yield finding, index
     for finding in post_findings:
-        yield finding, ALL_PLATFORMS, finding.source, finding.media_index
+        yield finding, finding.media_index
 
 
-def _on_platform(post: _Post, key: str, platform: _Platform) -> Iterator[_Placed]:
-    fallback = platform.rules.source
-    for finding, section, index in _platform_findings(post, platform):
-        source = finding.source or section.source_of(finding.key or "", fallback)
-        yield finding, key, source, index
+def _on_platform(post: _Post, platform: _Platform, key: str, rank: int) -> list[_Ranked]:
+    shared = post.shared
+    ranked = []
+    for part, share in platform.parts:
+        findings = shared.get(share)
+        if findings is None:
+            findings = post.find(part, share, platform)
+        for found in findings:
+            finding = found.finding
+            source = finding.source or platform.source_of(found.section, finding.key or "")
+            ranked.append(found.violation(key, rank, source))
+    return ranked
+
+
+# ---------------------------------------------------------------------------------------------
+# the parts of a post, each checked against one platform's sections
+
+_Found = tuple[Finding, str, int | None]
+"""A finding, the name of the section whose limit it broke, and its media index."""
+
+_Part = Callable[["_Post", "_Platform"], Iterator[_Found]]
+
+
+def _post_part(check: PostCheck) -> _Part:
+    """The part that runs one check of ``checks/post.py``."""
+
+    def part(post: _Post, platform: _Platform) -> Iterator[_Found]:
+        for finding in check(post.facts, platform.rules.post):
+            yield finding, "post", finding.media_index
+
+    part.__name__ = f"_post_part[{check.__name__}]"
+    return part
+
+
+def _account_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
+    if platform.rules.account is not None:
+        for finding in check_account(post.account_type, platform.rules.account):
+            yield finding, "account", None
+
+
+def _caption_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
+    findings = check_text(
+        "caption",
+        post.caption,
+        platform.rules.caption,
+        has_media=bool(post.items),
+        content_warning=post.content_warning,
+        measures=post.texts,
+    )
+    for finding in findings:
+        yield finding, "caption", None
+
+
+def _title_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
+    if platform.rules.title is not None:
+        findings = check_text(
+            "title",
+            post.title,
+            platform.rules.title,
+            has_media=bool(post.items),
+            measures=post.texts,
+        )
+        for finding in findings:
+            yield finding, "title", None
+
+
+def _image_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
+    rules = platform.rules
+    if not rules.post.images_allowed:
+        return
+    for index, item in post.images:
+        for check in platform.image_checks:
+            for finding in check(item.facts, rules.image):
+                yield finding, "image", index
+
+
+def _video_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
+    rules = platform.rules
+    for index, item in post.videos:
+        for check in platform.video_checks:
+            for finding in check(item.facts, rules.video):
+                yield finding, "video", index
+
+
+def _alt_text_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
+    rules = platform.rules.alt_text
+    if rules is None:
+        return
+    found: dict[tuple[str | None, str | None], tuple[Finding, ...]] = {}
+    for index, item in post.readable:
+        kind, alt = item.facts.kind, item.ref.alt_text if item.ref else None
+        if (kind, alt) not in found:  # items of a kind with the same text: the same findings
+            found[kind, alt] = tuple(check_alt_text(kind, alt, rules, measures=post.texts))
+        for finding in found[kind, alt]:
+            yield finding, "alt_text", index
+
+
+def _runs_post_check(check: PostCheck) -> Callable[[PlatformRules], bool]:
+    return lambda rules: check in post_checks_for(rules.post)
+
+
+_PARTS: tuple[tuple[_Part, tuple[str, ...], Callable[[PlatformRules], bool]], ...] = (
+    *(
+        (
+            _post_part(check),
+            tuple(f"post.{key}" for key in POST_KEYS[check]),
+            _runs_post_check(check),
+        )
+        for check in POST_CHECKS
+    ),
+    (_account_part, ("account",), lambda rules: rules.account is not None),
+    (_caption_part, ("caption",), lambda rules: True),
+    (_title_part, ("title",), lambda rules: rules.title is not None),
+    (
+        _image_part,
+        ("post.images_allowed", "image"),
+        lambda rules: rules.post.images_allowed and bool(image_checks_for(rules.image)),
+    ),
+    (_video_part, ("video",), lambda rules: bool(video_checks_for(rules.video))),
+    (_alt_text_part, ("alt_text",), lambda rules: rules.alt_text is not None),
+)
+"""Each part of a check, the limits that decide its findings (a section, or one key of it), and
+whether a platform's rules give it anything to check. Within a platform the report is sorted by
+severity, then item (post-level first), keeping this order for equal keys."""
 
 
 # ---------------------------------------------------------------------------------------------
 # what depends only on the rules
 
 
-@dataclass(frozen=True, eq=False)
 class _Same:
-    """A key that matches only the very same object (a ``RuleSet`` is not hashable). The cache
-    holds it, so the object stays alive and its ``id`` is not reused while it is cached."""
+    """A cache key that matches only the very same object (a ``RuleSet`` is not hashable).
+    The cache holds the key, so the object stays alive and its ``id`` is not reused."""
 
-    value: Any
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
     def __hash__(self) -> int:
         return id(self.value)
@@ -110,61 +241,76 @@ class _Same:
 
 @dataclass(frozen=True)
 class _Platform:
-    """One platform's rules with what the checks need worked out in advance.
-
-    ``shares`` numbers each section by its limits: sections of the same kind with equal limits
-    (sources aside, which no check reads) get the same number, and so the same findings.
-    """
+    """One platform's rules with what the checks need worked out in advance: the image and
+    video checks its limits can break, and for each part of the check a ``share`` key that
+    another platform's part has when the sections it reads hold the same limits."""
 
     rules: PlatformRules
     image_checks: tuple[ImageCheck, ...]
     video_checks: tuple[VideoCheck, ...]
-    shares: dict[str, object] = field(default_factory=dict)
+    parts: tuple[tuple[_Part, object], ...]
+    """The parts its rules give something to check, each with its share key."""
+    sources: dict[tuple[str, str], str]
+    """``(section, key)`` -> the source that cites the limit, for every key of every section."""
 
     @classmethod
-    def of(cls, rules: PlatformRules, shares: dict[str, object] | None = None) -> _Platform:
-        return cls(
-            rules,
-            image_checks_for(rules.image),
-            video_checks_for(rules.video),
-            shares if shares is not None else _own_shares(rules),
+    def of(cls, rules: PlatformRules, share: Callable[[str], object]) -> _Platform:
+        """``share`` turns a part's number and the limits it reads into a key."""
+        parts = tuple(
+            (part, share(f"{number}: {_exactly(rules, sections)}"))
+            for number, (part, sections, can_find) in enumerate(_PARTS)
+            if can_find(rules)
         )
+        sources = {
+            (name, key): section.source_of(key, rules.source)
+            for name in ("post", "caption", "title", "image", "video", "alt_text", "account")
+            if isinstance(section := getattr(rules, name), Section)
+            for key in ("", *type(section).model_fields)
+        }
+        checks = image_checks_for(rules.image), video_checks_for(rules.video)
+        return cls(rules, *checks, parts, sources)
 
+    def source_of(self, section: str, key: str) -> str:
+        """Where the limit ``key`` of ``section`` comes from."""
+        found = self.sources.get((section, key))
+        if found is None:
+            found = getattr(self.rules, section).source_of(key, self.rules.source)
+        return found
 
-_SECTIONS = ("post", "caption", "title", "image", "video", "alt_text", "account")
-
-
-def _own_shares(rules: PlatformRules) -> dict[str, object]:
-    """Share keys that match no other platform's (for a platform compiled on its own)."""
-    return {name: (id(rules), name) for name in _SECTIONS}
+    @classmethod
+    def alone(cls, rules: PlatformRules) -> _Platform:
+        """Compiled on its own: its parts share nothing with another platform's."""
+        return cls.of(rules, lambda _: object())
 
 
 @lru_cache(maxsize=8)
 def _compile(same: _Same) -> dict[str, _Platform]:
     ruleset: RuleSet = same.value
-    numbers: dict[tuple[str, str], int] = {}
-    compiled = {}
-    for key, rules in ruleset.platforms.items():
-        shares: dict[str, object] = {}
-        for name in _SECTIONS:
-            section = getattr(rules, name)
-            limits = (name, _limits(section))
-            shares[name] = numbers.setdefault(limits, len(numbers))
-        compiled[key] = _Platform.of(rules, shares)
-    return compiled
+    numbers: dict[str, int] = {}
+
+    def share(limits: str) -> int:
+        return numbers.setdefault(limits, len(numbers))
+
+    return {key: _Platform.of(rules, share) for key, rules in ruleset.platforms.items()}
 
 
-def _limits(section: Section | None) -> str:
-    """A section's limits, exactly: ``repr`` tells 60 from 60.0 and 4/5 from 0.8, which the
-    messages and JSON output do too. Equal limits, equal findings."""
-    if section is None:
-        return "None"
-    values = [
-        (name, getattr(section, name))
-        for name in type(section).model_fields
-        if name not in ("source", "sources")
-    ]
-    return f"{type(section).__name__}{values!r}"
+def _exactly(rules: PlatformRules, names: Sequence[str]) -> str:
+    """The limits ``names`` point at (a section, ``image``, or one key, ``post.max_items``),
+    exactly: ``repr`` tells 60 from 60.0 and 4:5 from 0.8, as messages and JSON output do.
+    Sources are left out: no check reads them."""
+    described = []
+    for name in names:
+        value: object = rules
+        for attribute in name.split("."):
+            value = getattr(value, attribute)
+        if isinstance(value, Section):
+            value = [
+                (field, getattr(value, field))
+                for field in type(value).model_fields
+                if field not in ("source", "sources")
+            ]
+        described.append(f"{name}={value!r}")
+    return "; ".join(described)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,9 +318,9 @@ def _limits(section: Section | None) -> str:
 
 
 class _Post:
-    """One post being checked: its items and texts, and the findings each section's limits
-    gave (``shared``), so that a platform with the same limits as another gets them for free.
-    Lives for one ``evaluate`` call: never shared between posts or threads."""
+    """One post being checked: its items and texts, the counts of its texts, and what each part
+    found against each set of limits. Lives for one ``evaluate`` call: never shared between
+    posts or threads."""
 
     def __init__(
         self,
@@ -186,112 +332,74 @@ class _Post:
     ) -> None:
         self.items = items
         self.facts: list[MediaFacts] = [item.facts for item in items]
+        self.readable = [(i, item) for i, item in enumerate(items) if item.unreadable is None]
+        """The items that could be read, with their index; then the images, the videos."""
+        self.images = [(i, item) for i, item in self.readable if item.facts.kind == "image"]
+        self.videos = [(i, item) for i, item in self.readable if item.facts.kind == "video"]
         self.caption = caption
         self.title = title
         self.account_type = account_type
         self.content_warning = content_warning
         self.texts = TextMeasures()
-        self._found: dict[tuple[object, int | None], tuple[Finding, ...]] = {}
+        self.shared: dict[object, tuple[_Violating, ...]] = {}
+        """What each part found, by share key: any platform whose limits are the same (the
+        same part with the same key) gets these."""
 
-    def shared(
-        self, share: object, index: int | None, run: Callable[[], Iterable[Finding]]
-    ) -> tuple[Finding, ...]:
-        """The findings of a section (``share``) for the post or for item ``index``."""
-        key = (share, index)
-        found = self._found.get(key)
-        if found is None:
-            found = self._found[key] = tuple(run())
-        return found
-
-
-def _platform_findings(
-    post: _Post, platform: _Platform
-) -> Iterator[tuple[Finding, Section, int | None]]:
-    rules, shares = platform.rules, platform.shares
-    has_media = bool(post.items)
-    for finding in post.shared(shares["post"], None, partial(check_post, post.facts, rules.post)):
-        yield finding, rules.post, finding.media_index
-    if rules.account is not None:
-        run = partial(check_account, post.account_type, rules.account)
-        for finding in post.shared(shares["account"], None, run):
-            yield finding, rules.account, None
-    run = partial(
-        check_text,
-        "caption",
-        post.caption,
-        rules.caption,
-        has_media=has_media,
-        content_warning=post.content_warning,
-        measures=post.texts,
-    )
-    for finding in post.shared(shares["caption"], None, run):
-        yield finding, rules.caption, None
-    if rules.title is not None:
-        run = partial(
-            check_text, "title", post.title, rules.title, has_media=has_media, measures=post.texts
+    def find(self, part: _Part, share: object, platform: _Platform) -> tuple[_Violating, ...]:
+        """Run ``part`` for ``platform``, and keep what it found under ``share``."""
+        found = self.shared[share] = tuple(
+            _Violating(finding, section, index, self.items)
+            for finding, section, index in part(self, platform)
         )
-        for finding in post.shared(shares["title"], None, run):
-            yield finding, rules.title, None
-    for index, item in enumerate(post.items):
-        if item.unreadable is None:
-            yield from _item_findings(post, platform, index, item)
-
-
-def _item_findings(
-    post: _Post, platform: _Platform, index: int, item: Item
-) -> Iterator[tuple[Finding, Section, int | None]]:
-    rules, shares, facts = platform.rules, platform.shares, item.facts
-    if facts.kind == "image" and rules.post.images_allowed:
-        run = partial(check_image, facts, rules.image, platform.image_checks)
-        for finding in post.shared(shares["image"], index, run):
-            yield finding, rules.image, index
-    elif facts.kind == "video":
-        run = partial(check_video, facts, rules.video, platform.video_checks)
-        for finding in post.shared(shares["video"], index, run):
-            yield finding, rules.video, index
-    if rules.alt_text is not None:
-        alt = item.ref.alt_text if item.ref else None
-        run = partial(check_alt_text, facts, alt, rules.alt_text, measures=post.texts)
-        for finding in post.shared(shares["alt_text"], index, run):
-            yield finding, rules.alt_text, index
+        return found
 
 
 # ---------------------------------------------------------------------------------------------
 # violations
 
 
-_RankedViolation = tuple[tuple[int, int, int], Violation]
+_Ranked = tuple[tuple[int, int, int], Violation]
+"""A violation with its place in the report: platform, then errors first, then by item."""
 
 
-def _ranked(
-    entry: _Placed,
-    order: dict[str, int],
-    items: Sequence[Item],
-) -> _RankedViolation:
-    """A violation with its place in the report: platform, then errors first, then media."""
-    finding, platform, source, index = entry
-    violation = _make(finding, platform, source, index, items[index] if index is not None else None)
-    rank = (order[platform], violation.severity.rank, -1 if index is None else index)
-    return rank, violation
-
-
-def _rank(ranked: _RankedViolation) -> tuple[int, int, int]:
+def _rank(ranked: _Ranked) -> tuple[int, int, int]:
     return ranked[0]
 
 
-def _make(
-    finding: Finding, platform: str, source: str | None, index: int | None, item: Item | None
-) -> Violation:
-    severity: Severity = finding.severity or CODES[finding.code].severity
-    return Violation(
-        code=finding.code,
-        severity=severity,
-        platform=platform,
-        media_index=index,
-        path=item.facts.path if item is not None else None,
-        message=finding.message,
-        actual=finding.actual,
-        limit=finding.limit,
-        source=source,
-        fix=finding.fix,
-    )
+class _Violating:
+    """A finding placed in the post, with all its violations share whatever the platform;
+    ``violation`` adds a platform and the source it cites."""
+
+    __slots__ = ("fields", "finding", "list_limit", "order", "section")
+
+    def __init__(
+        self, finding: Finding, section: str, index: int | None, items: Sequence[Item]
+    ) -> None:
+        severity: Severity = finding.severity or CODES[finding.code].severity
+        self.finding = finding
+        self.section = section
+        """The name of the section whose limit it broke (its ``source_of`` cites it)."""
+        self.order = (severity.rank, -1 if index is None else index)
+        self.list_limit = isinstance(finding.limit, list)
+        self.fields: dict[str, Any] = {
+            "code": finding.code,
+            "severity": severity,
+            "platform": None,
+            "media_index": index,
+            "path": None if index is None else items[index].facts.path,
+            "message": finding.message,
+            "actual": finding.actual,
+            "limit": finding.limit,
+            "source": None,
+            "fix": finding.fix,
+        }
+
+    def violation(self, platform: str, rank: int, source: str | None) -> _Ranked:
+        fields = self.fields.copy()
+        fields["platform"] = platform
+        fields["source"] = source
+        if self.list_limit:
+            fields["limit"] = list(fields["limit"])  # every record its own list, as validated
+        # The values come from validated records and typed checks: no need to validate them
+        # again (tests/test_engine_speed_invariants.py holds violations to what validation gives).
+        return (rank, *self.order), construct_trusted(Violation, fields)

@@ -6,6 +6,7 @@ Everything is plain data: no Pillow image, no pymediainfo track ever reaches a r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
@@ -305,9 +306,20 @@ def construct_trusted(model: type[_Record], fields: dict[str, Any]) -> _Record:
     validated record holds a copy). ``model`` must have no aliases, private attributes, extra
     fields or ``model_post_init``: the four attributes set here are all a record then holds.
     """
-    record = model.__new__(model)
+    record = object.__new__(model)
     object.__setattr__(record, "__dict__", fields)
-    object.__setattr__(record, "__pydantic_fields_set__", set(fields))
-    object.__setattr__(record, "__pydantic_extra__", None)
-    object.__setattr__(record, "__pydantic_private__", None)
+    _SET_FIELDS_SET(record, set(fields))
+    _SET_EXTRA(record, None)
+    _SET_PRIVATE(record, None)
     return record
+
+
+def _slot_setter(name: str) -> Callable[[BaseModel, Any], None]:
+    """The setter of one of ``BaseModel``'s ``__slots__`` (faster than ``object.__setattr__``)."""
+    setter: Callable[[BaseModel, Any], None] = vars(BaseModel)[name].__set__
+    return setter
+
+
+_SET_FIELDS_SET = _slot_setter("__pydantic_fields_set__")
+_SET_EXTRA = _slot_setter("__pydantic_extra__")
+_SET_PRIVATE = _slot_setter("__pydantic_private__")

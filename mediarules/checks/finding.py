@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mediarules.models import Fix, Severity
 
 Scalar = str | int | float | bool | None
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
+    """Immutable, and a named tuple rather than a frozen dataclass: checks make many (one per
+    broken rule and item) and a tuple is made in half the time."""
+
     code: str
     message: str
     key: str | None = None

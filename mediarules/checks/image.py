@@ -23,8 +23,8 @@ def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
     fmt = facts.format
     if fmt not in rules.converted and (fmt is None or not rules.formats or fmt in rules.formats):
         # a preference for stills: converting an animation to the preferred format loses it
-        still = not facts.animated
-        if fmt is not None and still and rules.preferred and fmt not in rules.preferred:
+        preferred = rules.preferred
+        if fmt is not None and preferred and fmt not in preferred and not facts.animated:
             yield Finding(
                 "image.format_not_preferred",
                 f"{fmt.upper()} works, but {' or '.join(p.upper() for p in rules.preferred)}"
@@ -59,7 +59,7 @@ def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
 
 def max_size_bytes(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
     limit, key = rules.max_size_bytes, "max_size_bytes"
-    if facts.animated and rules.max_animated_size_bytes is not None:
+    if rules.max_animated_size_bytes is not None and facts.animated:
         limit, key = rules.max_animated_size_bytes, "max_animated_size_bytes"
     if limit is None or facts.size is None or facts.size <= limit:
         return
@@ -120,7 +120,7 @@ def max_pixels(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
     if facts.width is None or facts.height is None:
         return
     limit, key = rules.max_pixels, "max_pixels"
-    if facts.animated and rules.max_animated_pixels is not None:
+    if rules.max_animated_pixels is not None and facts.animated:
         limit, key = rules.max_animated_pixels, "max_animated_pixels"
     pixels = facts.width * facts.height
     if limit is None or pixels <= limit:
@@ -156,15 +156,16 @@ def max_dimension_sum(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]
 
 
 def aspect_ratio(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
-    yield from aspect_ratio_finding(
-        "image", facts.aspect_ratio, rules.min_aspect_ratio, rules.max_aspect_ratio
-    )
+    yield from aspect_ratio_finding("image", facts, rules.min_aspect_ratio, rules.max_aspect_ratio)
 
 
 def aspect_ratio_finding(
-    kind: str, ratio: Fraction | None, low: Fraction | None, high: Fraction | None
+    kind: str, facts: MediaFacts, low: Fraction | None, high: Fraction | None
 ) -> Iterator[Finding]:
     """Shared by images and videos: the shape must lie in [low, high] (width / height)."""
+    if _shape_within(facts.display_size, low, high):
+        return
+    ratio = facts.aspect_ratio
     if ratio is None:
         return
     if low is not None and ratio < low:
@@ -181,6 +182,21 @@ def aspect_ratio_finding(
         actual=round(float(ratio), 4),
         limit=allowed,
         fix=plan.reshape(kind, ratio, target),
+    )
+
+
+def _shape_within(
+    size: tuple[int, int] | None, low: Fraction | None, high: Fraction | None
+) -> bool:
+    """``low <= width / height <= high``, exactly, in integers: no ``Fraction`` to build for the
+    usual shape in range. False when unsure (no size, a side 0 or less): look closer."""
+    if size is None:
+        return False
+    width, height = size
+    if width < 0 or height <= 0:
+        return False
+    return (low is None or width * low.denominator >= low.numerator * height) and (
+        high is None or width * high.denominator <= high.numerator * height
     )
 
 

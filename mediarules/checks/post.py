@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from mediarules.checks.finding import Finding
 from mediarules.fixes import plan
 from mediarules.models import MediaFacts, Severity
 from mediarules.ruleset import AccountRules, PostRules
 
-
-def _category(facts: MediaFacts, rules: PostRules) -> str:
-    """image, animation (only where the platform counts GIFs apart) or video."""
-    if facts.kind == "image" and facts.animated and rules.max_animations is not None:
-        return "animation"
-    return facts.kind or "unknown"
+PostCheck = Callable[[Sequence[MediaFacts], PostRules], Iterator[Finding]]
 
 
-def check_post(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
-    """``items`` holds one record per input, unreadable ones too (their ``kind`` is None)."""
-    groups: dict[str, list[int]] = {"image": [], "animation": [], "video": [], "unknown": []}
+def _by_category(
+    items: Sequence[MediaFacts], rules: PostRules
+) -> tuple[list[int], list[int], list[int]]:
+    """Indices of the images, animations (only where the platform counts GIFs apart; else
+    they are images) and videos; unreadable items (``kind`` None) are in none."""
+    images: list[int] = []
+    animations: list[int] = []
+    videos: list[int] = []
+    apart = rules.max_animations is not None
     for index, facts in enumerate(items):
-        groups[_category(facts, rules)].append(index)
-    images, animations, videos = groups["image"], groups["animation"], groups["video"]
+        if facts.kind == "image":
+            (animations if apart and facts.animated else images).append(index)
+        elif facts.kind == "video":
+            videos.append(index)
+    return images, animations, videos
 
+
+def required(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
+    """Some media, or a video, where the platform publishes nothing else."""
     if rules.media_required and not items:
         yield Finding(
             "post.media_required",
@@ -33,7 +40,7 @@ def check_post(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Findin
             limit=True,
             fix=plan.manual("Attach an image or a video"),
         )
-    if rules.video_required and not videos:
+    if rules.video_required and not any(facts.kind == "video" for facts in items):
         yield Finding(
             "post.video_required",
             "the platform only publishes video, and the post has none",
@@ -42,8 +49,14 @@ def check_post(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Findin
             limit=True,
             fix=plan.manual("Attach a video"),
         )
-    if not rules.images_allowed:
-        for index in images + animations:
+
+
+def refused_images(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
+    """One finding per image, in order, where the platform takes none."""
+    if rules.images_allowed:
+        return
+    for index, facts in enumerate(items):
+        if facts.kind == "image":
             yield Finding(
                 "post.images_not_allowed",
                 "the platform does not take images",
@@ -54,6 +67,11 @@ def check_post(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Findin
                 media_index=index,
             )
 
+
+def counts(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
+    """Too many images, animations or videos; failing those, too many items."""
+    images, animations, videos = _by_category(items, rules)
+    allowed = rules.images_allowed
     counted = False
     for code, what, found, limit, key in (
         ("post.too_many_images", "images", images, rules.max_images, "max_images"),
@@ -66,7 +84,7 @@ def check_post(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Findin
         ),
         ("post.too_many_videos", "videos", videos, rules.max_videos, "max_videos"),
     ):
-        if not rules.images_allowed and what != "videos":
+        if not allowed and what != "videos":
             continue  # already reported one by one
         if limit is not None and len(found) > limit:
             counted = True
@@ -78,19 +96,30 @@ def check_post(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Findin
                 limit=limit,
                 fix=plan.drop_media(found[limit:], what.rstrip("s")),
             )
-    # Images a video-only platform refuses are already reported one by one: don't count them
-    # again as extra items or as a mix.
-    refused = set() if rules.images_allowed else set(images + animations)
+    if rules.max_items is not None and not counted:
+        refused = set() if allowed else {*images, *animations}
+        yield from _too_many_items(items, rules.max_items, refused)
+
+
+def _too_many_items(
+    items: Sequence[MediaFacts], limit: int, refused: set[int]
+) -> Iterator[Finding]:
+    """Images a video-only platform refuses (``refused``) are already reported one by one:
+    they do not count again as extra items (nor as a mix, in ``mixing``)."""
     kept = [index for index in range(len(items)) if index not in refused]
-    if rules.max_items is not None and len(kept) > rules.max_items and not counted:
+    if len(kept) > limit:
         yield Finding(
             "post.too_many_items",
-            f"post has {len(kept)} media items; the limit is {rules.max_items}",
+            f"post has {len(kept)} media items; the limit is {limit}",
             key="max_items",
             actual=len(kept),
-            limit=rules.max_items,
-            fix=plan.drop_media(kept[rules.max_items :], "item"),
+            limit=limit,
+            fix=plan.drop_media(kept[limit:], "item"),
         )
+
+
+def too_few_items(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
+    """Fewer items than the platform's minimum (a post without media is another matter)."""
     if rules.min_items is not None and 0 < len(items) < rules.min_items:
         yield Finding(
             "post.too_few_items",
@@ -100,12 +129,18 @@ def check_post(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Findin
             limit=rules.min_items,
             fix=plan.manual(f"Add media to reach {rules.min_items} items"),
         )
-    present = [
-        name
-        for name in ("image", "animation", "video")
-        if groups[name] and (rules.images_allowed or name == "video")
-    ]
-    if not rules.mixing_allowed and len(present) > 1:
+
+
+def mixing(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
+    """Images, animations and videos together where the platform takes one kind a post."""
+    if rules.mixing_allowed:
+        return
+    images, animations, videos = _by_category(items, rules)
+    groups = {"image": images, "animation": animations, "video": videos}
+    if not rules.images_allowed:
+        groups = {"video": videos}  # refused images are reported one by one, not as a mix
+    present = [name for name, indices in groups.items() if indices]
+    if len(present) > 1:
         yield Finding(
             "post.mixed_media_not_allowed",
             f"post mixes {' and '.join(p + 's' for p in present)}; the platform takes one kind",
@@ -114,6 +149,41 @@ def check_post(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Findin
             limit=False,
             fix=plan.split_post([groups[name] for name in present], "one kind of media each"),
         )
+
+
+POST_CHECKS: tuple[PostCheck, ...] = (required, refused_images, counts, too_few_items, mixing)
+
+LIMIT_KEYS: dict[PostCheck, tuple[str, ...]] = {
+    required: ("media_required", "video_required"),
+    refused_images: ("images_allowed",),
+    counts: ("images_allowed", "max_images", "max_animations", "max_videos", "max_items"),
+    too_few_items: ("min_items",),
+    mixing: ("mixing_allowed", "images_allowed", "max_animations"),
+}
+"""The ``[post]`` keys each check reads: platforms whose values agree get the same findings."""
+
+
+_CAN_FIND: dict[PostCheck, Callable[[PostRules], bool]] = {  # else the check yields nothing
+    required: lambda rules: rules.media_required or rules.video_required,
+    refused_images: lambda rules: not rules.images_allowed,
+    counts: lambda rules: any(
+        limit is not None
+        for limit in (rules.max_images, rules.max_animations, rules.max_videos, rules.max_items)
+    ),
+    too_few_items: lambda rules: rules.min_items is not None,
+    mixing: lambda rules: not rules.mixing_allowed,
+}
+
+
+def post_checks_for(rules: PostRules) -> tuple[PostCheck, ...]:
+    """The checks of ``POST_CHECKS`` (in order) that can find something under ``rules``."""
+    return tuple(check for check in POST_CHECKS if _CAN_FIND[check](rules))
+
+
+def check_post(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
+    """``items`` holds one record per input, unreadable ones too (their ``kind`` is None)."""
+    for check in POST_CHECKS:
+        yield from check(items, rules)
 
 
 def check_account(account_type: str | None, rules: AccountRules) -> Iterator[Finding]:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from mediarules import text as textlib
 from mediarules.checks.finding import Finding
 from mediarules.fixes import plan
-from mediarules.models import MediaFacts
+from mediarules.models import MediaKind
 from mediarules.ruleset import AltTextRules, Counting, TextRules
 
 _UNITS = {
@@ -196,23 +196,25 @@ def _counted_entities(
 
 
 def check_alt_text(
-    facts: MediaFacts,
+    kind: MediaKind | None,
     alt_text: str | None,
     rules: AltTextRules,
     *,
     measures: TextMeasures | None = None,
 ) -> Iterator[Finding]:
-    if facts.kind is None or facts.kind not in rules.kinds:
+    """The alt text of an item of ``kind``: the same findings for every item of that kind with
+    the same text (in a carousel without alt text, every image)."""
+    if kind is None or kind not in rules.kinds:
         return
     if alt_text is None or not alt_text.strip():
         if rules.required:
             yield Finding(
                 "media.alt_text_missing",
-                f"{facts.kind} has no alt text; the platform expects one",
+                f"{kind} has no alt text; the platform expects one",
                 key="required",
                 actual=None,
                 limit=True,
-                fix=plan.manual(f"Write alt text describing the {facts.kind}"),
+                fix=plan.manual(f"Write alt text describing the {kind}"),
             )
         return
     if rules.max_length is None:

@@ -59,14 +59,15 @@ def format_from_mime(content_type: str) -> str | None:
 
 def check_upload(facts: MediaFacts, ref: MediaRef | None) -> Iterator[Finding]:
     """What the upload request (or a bare file) gets wrong, whatever the platform."""
-    name = (ref.file_name if ref else None) or (PurePath(facts.path).name if facts.path else None)
+    named = _upload_name(facts, ref)
     if ref is not None and (ref.file_name is not None or ref.content_type is not None):
         # an upload request (not just a path with alt text): its declared fields must be right
         yield from _declared_type(facts, ref)
-    if name is None:
+    if named is None:
         return
+    name, path = named
     if facts.format is not None:
-        expected = format_from_name(name)
+        expected = EXTENSIONS.get(path.suffix.lower())  # format_from_name(name)
         if expected is not None and expected != facts.format:
             fixed = PurePath(name).with_suffix(extension_for(facts.format)).name
             yield Finding(
@@ -87,6 +88,17 @@ def check_upload(facts: MediaFacts, ref: MediaRef | None) -> Iterator[Finding]:
             fix=plan.rename_file(clean),
             source=f"{SOURCE} (fileName is sanitized)",
         )
+
+
+def _upload_name(facts: MediaFacts, ref: MediaRef | None) -> tuple[str, PurePath] | None:
+    """The file name the upload gets (the request's, else the file's own), and a path that
+    ends with it (parsed once: its ``suffix`` is the name's)."""
+    if ref is not None and ref.file_name:
+        return ref.file_name, PurePath(ref.file_name)
+    if facts.path:
+        path = PurePath(facts.path)
+        return path.name, path
+    return None
 
 
 def _declared_type(facts: MediaFacts, ref: MediaRef) -> Iterator[Finding]:

@@ -274,9 +274,7 @@ def _even(value: int) -> int:
 
 
 def aspect_ratio(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
-    yield from aspect_ratio_finding(
-        "video", facts.aspect_ratio, rules.min_aspect_ratio, rules.max_aspect_ratio
-    )
+    yield from aspect_ratio_finding("video", facts, rules.min_aspect_ratio, rules.max_aspect_ratio)
 
 
 def bitrate(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
