@@ -804,6 +804,16 @@ def test_a_declared_frame_rate_with_a_huge_exponent_is_refused_quickly(
     assert time.perf_counter() - began < 0.25
 
 
+def test_a_declared_duration_near_zero_does_not_break_the_size_fix() -> None:
+    """A video over the size limit whose declared duration is the smallest float: the bit
+    rate budget would be infinite (it crashed with OverflowError)."""
+    facts = mediarules.MediaFacts(kind="video", format="mp4", size=10**10, duration_s=5e-324,
+                       width=1080, height=1920, video_codec="h264")  # fmt: skip
+    report = mediarules.check([facts], platforms=PLATFORMS)
+    too_large = [v for v in report.violations if v.code == "media.too_large"]
+    assert too_large and all(v.fix is not None for v in too_large)
+
+
 # ---------------------------------------------------------------------------------------------
 # rules files
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 
@@ -196,7 +197,9 @@ def size_bytes(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
         extra: dict[str, object] = {"max_bytes": rules.max_size_bytes}
         if facts.duration_s:
             # 95% of the budget, spread over the duration, leaves room for the container.
-            extra["max_bitrate_bps"] = int(rules.max_size_bytes * 8 * 0.95 / facts.duration_s)
+            bit_rate = rules.max_size_bytes * 8 * 0.95 / facts.duration_s
+            if math.isfinite(bit_rate):  # a declared duration of 5e-324 s gives infinity
+                extra["max_bitrate_bps"] = int(bit_rate)
         yield Finding(
             "media.too_large",
             f"video file is {human_bytes(size)}; the limit is {human_bytes(rules.max_size_bytes)}",
