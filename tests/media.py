@@ -111,16 +111,8 @@ def make_video(
         video.width, video.height = width, height
         video.pix_fmt = "yuv420p"
         if rotation is not None:
-            # ``rotation`` is clockwise, as MediaInfo and the old "rotate" tag report it. Newer
-            # FFmpeg ignores that tag; newer PyAV writes a display matrix (angle anticlockwise).
-            if hasattr(video, "set_display_rotation"):
-                video.set_display_rotation(-rotation)
-            else:
-                video.metadata["rotate"] = str(rotation)
-        sound = None
-        if audio is not None:
-            sound = cast(av.AudioStream, output.add_stream(audio, rate=48000))
-            sound.layout = "mono"
+            _rotate(video, rotation)
+        sound = _audio_stream(output, audio)
         still = Image.new("RGB", size, (30, 120, 200))
         for index in range(count):
             picture = (
@@ -134,6 +126,26 @@ def make_video(
         if sound is not None:
             _write_silence(output, sound, seconds=float(count / fps))
     return path
+
+
+def _rotate(video: av.VideoStream, rotation: int) -> None:
+    """``rotation`` is clockwise, as MediaInfo and the old "rotate" tag report it. Newer FFmpeg
+    ignores that tag; newer PyAV writes a display matrix (angle anticlockwise)."""
+    if hasattr(video, "set_display_rotation"):
+        video.set_display_rotation(-rotation)
+    else:
+        video.metadata["rotate"] = str(rotation)
+
+
+def _audio_stream(
+    output: av.container.OutputContainer, encoder: str | None
+) -> av.AudioStream | None:
+    """A mono 48 kHz stream for ``encoder`` (filled later with silence), or None."""
+    if encoder is None:
+        return None
+    sound = cast(av.AudioStream, output.add_stream(encoder, rate=48000))
+    sound.layout = "mono"
+    return sound
 
 
 def _write_silence(
@@ -199,15 +211,9 @@ def make_clip(
         video.pix_fmt = pix_fmt
         if timecode is not None:
             output.metadata["timecode"] = video.metadata["timecode"] = timecode
-        if rotation is not None:  # clockwise, as in make_video
-            if hasattr(video, "set_display_rotation"):
-                video.set_display_rotation(-rotation)
-            else:
-                video.metadata["rotate"] = str(rotation)
-        sound = None
-        if audio is not None:
-            sound = cast(av.AudioStream, output.add_stream(audio, rate=48000))
-            sound.layout = "mono"
+        if rotation is not None:
+            _rotate(video, rotation)
+        sound = _audio_stream(output, audio)
         for index, pts in enumerate(times):
             picture = Image.new("RGB", size, ((index * 37) % 256, 120, 200))
             frame = av.VideoFrame.from_image(picture)  # type: ignore[no-untyped-call]

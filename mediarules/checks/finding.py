@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple, TypeVar
+
+from pydantic import BaseModel
 
 from mediarules.models import Fix, Severity
 
@@ -34,6 +37,19 @@ def is_set(limit: object) -> bool:
     if limit is None or limit is False:
         return False
     return not isinstance(limit, list | dict) or bool(limit)
+
+
+Check = TypeVar("Check", bound=Callable[..., object])
+
+
+def checks_that_apply(
+    checks: Sequence[Check], limit_keys: Mapping[Check, tuple[str, ...]], rules: BaseModel
+) -> tuple[Check, ...]:
+    """The ``checks`` (in order) that can find something under ``rules``: a check whose
+    limits (``limit_keys``) are all unset never yields."""
+    return tuple(
+        check for check in checks if any(is_set(getattr(rules, key)) for key in limit_keys[check])
+    )
 
 
 def human_bytes(size: int) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 
-from mediarules.checks.finding import Finding, human_bytes, is_set
+from mediarules.checks.finding import Finding, checks_that_apply, human_bytes
 from mediarules.fixes import plan
 from mediarules.models import MediaFacts
 from mediarules.ruleset import ImageRules, format_ratio
@@ -266,11 +266,7 @@ LIMIT_KEYS: dict[ImageCheck, tuple[str, ...]] = {
 
 def image_checks_for(rules: ImageRules) -> tuple[ImageCheck, ...]:
     """The checks of ``IMAGE_CHECKS`` (in order) that can find something under ``rules``."""
-    return tuple(
-        check
-        for check in IMAGE_CHECKS
-        if any(is_set(getattr(rules, key)) for key in LIMIT_KEYS[check])
-    )
+    return checks_that_apply(IMAGE_CHECKS, LIMIT_KEYS, rules)
 
 
 def check_image(

@@ -6,7 +6,12 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 
-from mediarules.checks.finding import Finding, human_bytes, human_seconds, is_set
+from mediarules.checks.finding import (
+    Finding,
+    checks_that_apply,
+    human_bytes,
+    human_seconds,
+)
 from mediarules.checks.image import aspect_ratio_finding
 from mediarules.fixes import plan
 from mediarules.models import Fix, MediaFacts
@@ -331,11 +336,7 @@ LIMIT_KEYS: dict[VideoCheck, tuple[str, ...]] = {
 
 def video_checks_for(rules: VideoRules) -> tuple[VideoCheck, ...]:
     """The checks of ``VIDEO_CHECKS`` (in order) that can find something under ``rules``."""
-    return tuple(
-        check
-        for check in VIDEO_CHECKS
-        if any(is_set(getattr(rules, key)) for key in LIMIT_KEYS[check])
-    )
+    return checks_that_apply(VIDEO_CHECKS, LIMIT_KEYS, rules)
 
 
 def check_video(
