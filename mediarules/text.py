@@ -436,15 +436,24 @@ def forbidden_found(text: str, forbidden: Iterable[str]) -> list[str]:
     return [item for item in dict.fromkeys(forbidden) if item and item in text]
 
 
-@functools.lru_cache(maxsize=64)
 def _url_spans(text: str, *, without_protocol: bool) -> tuple[tuple[int, int], ...]:
     """URL spans, cached: one check counts and searches the same caption several times per
-    platform.
+    platform. The caches hold at most ~64 short texts and the last 2 long ones, so a stream
+    of huge captions cannot pin memory."""
+    if len(text) <= _SHORT_TEXT:
+        return _short_text_url_spans(text, without_protocol=without_protocol)
+    return _long_text_url_spans(text, without_protocol=without_protocol)
 
-    No URL contains a space or lacks a dot, so ``_URL`` runs only on the space-free runs of
+
+_SHORT_TEXT: Final = 65_536
+_SHORT_RUN: Final = 512
+
+
+def _scan_url_spans(text: str, *, without_protocol: bool) -> tuple[tuple[int, int], ...]:
+    """No URL contains a space or lacks a dot, so ``_URL`` runs only on the space-free runs of
     ``text`` that hold a ``.``: over a whole text it costs ~1 µs per character of prose. What
     it finds in a run does not depend on the text around it (a space, like the edge of the
-    string, satisfies every lookaround of ``_URL``), so a run's answer is cached by its
+    string, satisfies every lookaround of ``_URL``), so a short run's answer is cached by its
     content: long captions repeat their links, and X's NFC copy of a caption has the same
     runs.
     """
@@ -452,18 +461,26 @@ def _url_spans(text: str, *, without_protocol: bool) -> tuple[tuple[int, int], .
         return ()
     spans: list[tuple[int, int]] = []
     for run in _DOTTED_RUN.finditer(text):
-        offset = run.start()
-        spans += (
-            (offset + start, offset + end)
-            for start, end in _run_url_spans(run.group(), without_protocol=without_protocol)
+        offset, found = run.start(), run.group()
+        run_spans = (
+            _short_run_url_spans(found, without_protocol=without_protocol)
+            if len(found) <= _SHORT_RUN
+            else _run_url_spans(found, without_protocol=without_protocol)
         )
+        spans += ((offset + start, offset + end) for start, end in run_spans)
     return tuple(spans)
 
 
-@functools.lru_cache(maxsize=4096)
+_short_text_url_spans = functools.lru_cache(maxsize=64)(_scan_url_spans)
+_long_text_url_spans = functools.lru_cache(maxsize=2)(_scan_url_spans)
+
+
 def _run_url_spans(run: str, *, without_protocol: bool) -> tuple[tuple[int, int], ...]:
     spans = (_url_span(match, without_protocol=without_protocol) for match in _URL.finditer(run))
     return tuple(span for span in spans if span is not None)
+
+
+_short_run_url_spans = functools.lru_cache(maxsize=4096)(_run_url_spans)
 
 
 def _url_span(match: Any, *, without_protocol: bool) -> tuple[int, int] | None:
