@@ -38,7 +38,6 @@ sys.path.insert(0, str(HERE.parent))
 import av  # noqa: E402
 import PIL  # noqa: E402
 import pymediainfo  # noqa: E402
-from PIL import Image  # noqa: E402
 from pymediainfo import MediaInfo  # noqa: E402
 
 import mediarules  # noqa: E402
@@ -52,9 +51,15 @@ from benchmarks._harness import (  # noqa: E402
     run_group,
     save_textured,
 )
+from benchmarks.bench_inspect import (  # noqa: E402
+    decode,
+    ffprobe,
+    pyav_probe,
+    read_all,
+    read_floor,
+)
 from tests.media import make_video  # noqa: E402
 
-FLOOR_BYTES = 64 * 1024
 PLATFORMS = ["x", "linkedin", "instagram", "threads", "tiktok", "youtube", "facebook",
              "bluesky", "mastodon", "telegram"]  # fmt: skip
 CAPTION = (
@@ -80,37 +85,6 @@ class Figures:
 
 # ---------------------------------------------------------------------------------------------
 # 1. inspection against the floor
-
-
-def read_floor(path: Path) -> bytes:
-    """What any reader pays at least: open the file, read its first 64 KiB."""
-    with open(path, "rb") as handle:
-        return handle.read(FLOOR_BYTES)
-
-
-def read_whole(path: Path) -> bytes:
-    """What a reader that must walk the whole file (a GIF's frame count) cannot beat."""
-    with open(path, "rb") as handle:
-        return handle.read()
-
-
-def decode(path: Path) -> None:
-    with Image.open(path) as im:
-        im.load()
-
-
-def pyav_probe(path: Path) -> object:
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        return (stream.codec_context.name, stream.average_rate, container.duration)
-
-
-def ffprobe(path: Path) -> None:
-    subprocess.run(
-        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-        check=True,
-        capture_output=True,
-    )
 
 
 def build_corpus(folder: Path) -> dict[str, Path]:
@@ -140,7 +114,7 @@ def bench_inspection(corpus: dict[str, Path], settings: Settings, figures: Figur
         is_video = path.suffix in {".mp4", ".mov", ".webm"}
         cases: dict[str, Case] = {
             "floor": partial(read_floor, path),
-            "read whole file": partial(read_whole, path),
+            "read whole file": partial(read_all, path),
             "mediarules.inspect": partial(mediarules.inspect, path),
             "MediaInfo.parse": partial(MediaInfo.parse, path),
         }
