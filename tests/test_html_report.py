@@ -685,6 +685,11 @@ def test_chromium_renders_the_page(
             "--no-sandbox",
             "--disable-gpu",
             "--hide-scrollbars",
+            # No background connections: this machine's network is closed.
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={shot}",
             "--window-size=1280,1600",
