@@ -18,7 +18,6 @@ import html
 import io
 import os
 import re
-import secrets
 import stat
 import time
 import warnings
@@ -37,6 +36,7 @@ from mediarules.engine import ALL_PLATFORMS
 from mediarules.models import Applicability, MediaFacts, Report, Severity, Violation
 from mediarules.render import printable
 from mediarules.ruleset import RuleSet
+from mediarules.safe_write import OutputFolder
 
 __all__ = ["render_html", "write_html_report"]
 
@@ -812,27 +812,12 @@ def _refuse_input_file(reports: Sequence[Report], path: Path) -> None:
 def _write_atomic(path: Path, data: bytes) -> None:
     """``data`` into a new file next to ``path`` (permissions as for any new file), then
     renamed over it: ``path`` is either the old report or the whole new one."""
-    stem = path.name[:64]
-    for _ in range(100):
-        temp = path.with_name(f".{stem}.{secrets.token_hex(6)}.tmp")
-        try:
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-            fd = os.open(temp, flags, 0o666)  # less the umask, like any new file
-        except FileExistsError:
-            continue
-        break
-    else:
-        raise FileExistsError(f"could not create a temporary file next to {path}")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    with (
+        OutputFolder.open(path.parent, create=False) as folder,
+        folder.temporary(path.name) as temporary,
+    ):
+        temporary.file.write(data)
+        temporary.replace(path.name)
 
 
 # -- text ------------------------------------------------------------------------------------

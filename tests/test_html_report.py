@@ -645,7 +645,7 @@ def test_failed_write_keeps_the_old_report(
     out = tmp_path / "report.html"
     out.write_text("old report")
 
-    def broken_replace(*args: object) -> None:
+    def broken_replace(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)

@@ -202,9 +202,14 @@ def _fix(args: argparse.Namespace, console: Console) -> int:
         media, platforms=platforms, caption=caption, title=args.title,
         account_type=args.account_type, content_warning=args.content_warning, rules=ruleset,
     )  # fmt: skip
-    result = apply_fixes(
-        fix_plan, args.out, unsafe=args.unsafe_fixes, dry_run=args.dry_run, rules=ruleset
-    )
+    from mediarules.safe_write import OutputFolderError
+
+    try:
+        result = apply_fixes(
+            fix_plan, args.out, unsafe=args.unsafe_fixes, dry_run=args.dry_run, rules=ruleset
+        )
+    except OutputFolderError as exc:
+        raise UsageError(str(exc)) from None
     if args.format == "json":
         print(fix_json(result))
     else:

@@ -1,22 +1,37 @@
 """Carry out a fix plan: write new files into one folder, build the posts, check them again.
 
-Inputs are never modified; an output never replaces an existing file and never lands outside
-the folder. Without ``unsafe`` only fixes that keep what the viewer sees run; the rest are
-listed, with what they would lose.
+Inputs are never modified; an output never replaces an existing file (a taken name, a
+symlink included, moves it on to ``name-2``...) and never lands outside the folder, which is
+opened once (:mod:`mediarules.safe_write`). A folder that cannot be written into raises
+:class:`OutputFolderError`; an output that fails is skipped with the reason. Without ``unsafe``
+only fixes that keep what the viewer sees run; the rest are listed, with what they would lose.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mediarules.fixes.images import apply_image
+from mediarules.fixes.images import ImageTooLarge, write_image
 from mediarules.fixes.planner import FixPlan, OutputPlan, PlannedPost
-from mediarules.fixes.video import VideoSupportMissing, apply_video
+from mediarules.fixes.video import VideoSupportMissing, write_video
 from mediarules.models import Applicability, Report
+from mediarules.safe_write import MAX_FREE_NAMES, OutputFolder, OutputFolderError, numbered_name
+
+__all__ = [
+    "Checker",
+    "FixResult",
+    "NewFile",
+    "OutputFolderError",
+    "PostResult",
+    "SkippedOutput",
+    "WrittenFile",
+    "apply",
+]
 
 
 class WrittenFile(BaseModel):
@@ -77,39 +92,30 @@ def apply(
     unsafe: bool = False,
     dry_run: bool = False,
 ) -> FixResult:
-    """Write the outputs, then re-check each platform's posts through ``recheck``."""
+    """Write the outputs, then re-check each platform's posts through ``recheck``.
+
+    Raises :class:`OutputFolderError` when ``out_dir`` cannot be created or written into.
+    """
     written: list[WrittenFile] = []
     skipped: list[SkippedOutput] = []
     paths: dict[str, str] = {}
-    if not dry_run:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    for output in plan.outputs:
-        if output.applicability is Applicability.UNSAFE and not unsafe:
-            loses = ", ".join(output.loses) or "quality"
-            skipped.append(
-                SkippedOutput(
-                    output=output.id, reason=f"unsafe (loses {loses}): needs --unsafe-fixes"
-                )
-            )
-            continue
-        destination = _free_path(out_dir, output.file_name)
-        if dry_run:
-            paths[output.id] = str(destination)
-            continue
-        try:
-            changes = _write(output, destination)
-        except VideoSupportMissing as exc:
-            skipped.append(SkippedOutput(output=output.id, reason=str(exc)))
-            continue
-        except (OSError, ValueError) as exc:
-            skipped.append(SkippedOutput(output=output.id, reason=f"failed: {exc}"))
-            continue
-        paths[output.id] = str(destination)
-        written.append(
-            WrittenFile(
-                output=output.id, path=str(destination), platforms=output.platforms, changes=changes
-            )
-        )
+    folder = None if dry_run else OutputFolder.open(out_dir)
+    try:
+        for output in plan.outputs:
+            if output.applicability is Applicability.UNSAFE and not unsafe:
+                skipped.append(_unsafe_skip(output))
+            elif folder is None:
+                paths[output.id] = str(_free_path(out_dir, output.file_name))
+            else:
+                result = _write_output(output, folder)
+                if isinstance(result, SkippedOutput):
+                    skipped.append(result)
+                else:
+                    written.append(result)
+                    paths[output.id] = result.path
+    finally:
+        if folder is not None:
+            folder.close()
     posts = []
     for platform_plan in plan.platforms:
         planned = platform_plan.posts
@@ -133,6 +139,24 @@ def apply(
             )
     ok = not dry_run and all(p.report is not None and p.report.ok for p in posts)
     return FixResult(ok=ok, plan=plan, written=written, skipped=skipped, posts=posts)
+
+
+def _unsafe_skip(output: OutputPlan) -> SkippedOutput:
+    loses = ", ".join(output.loses) or "quality"
+    return SkippedOutput(output=output.id, reason=f"unsafe (loses {loses}): needs --unsafe-fixes")
+
+
+def _write_output(output: OutputPlan, folder: OutputFolder) -> WrittenFile | SkippedOutput:
+    """One output written under the first free name, or skipped with the reason."""
+    try:
+        path, changes = _write(output, folder)
+    except (VideoSupportMissing, ImageTooLarge) as exc:
+        return SkippedOutput(output=output.id, reason=str(exc))
+    except (OSError, ValueError) as exc:
+        return SkippedOutput(output=output.id, reason=f"failed: {exc}")
+    return WrittenFile(
+        output=output.id, path=str(path), platforms=output.platforms, changes=changes
+    )
 
 
 def _unchanged_post(platform: str, plan: FixPlan) -> PlannedPost:
@@ -162,20 +186,23 @@ def _shown(entry: int | NewFile, plan: FixPlan) -> str:
     return plan.before.media[entry].path or f"input #{entry + 1}"
 
 
-def _write(output: OutputPlan, destination: Path) -> list[str]:
+def _write(output: OutputPlan, folder: OutputFolder) -> tuple[Path, list[str]]:
+    source, name = Path(output.source), output.file_name
     if output.image is not None:
-        return apply_image(Path(output.source), output.image, destination).changes
+        image = write_image(source, output.image, folder, name, next_free=True)
+        return image.path, image.changes
     if output.video is not None:
-        return apply_video(Path(output.source), output.video, destination).changes
+        video = write_video(source, output.video, folder, name, next_free=True)
+        return video.path, video.changes
     raise ValueError(f"output {output.id} has no target")
 
 
 def _free_path(folder: Path, name: str) -> Path:
-    """``name`` in ``folder``, or ``stem-2.ext``... when taken: never over an existing file."""
-    candidate = folder / Path(name).name  # a bare name: nothing outside the folder
-    stem, suffix = candidate.stem, candidate.suffix
-    number = 2
-    while candidate.exists():
-        candidate = folder / f"{stem}-{number}{suffix}"
-        number += 1
+    """For a dry run: the name a write would take now (another run may take it first)."""
+    name = Path(name).name  # a bare name: nothing outside the folder
+    candidate = folder / name
+    for number in range(2, MAX_FREE_NAMES + 2):
+        if not os.path.lexists(candidate):
+            break
+        candidate = folder / numbered_name(name, number)
     return candidate

@@ -4,8 +4,9 @@ Steps, each only when needed: bake the EXIF orientation in, bring colours to 8-b
 or RGBA), keep or drop the animation (sampling frames evenly down to ``max_frames``), reshape
 with :func:`plan_geometry` (the same plan the planner predicts from), encode, and when the
 result is over ``max_bytes`` lower the quality, then the colours, then the size, until it
-fits. Encoding happens in memory; the file is written once, under a temporary name, and
-linked into place so an existing file is never replaced. The source is only ever read.
+fits. Decoding has a memory budget (:data:`DECODE_BUDGET_BYTES`): a bigger picture is
+refused with the figure. Encoding happens in memory; the file is written once, through
+:mod:`mediarules.safe_write`, so an existing file is never replaced. The source is only read.
 
 :func:`describe_image_changes` is the pure side: what applying a target to a file with given
 facts will lose, without opening it.
@@ -13,12 +14,10 @@ facts will lose, without opening it.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import io
 import math
-import os
-import secrets
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -29,15 +28,21 @@ from PIL import Image, ImageFile, features
 
 from mediarules.fixes.geometry import AspectMode, Geometry, plan_geometry
 from mediarules.fixes.targets import ImageTarget
+from mediarules.formatting import shorten
 from mediarules.inspection.convert import image_format_name
 from mediarules.models import MediaFacts
+from mediarules.safe_write import OutputFolder
 
 __all__ = [
+    "DECODE_BUDGET_BYTES",
     "QUALITY_FLOOR",
     "ImageFixError",
     "ImageResult",
+    "ImageTooLarge",
     "apply_image",
+    "decode_need",
     "describe_image_changes",
+    "write_image",
 ]
 
 QUALITY_FLOOR = 40
@@ -46,6 +51,18 @@ a smaller picture at a decent quality looks better than a full-size one at 30.""
 
 _DOWNSCALE_STEP = 0.85
 """The largest scale step when a picture must shrink to fit ``max_bytes``."""
+
+DECODE_BUDGET_BYTES = 768 * 2**20
+"""The memory one image fix may plan to use (see :func:`decode_need`). A fix that would need
+more is skipped with the figure rather than risk the machine: this covers a 48-megapixel
+photo, and a JPEG is decoded already reduced when the target is smaller."""
+
+_BYTES_PER_PIXEL = 4
+_WORKING_COPIES_X2 = 7
+"""Twice the decoded copies of one frame a fix holds at its peak (measured: about 3.3 for an
+RGBA PNG to JPEG: decoded, converted, flattened, resized)."""
+_KEPT_COPIES = 2
+"""Each kept animation frame, and the encoder's copy of it."""
 
 _MAX_SHRINKS = 24  # 0.85 ** 24 is about 2 % of the sides: far past any sensible budget
 
@@ -86,6 +103,10 @@ _TRANSPOSE = {
 class ImageFixError(ValueError):
     """The target cannot be met: an unknown output format, a byte budget too small for the
     minimum size, or a source too large to decode safely."""
+
+
+class ImageTooLarge(ImageFixError):  # noqa: N818 (reads as the reason it is)
+    """Decoding the source would need more memory than :data:`DECODE_BUDGET_BYTES`."""
 
 
 @dataclass(frozen=True)
@@ -203,14 +224,46 @@ def apply_image(source: Path, target: ImageTarget, destination: Path) -> ImageRe
     :class:`ImageFixError` when the target cannot be met, :class:`OSError` when the source
     cannot be read or decoded.
     """
-    source, destination = Path(source), Path(destination)
+    destination = Path(destination)
+    with OutputFolder.open(destination.parent, create=False) as folder:
+        return write_image(Path(source), target, folder, destination.name)
+
+
+def write_image(
+    source: Path, target: ImageTarget, folder: OutputFolder, name: str, *, next_free: bool = False
+) -> ImageResult:
+    """:func:`apply_image` into an open folder; with ``next_free`` a taken ``name`` becomes
+    ``name-2``... (the result's path is the name actually written)."""
     fmt = _format_name(target.format)
     if fmt not in _SAVE_FORMATS:
         raise ImageFixError(f"cannot write {target.format!r} images")
     _aspect_mode(target.aspect_mode)  # refuse a bad target before any work
-    if os.path.lexists(destination):
-        raise FileExistsError(errno.EEXIST, "the destination exists", str(destination))
+    if not next_free and folder.taken(name):
+        raise FileExistsError(errno.EEXIST, "the destination exists", str(folder.shown(name)))
     changes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            data, quality, size, frames = _make(source, target, fmt, changes)
+        finally:
+            changes.extend(_warning_notes(caught))
+    written = folder.write_new(name, data, next_free=next_free)
+    return ImageResult(
+        path=folder.shown(written),
+        format=fmt,
+        width=size[0],
+        height=size[1],
+        size=len(data),
+        frames=frames,
+        quality=quality,
+        changes=changes,
+    )
+
+
+def _make(
+    source: Path, target: ImageTarget, fmt: str, changes: list[str]
+) -> tuple[bytes, int | None, tuple[int, int], int]:
+    """Decode, reshape and encode: (the bytes, the quality, the size, the frame count)."""
     try:
         with Image.open(source) as im:
             picture = _decode(im, target, fmt, changes)
@@ -218,20 +271,37 @@ def apply_image(source: Path, target: ImageTarget, destination: Path) -> ImageRe
         raise ImageFixError(f"{source.name}: too many pixels to decode safely ({exc})") from exc
     try:
         data, quality, picture = _encode_to_fit(picture, target, fmt, changes)
-        (width, height), frames = picture.size, len(picture.frames)
-        _write_new(destination, data)
+        return data, quality, picture.size, len(picture.frames)
     finally:
         picture.close()
-    return ImageResult(
-        path=destination,
-        format=fmt,
-        width=width,
-        height=height,
-        size=len(data),
-        frames=frames,
-        quality=quality,
-        changes=changes,
-    )
+
+
+def _warning_notes(caught: list[warnings.WarningMessage]) -> list[str]:
+    """Library warnings met while decoding (Pillow's), as changes, each once, kept short."""
+    notes = (f"decoder warning: {shorten(str(w.message).strip())}" for w in caught)
+    return list(dict.fromkeys(notes))
+
+
+def decode_need(width: int, height: int, kept_frames: int, canvas: tuple[int, int]) -> int:
+    """Bytes a fix is expected to hold at its peak: a few working copies of the larger of one
+    decoded frame and the output canvas (Pillow keeps 4 bytes a pixel for RGB and RGBA), and
+    every further animation frame it keeps."""
+    frame = max(width * height, canvas[0] * canvas[1]) * _BYTES_PER_PIXEL
+    extra = max(0, kept_frames - 1) * canvas[0] * canvas[1] * _BYTES_PER_PIXEL
+    return frame * _WORKING_COPIES_X2 // 2 + extra * _KEPT_COPIES
+
+
+def _check_budget(im: ImageFile.ImageFile, kept_frames: int, canvas: tuple[int, int]) -> None:
+    need = decode_need(im.width, im.height, kept_frames, canvas)
+    if need > DECODE_BUDGET_BYTES:
+        raise ImageTooLarge(
+            f"too large to fix safely: decoding this {im.width}x{im.height} image needs about"
+            f" {_mib(need):,} MiB, over the {_mib(DECODE_BUDGET_BYTES):,} MiB budget"
+        )
+
+
+def _mib(size: int) -> int:
+    return math.ceil(size / 2**20)
 
 
 def _decode(im: ImageFile.ImageFile, target: ImageTarget, fmt: str, changes: list[str]) -> _Picture:
@@ -278,6 +348,7 @@ def _decode(im: ImageFile.ImageFile, target: ImageTarget, fmt: str, changes: lis
     colour = _Colour(im.info.get("icc_profile"), changes)
     if im.format == "JPEG" and frame_count == 1:
         _draft(im, _flip(geometry.content) if turned else geometry.content)
+    _check_budget(im, len(keep), geometry.canvas)
 
     durations: list[int] = []
     frames: list[Image.Image] = []
@@ -696,39 +767,6 @@ def _gif_frame(frame: Image.Image, colours: int, background: tuple[int, ...]) ->
                 palette.info["transparency"] = index
                 break
     return palette
-
-
-# ---------------------------------------------------------------------------------------------
-# files
-
-
-def _write_new(destination: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``destination``, then link it into place.
-
-    ``os.link`` fails when the name exists, so a file that appeared meanwhile is never
-    replaced; where the file system has no hard links, ``os.replace`` (also atomic) runs after
-    one more check.
-    """
-    temporary = destination.with_name(f".{destination.name}.{secrets.token_hex(6)}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        try:
-            os.link(temporary, destination)
-        except FileExistsError:
-            raise
-        except OSError:  # no hard links here (FAT, some network shares)
-            if os.path.lexists(destination):
-                raise FileExistsError(
-                    errno.EEXIST, "the destination exists", str(destination)
-                ) from None
-            os.replace(temporary, destination)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
 
 
 # ---------------------------------------------------------------------------------------------

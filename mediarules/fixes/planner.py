@@ -8,6 +8,7 @@ that one post cannot hold is split over several posts.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Literal
@@ -30,6 +31,7 @@ from mediarules.fixes.video import describe_video_changes, ffmpeg_command
 from mediarules.intake import Item
 from mediarules.models import Applicability, MediaFacts, Report, Severity, Violation
 from mediarules.ruleset import PlatformRules, RuleSet
+from mediarules.safe_write import fit_name
 
 TextMethod = Literal["unchanged", "cleaned", "truncate", "thread", "follow_up"]
 """What a fix does to the caption: nothing, remove refused characters, cut, thread, follow up."""
@@ -239,11 +241,37 @@ def _grade(unsafe: bool) -> Applicability:
 
 
 def _file_name(source: str, platforms: list[str], fmt: str, number: int) -> str:
-    """``banner-linkedin-bluesky.jpg``: the source's name, whom it is for, its real format."""
-    stem = PurePath(source).stem or "media"
+    """``banner-linkedin-bluesky.jpg``: the source's name, whom it is for, its real format.
+
+    At most 255 bytes: a long source name is cut (whole characters), the ``-who-N.ext`` tail
+    is kept."""
     who = "-".join(p.replace(":", "_") for p in platforms) if len(platforms) <= 3 else "fixed"
-    extension = extension_for(fmt)
-    return sanitized_file_name(f"{stem}-{who}-{number}{extension}")
+    if len(who) > _MAX_WHO:
+        who = "fixed"
+    tail = sanitized_file_name(f"-{who}-{number}{extension_for(fmt)}")
+    return fit_name(_readable_stem(PurePath(source).stem) or "media", tail)
+
+
+_MAX_WHO = 64
+
+
+def _readable_stem(stem: str) -> str:
+    """The stem as the upload API keeps it (``my photo (1)`` -> ``my_photo_1``), with letters
+    that have an ASCII form given it (``Crème`` -> ``Creme``) and other letters and digits
+    (``фото``) kept, so the name stays readable; controls, symbols and leading dots go."""
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFC", stem.strip()):
+        if char.isascii():
+            kept.append("_" if char == " " else char if char.isalnum() or char in "_.-" else "")
+            continue
+        plain = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
+        if plain.isascii() and plain.isalnum():
+            kept.append(plain)
+        elif char.isalnum() or unicodedata.category(char).startswith("M"):
+            kept.append(char)
+    return "".join(kept).lstrip(".")
 
 
 # -- posts and text ------------------------------------------------------------------------

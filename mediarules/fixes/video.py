@@ -20,9 +20,9 @@ never at import time.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
-import secrets
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path, PurePath
@@ -32,6 +32,7 @@ from mediarules.fixes.geometry import Geometry, plan_geometry
 from mediarules.fixes.targets import VideoTarget
 from mediarules.inspection import UnreadableMediaError, inspect
 from mediarules.models import MediaFacts
+from mediarules.safe_write import OutputFolder, TemporaryFile
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
@@ -52,6 +53,7 @@ __all__ = [
     "ffmpeg_command",
     "render_ffmpeg",
     "video_filter",
+    "write_video",
 ]
 
 INSTALL_HINT = "video fixes need PyAV: pip install 'mediarules[video]'"
@@ -460,13 +462,27 @@ def _require_av() -> None:
 def apply_video(source: Path, target: VideoTarget, destination: Path) -> VideoResult:
     """Write ``source`` as ``target`` to the new file ``destination``; ``source`` is only read.
 
-    The file is written next to ``destination`` under a temporary name and renamed into
-    place once complete and readable; on any failure the temporary file is removed.
-    Raises :class:`VideoSupportMissing` without PyAV, ``ValueError`` for a source or target
-    it cannot handle (or FFmpeg refusing the data), ``OSError`` for file system errors.
+    Raises :class:`VideoSupportMissing` without PyAV, :class:`FileExistsError` when
+    ``destination`` exists, ``ValueError`` for a source or target it cannot handle (or FFmpeg
+    refusing the data), ``OSError`` for file system errors.
     """
     _require_av()
+    destination = Path(destination)
+    with OutputFolder.open(destination.parent, create=False) as folder:
+        return write_video(Path(source), target, folder, destination.name)
 
+
+def write_video(
+    source: Path, target: VideoTarget, folder: OutputFolder, name: str, *, next_free: bool = False
+) -> VideoResult:
+    """:func:`apply_video` into an open folder; with ``next_free`` a taken ``name`` becomes
+    ``name-2``... (the result's path is the name actually written).
+
+    The encoder writes a temporary file created in ``folder`` (through ``/proc`` on Linux, so
+    it reaches that very file whatever its name becomes), which is read back and published
+    without replacing anything; on any failure it is removed.
+    """
+    _require_av()
     try:
         facts = inspect(source)
     except UnreadableMediaError as exc:
@@ -475,16 +491,15 @@ def apply_video(source: Path, target: VideoTarget, destination: Path) -> VideoRe
         raise ValueError(f"{source}: not a video")
     settings = encode_settings(facts, target)
     _check_writable(target, settings)
-    temporary = _reserve(destination)
-    try:
+    if not next_free and folder.taken(name):
+        raise FileExistsError(errno.EEXIST, "the destination exists", str(folder.shown(name)))
+    with folder.temporary(name) as temporary:
         attempt = target
         for tries_left in range(BUDGET_ATTEMPTS - 1, -1, -1):
+            temporary.rewind()
             had_audio = _encode(source, temporary, settings)
-            try:
-                written = inspect(temporary)
-            except UnreadableMediaError as exc:
-                raise ValueError(f"the new file cannot be read back: {exc}") from exc
-            size = written.size or temporary.stat().st_size
+            written = _read_back(temporary)
+            size = written.size or os.fstat(temporary.file.fileno()).st_size
             budget = target.max_bytes
             if budget is None or not settings.reencode or size <= budget or not tries_left:
                 break
@@ -496,12 +511,9 @@ def apply_video(source: Path, target: VideoTarget, destination: Path) -> VideoRe
                 }
             )
             settings = encode_settings(facts, attempt)
-        os.replace(temporary, destination)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+        published = temporary.publish(name, next_free=next_free)
     return VideoResult(
-        path=destination,
+        path=folder.shown(published),
         container=written.format,
         video_codec=written.video_codec,
         audio_codec=written.audio_codec,
@@ -509,7 +521,7 @@ def apply_video(source: Path, target: VideoTarget, destination: Path) -> VideoRe
         height=written.height,
         fps=written.fps,
         duration_s=written.duration_s,
-        size=written.size or destination.stat().st_size,
+        size=size,
         changes=_changes(facts, target, settings, had_audio),
         settings=settings,
     )
@@ -519,15 +531,25 @@ BUDGET_ATTEMPTS = 3
 """Encodes tried to land under a byte budget before the result is kept as it is."""
 
 
-def _encode(source: Path, temporary: Path, settings: EncodeSettings) -> bool:
-    """One pass from ``source`` into ``temporary`` (overwritten); True when it had audio."""
+def _encode(source: Path, temporary: TemporaryFile, settings: EncodeSettings) -> bool:
+    """One pass from ``source`` into ``temporary`` (emptied first); True when it had audio.
+
+    FFmpeg's faststart reopens its output by name to move the index, so on Linux it gets the
+    ``/proc`` path of the open file; elsewhere it writes through the file object, without
+    faststart, rather than open a name in the folder.
+    """
     import av
 
+    reopen = temporary.reopen_path
+    options = settings.mux_options if reopen is not None else {}
     try:
         with av.open(str(source)) as src:
             had_audio = bool(src.streams.audio)
             with av.open(
-                str(temporary), "w", format=settings.muxer, container_options=settings.mux_options
+                reopen if reopen is not None else temporary.file,
+                "w",
+                format=settings.muxer,
+                container_options=options,
             ) as out:
                 if settings.reencode:
                     _transcode(src, out, settings)
@@ -538,6 +560,20 @@ def _encode(source: Path, temporary: Path, settings: EncodeSettings) -> bool:
             raise
         raise ValueError(f"FFmpeg could not write the video: {exc}") from exc
     return had_audio
+
+
+def _read_back(temporary: TemporaryFile) -> MediaFacts:
+    """The new file as inspection reads it (through ``/proc`` when there is one)."""
+    temporary.file.flush()
+    path = temporary.reopen_path
+    if path is None:
+        if not temporary.intact():
+            raise OSError("the temporary file was removed or replaced during the write")
+        path = os.fspath(temporary.folder.shown(temporary.name))
+    try:
+        return inspect(path)
+    except UnreadableMediaError as exc:
+        raise ValueError(f"the new file cannot be read back: {exc}") from exc
 
 
 def _check_writable(target: VideoTarget, settings: EncodeSettings) -> None:
@@ -553,18 +589,6 @@ def _check_writable(target: VideoTarget, settings: EncodeSettings) -> None:
         raise ValueError("WebM cannot hold H.264: re-encode into mp4, mov or mkv")
     if settings.geometry is None:
         raise ValueError("the source's frame size is unknown")
-
-
-def _reserve(destination: Path) -> Path:
-    """A new, empty file next to ``destination`` (created with the umask's permissions)."""
-    while True:
-        candidate = destination.with_name(f".{destination.stem}.{secrets.token_hex(4)}.part")
-        try:
-            handle = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        os.close(handle)
-        return candidate
 
 
 def _origin(streams: list[Stream]) -> Fraction:
