@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mediarules.fixes.api import FixPlan, FixResult, apply_fixes, plan_fixes
     from mediarules.inspection import UnreadableMediaError
     from mediarules.intake import MediaInput
+    from mediarules.measuring import Measurement, measure
     from mediarules.models import (
         Applicability,
         Fix,
@@ -49,6 +50,7 @@ _HOME = {
     "mediarules.fixes.api": ("FixPlan", "FixResult", "apply_fixes", "plan_fixes"),
     "mediarules.inspection": ("UnreadableMediaError",),
     "mediarules.intake": ("MediaInput",),
+    "mediarules.measuring": ("Measurement", "measure"),
     "mediarules.models": (
         "Applicability", "Fix", "FixStep", "MediaFacts", "MediaRef", "Report", "Severity",
         "Violation",
@@ -69,6 +71,7 @@ __all__ = [
     "FixPlan",
     "FixResult",
     "FixStep",
+    "Measurement",
     "MediaFacts",
     "MediaInput",
     "MediaRef",
@@ -89,6 +92,7 @@ __all__ = [
     "inspect",
     "load_payload",
     "load_rules",
+    "measure",
     "plan_fixes",
     "resolve_platforms",
 ]

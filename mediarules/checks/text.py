@@ -10,13 +10,7 @@ from mediarules.fixes import plan
 from mediarules.models import MediaKind
 from mediarules.ruleset import AltTextRules, Counting, TextRules
 
-_UNITS = {
-    "code_points": "characters",
-    "graphemes": "characters (graphemes)",
-    "utf16": "UTF-16 units",
-    "utf8_bytes": "bytes",
-    "weighted": "weighted characters",
-}
+_UNITS = textlib.UNIT_NAMES
 
 
 class TextMeasures:
@@ -80,6 +74,7 @@ def check_text(
     """``field`` is ``caption`` or ``title``; it prefixes every code. ``content_warning``
     counts towards the length where the platform says so (Mastodon: spoiler text + text).
     ``measures`` keeps counts for the other platforms of the same post."""
+    warning = content_warning if rules.content_warning_counts and content_warning else None
     if value is None or not value.strip():
         if rules.required:
             yield Finding(
@@ -90,12 +85,14 @@ def check_text(
                 limit=True,
                 fix=plan.manual(f"Write a {field}"),
             )
-        return
+        if warning is None:
+            return
+        value = value or ""  # Mastodon counts a content warning with no text too
     measures = measures or TextMeasures()
-    warning = content_warning if rules.content_warning_counts and content_warning else None
     yield from _length(field, value, rules, measures, has_media=has_media, content_warning=warning)
     yield from _utf8_bytes(field, value, rules, measures)
     yield from _counted_entities(field, value, rules, measures)
+    yield from _invalid_for_counter(field, value, rules)
     forbidden = textlib.forbidden_found(value, rules.forbidden_characters)
     if forbidden:
         yield Finding(
@@ -105,6 +102,21 @@ def check_text(
             actual="".join(forbidden),
             limit=rules.forbidden_characters,
             fix=plan.remove_characters(field, forbidden),
+        )
+
+
+def _invalid_for_counter(field: str, value: str, rules: TextRules) -> Iterator[Finding]:
+    """Characters the platform's own counter refuses (X: U+FFFE, U+FEFF, U+FFFF)."""
+    invalid = textlib.invalid_characters(value, rules.counting)
+    if invalid:
+        names = ", ".join(f"U+{ord(char):04X}" for char in invalid)
+        yield Finding(
+            f"{field}.invalid_characters",
+            f"{field} contains {names}, which the platform's counter refuses",
+            key="counting",
+            actual="".join(invalid),
+            limit=list(textlib.INVALID_CHARACTERS),
+            fix=plan.remove_characters(field, invalid),
         )
 
 
@@ -131,12 +143,18 @@ def _length(
             mention_domains_free=rules.mention_domains_free,
         )
 
-    length = measure((content_warning or "") + value)
+    # Mastodon: grapheme length of the spoiler text, as written, + the status text with its
+    # URLs and mentions rewritten (StatusLengthValidator#too_long?).
+    length = (
+        measures.count(content_warning + _countable(value, rules), rules.counting)
+        if content_warning
+        else measure(value)
+    )
     if length <= limit:
         return
     unit = _UNITS[rules.counting]
     what = f"{field} with its content warning" if content_warning else field
-    room = limit - measure(content_warning) if content_warning else limit
+    room = limit - measures.count(content_warning, rules.counting) if content_warning else limit
     yield Finding(
         f"{field}.too_long",
         f"{what} is {length:,} {unit}; the limit is {limit:,}",
@@ -150,6 +168,17 @@ def _length(
             url_length=rules.url_length,
             mention_domains_free=rules.mention_domains_free,
         ),
+    )
+
+
+def _countable(value: str, rules: TextRules) -> str:
+    if rules.url_length is None and not rules.mention_domains_free:
+        return value
+    return textlib.countable_text(
+        value,
+        url_length=rules.url_length,
+        mention_domains_free=rules.mention_domains_free,
+        urls_without_protocol=rules.counting == "weighted",
     )
 
 

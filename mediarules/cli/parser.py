@@ -86,6 +86,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema_cmd.add_argument("model", nargs="?", choices=SCHEMAS, default="report")
 
+    measure_cmd = commands.add_parser(
+        "measure",
+        help="a text's length as each platform counts it, and the URLs, mentions and tags found",
+        description="Length in each platform's own unit (X's weighted count, graphemes, UTF-16 "
+        "units, ...), the limit, what remains, and the spans of URLs, mentions and hashtags. "
+        "Exit 0: it fits every platform; 1: it does not fit some; 2: usage error.",
+    )
+    measure_cmd.add_argument("text", nargs="?", metavar="TEXT", help="the text to measure")
+    measure_cmd.add_argument(
+        "--text-file", type=Path, metavar="F", help="read the text from F (UTF-8)"
+    )
+    measure_cmd.add_argument(
+        "-p", "--platform", action="append", metavar="NAME",
+        help="platform to measure for; repeat or separate with commas (x,bluesky)",
+    )  # fmt: skip
+    measure_cmd.add_argument(
+        "--field", choices=("caption", "title", "alt_text"), default="caption",
+        help="which text of the post (default: caption)",
+    )  # fmt: skip
+    measure_cmd.add_argument(
+        "--no-media", action="store_true",
+        help="the post has no media: use the text-only limit where there is one (Telegram)",
+    )  # fmt: skip
+    _add_rules_and_format(measure_cmd)
+
     explain_cmd = commands.add_parser("explain", help="what a violation code means")
     explain_cmd.add_argument("code", nargs="?", metavar="CODE", help="default: list codes")
     return parser

@@ -1,0 +1,45 @@
+"""Mastodon's own text rules: its mention pattern and the text its length validator counts.
+
+From mastodon/mastodon: ``Account::MENTION_RE`` (app/models/account.rb),
+``Extractor#extract_mentions_or_lists_with_indices`` (app/lib/extractor.rb: a mention whose
+domain is longer than ``MAX_DOMAIN_LENGTH`` = 253 is not a mention) and
+``StatusLengthValidator`` (spoiler text + the status text with every ``http(s)://`` URL as 23
+characters and every ``@user@domain`` as ``@user``, counted in grapheme clusters).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import regex
+
+from mediarules.text.twitter import AT_SIGNS, LATIN_ACCENTS, Span
+
+__all__ = ["MAX_DOMAIN_LENGTH", "mention_spans"]
+
+MAX_DOMAIN_LENGTH: Final = 253
+
+_MENTION: Final = regex.compile(
+    r"(?<![=/\w])@(?P<user>(?i:[a-z0-9_]+(?:[.\-]+[a-z0-9_]+)*))(?P<domain>@\w+(?:[.\-]+\w+)*)?"
+)
+_END_MENTION: Final = regex.compile(rf"[{AT_SIGNS}{LATIN_ACCENTS}]|://")
+
+
+def mention_spans(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, end of ``@user``) of each mention Mastodon's extractor keeps."""
+    if "@" not in text:
+        return []
+    spans = []
+    for match in _MENTION.finditer(text):
+        if _END_MENTION.match(text, match.end()):
+            continue
+        domain = match.group("domain")
+        if domain and len(domain) - 1 > MAX_DOMAIN_LENGTH:
+            continue
+        spans.append((match.start(), match.end(), match.end("user")))
+    return spans
+
+
+def as_spans(mentions: list[tuple[int, int, int]]) -> list[Span]:
+    """The (start, end) of each mention."""
+    return [(start, end) for start, end, _ in mentions]
