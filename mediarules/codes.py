@@ -98,6 +98,10 @@ CODES: dict[str, Code] = _codes(
     ("media.unreadable", E, "The file cannot be read as an image or a video.",
      "A corrupt, truncated or unknown file fails at upload or at publish on every platform.",
      "Export the file again from its source. (manual)"),
+    ("media.metadata_invalid", E, "Declared metadata holds values that cannot be true.",
+     "A size, width or height of 0 or less, a frame rate of 0 or less or a negative duration "
+     "is no file's: the record is broken, and the item is checked without those values.",
+     "Correct the stored metadata (or check the file itself). (manual)"),
     ("media.empty", E, "The file is empty (0 bytes).",
      "An empty upload fails on every platform.",
      "Export the file again. (manual)"),

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mediarules.formatting import echo_name, shorten
 from mediarules.ruleset import RuleConfigError
+from mediarules.safe_read import InputValueError, parse_toml, read_limited
 
 KEYS = ("platforms", "rules")
 
@@ -44,11 +46,15 @@ def find_project_config(start: Path) -> ProjectConfig | None:
 
 
 def _tool_table(path: Path) -> dict[str, Any] | None:
+    """``[tool.mediarules]`` of ``path``, read as every configuration file is (``safe_read``:
+    a regular file of at most ``MAX_INPUT_BYTES``, bounded nesting and integers)."""
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise RuleConfigError(f"{path}: cannot read [tool.mediarules]: {exc}") from None
+        data = parse_toml(read_limited(path))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise RuleConfigError(f"{_name(path)}: cannot read [tool.mediarules]: {reason}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, InputValueError) as exc:
+        raise RuleConfigError(f"{_name(path)}: cannot read [tool.mediarules]: {exc}") from None
     tool = data.get("tool")
     table = tool.get("mediarules") if isinstance(tool, dict) else None
     if table is None:
@@ -59,21 +65,26 @@ def _tool_table(path: Path) -> dict[str, Any] | None:
 
 
 def _parse(path: Path, table: dict[str, Any]) -> ProjectConfig:
+    name = _name(path)
     for key in table:
         if key not in KEYS:
-            close = difflib.get_close_matches(key, KEYS, n=1)
+            close = difflib.get_close_matches(key, KEYS, n=1) if len(key) <= 100 else []
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise RuleConfigError(f"{path}: [tool.mediarules] unknown key {key!r}{hint}")
+            raise RuleConfigError(f"{name}: [tool.mediarules] unknown key {shorten(key)!r}{hint}")
     platforms = table.get("platforms", [])
     if isinstance(platforms, str):
         platforms = [platforms]
     if not isinstance(platforms, list) or not all(isinstance(p, str) for p in platforms):
-        raise RuleConfigError(f"{path}: [tool.mediarules] platforms must be a list of names")
+        raise RuleConfigError(f"{name}: [tool.mediarules] platforms must be a list of names")
     rules = table.get("rules")
     if rules is not None and not isinstance(rules, str):
-        raise RuleConfigError(f"{path}: [tool.mediarules] rules must be a file name")
+        raise RuleConfigError(f"{name}: [tool.mediarules] rules must be a file name")
     return ProjectConfig(
         source=path,
         platforms=tuple(platforms),
         rules=path.parent / rules if rules is not None else None,
     )
+
+
+def _name(path: Path) -> str:
+    return echo_name(str(path))

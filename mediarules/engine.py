@@ -87,6 +87,8 @@ def _everywhere(
             findings = [item.unreadable]
         else:
             findings = check_upload(item.facts, item.ref)
+        if item.invalid is not None:  # metadata that cannot be true: left out of the facts
+            yield item.invalid, index
         for finding in findings:
             yield finding, index
     for finding in post_findings:

@@ -13,35 +13,45 @@ from pathlib import Path
 from typing import Any
 
 from mediarules.checks.upload import format_from_mime
+from mediarules.formatting import echo, echo_name
 from mediarules.ruleset import RuleConfigError, RuleLayer
+from mediarules.safe_read import InputValueError, parse_json, read_limited
 
 __all__ = ["mastodon_instance_layer", "read_json", "tiktok_creator_layer"]
 
-# (section, key) <- path under the instance's `configuration`
-_MASTODON_KEYS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("caption", "max_length", ("statuses", "max_characters")),
-    ("caption", "url_length", ("statuses", "characters_reserved_per_url")),
-    ("post", "max_items", ("statuses", "max_media_attachments")),
-    ("post", "max_images", ("statuses", "max_media_attachments")),
-    ("image", "max_size_bytes", ("media_attachments", "image_size_limit")),
-    ("image", "max_pixels", ("media_attachments", "image_matrix_limit")),
-    ("video", "max_size_bytes", ("media_attachments", "video_size_limit")),
-    ("video", "max_fps", ("media_attachments", "video_frame_rate_limit")),
-    ("video", "max_pixels", ("media_attachments", "video_matrix_limit")),
-    ("alt_text", "max_length", ("media_attachments", "description_limit")),
+# (section, key) <- path under the instance's `configuration`, and the least value that makes
+# sense (a server taking no attachments says 0; one allowing 0 pixels says nothing true). The
+# most is the rules table's own bound (ruleset.py), checked when the layer is merged.
+_MASTODON_KEYS: tuple[tuple[str, str, tuple[str, ...], int], ...] = (
+    ("caption", "max_length", ("statuses", "max_characters"), 1),
+    ("caption", "url_length", ("statuses", "characters_reserved_per_url"), 0),
+    ("post", "max_items", ("statuses", "max_media_attachments"), 0),
+    ("post", "max_images", ("statuses", "max_media_attachments"), 0),
+    ("image", "max_size_bytes", ("media_attachments", "image_size_limit"), 1),
+    ("image", "max_pixels", ("media_attachments", "image_matrix_limit"), 1),
+    ("video", "max_size_bytes", ("media_attachments", "video_size_limit"), 1),
+    ("video", "max_fps", ("media_attachments", "video_frame_rate_limit"), 1),
+    ("video", "max_pixels", ("media_attachments", "video_matrix_limit"), 1),
+    ("alt_text", "max_length", ("media_attachments", "description_limit"), 1),
 )
 
 
 def read_json(path: Path | str) -> Any:
-    """The JSON in ``path``; RuleConfigError naming the file when it can't be read."""
+    """The JSON in ``path`` (a regular file of at most ``MAX_INPUT_BYTES``, bounded in
+    nesting and numbers); RuleConfigError naming the file when it can't be read."""
+    name = echo_name(str(path))
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        return parse_json(read_limited(path))
     except FileNotFoundError:
-        raise RuleConfigError(f"{path}: file not found") from None
+        raise RuleConfigError(f"{name}: file not found") from None
     except json.JSONDecodeError as exc:
-        raise RuleConfigError(f"{path}: invalid JSON: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleConfigError(f"{path}: cannot read: {exc}") from None
+        raise RuleConfigError(f"{name}: invalid JSON: {exc}") from None
+    except InputValueError as exc:
+        raise RuleConfigError(f"{name}: invalid JSON: {exc}") from None
+    except OSError as exc:
+        raise RuleConfigError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise RuleConfigError(f"{name}: cannot read: not UTF-8 ({exc.reason})") from None
 
 
 def mastodon_instance_layer(instance: Any, *, label: str, platform: str = "mastodon") -> RuleLayer:
@@ -52,17 +62,20 @@ def mastodon_instance_layer(instance: Any, *, label: str, platform: str = "masto
         raise RuleConfigError(
             f"{label}: not a Mastodon /api/v2/instance document (no 'configuration' object)"
         )
-    domain = instance.get("domain") or "the server"
+    domain = instance.get("domain")
+    domain = echo(domain) if isinstance(domain, str) and domain.strip() else "the server"
     tables: dict[str, dict[str, Any]] = {}
-    for section, key, path in _MASTODON_KEYS:
+    for section, key, path, least in _MASTODON_KEYS:
         value = _dig(configuration, path)
         if value is None:
             continue
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        where = f"configuration.{'.'.join(path)}"
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            wanted = "a whole number" if least == 0 else "a positive whole number"
             raise RuleConfigError(
-                f"{label}: configuration.{'.'.join(path)} should be a whole number, got {value!r}"
+                f"{echo_name(label)}: {where} should be {wanted}, got {echo(repr(value))}"
             )
-        _set(tables, section, key, value, f"{label}: {domain} configuration.{'.'.join(path)}")
+        _set(tables, section, key, value, f"{label}: {domain} {where}")
     mime_types = _dig(configuration, ("media_attachments", "supported_mime_types"))
     if isinstance(mime_types, list):
         source = f"{label}: {domain} configuration.media_attachments.supported_mime_types"

@@ -2,13 +2,21 @@
 
 A file is inspected once, whatever the number of platforms. A file that cannot be read is
 still an item of the post (it counts towards the post's size) with a finding that says why.
+
+Declared values that cannot be true (a width of 0, a frame rate of -30, a negative duration)
+are never facts: the item gets one ``media.metadata_invalid`` finding naming them and is
+checked without them, so no check says "video is -30 fps" or offers "Upscale to 0x0". A file
+whose header says such a thing is ``media.unreadable`` (reason ``corrupt``): no check can
+trust it, and no fix can decode it.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path, PurePath
 
 from mediarules.checks.finding import Finding
@@ -22,11 +30,19 @@ MediaInput = str | os.PathLike[str] | MediaRef | MediaFacts
 _CODEC_ALIASES = {"avc": "h264", "avc1": "h264", "h.264": "h264", "h265": "hevc", "h.265": "hevc"}
 
 
+MAX_SIDE = 2**31 - 1
+"""The widest or tallest a picture can be (PNG's own bound; JPEG stops at 65,535)."""
+
+METADATA_SOURCE = "declared metadata"
+
+
 @dataclass(frozen=True)
 class Item:
     facts: MediaFacts
     ref: MediaRef | None = None
     unreadable: Finding | None = None
+    invalid: Finding | None = None
+    """Declared values that cannot be true (left out of ``facts``): ``media.metadata_invalid``."""
 
 
 def take_all(media: Iterable[MediaInput] | MediaInput) -> list[Item]:
@@ -38,28 +54,96 @@ def take_all(media: Iterable[MediaInput] | MediaInput) -> list[Item]:
 
 def take(media: MediaInput) -> Item:
     if isinstance(media, MediaFacts):
-        return Item(media)
+        impossible = impossible_values(vars(media), declared=True)
+        facts = media.model_copy(update=dict.fromkeys(impossible)) if impossible else media
+        return _declared(facts, None, impossible)
     if isinstance(media, MediaRef):
         if media.path is not None:
             item = _inspect(media.path)
             return Item(item.facts, media, item.unreadable)
-        return Item(facts_from_metadata(media), media)
+        return _from_metadata(media)
     return _inspect(media)
 
 
 def _inspect(path: str | os.PathLike[str]) -> Item:
     try:
-        return Item(inspect(path))
+        facts = inspect(path)
     except UnreadableMediaError as exc:
-        code = "media.empty" if exc.reason == "empty" else "media.unreadable"
-        finding = Finding(
-            code,
-            f"cannot read the file: {exc}",
-            actual=exc.reason,
-            fix=plan.manual("Export the file again from its source"),
-            source="file contents",
-        )
-        return Item(MediaFacts(path=os.fspath(path), size=_size_or_none(path)), unreadable=finding)
+        return _unreadable(path, exc.reason, str(exc))
+    impossible = impossible_values(vars(facts), declared=False)
+    if impossible:  # the header says what no picture can be: nothing in it can be trusted
+        return _unreadable(path, "corrupt", f"its header says {', '.join(impossible.values())}")
+    return Item(facts)
+
+
+def _unreadable(path: str | os.PathLike[str], reason: str, why: str) -> Item:
+    finding = Finding(
+        "media.empty" if reason == "empty" else "media.unreadable",
+        f"cannot read the file: {why}",
+        actual=reason,
+        fix=plan.manual("Export the file again from its source"),
+        source="file contents",
+    )
+    return Item(MediaFacts(path=os.fspath(path), size=_size_or_none(path)), unreadable=finding)
+
+
+def _from_metadata(ref: MediaRef) -> Item:
+    values = _declared_facts(ref)
+    impossible = impossible_values(values, declared=True)
+    facts = MediaFacts.model_validate({**values, **dict.fromkeys(impossible)})
+    return _declared(facts, ref, impossible)
+
+
+def _declared(facts: MediaFacts, ref: MediaRef | None, impossible: Mapping[str, str]) -> Item:
+    """An item of declared facts; ``impossible`` (already left out of them) become one
+    ``media.metadata_invalid`` finding."""
+    if not impossible:
+        return Item(facts, ref)
+    finding = Finding(
+        "media.metadata_invalid",
+        f"declared {', '.join(impossible.values())}: cannot be true, so left out of the checks",
+        actual=", ".join(impossible),
+        fix=plan.manual("Correct the stored metadata, or check the file itself"),
+        source=METADATA_SOURCE,
+    )
+    return Item(facts, ref, invalid=finding)
+
+
+def impossible_values(values: Mapping[str, object], *, declared: bool) -> dict[str, str]:
+    """Field -> what it says, for each value of ``values`` (``MediaFacts`` fields) that cannot
+    be true: a side of 0 or less (or past ``MAX_SIDE``), a frame rate of 0 or less. For
+    ``declared`` values also a size of 0 or less, a negative or infinite duration or bit rate,
+    and for a video a duration or bit rate of 0 (a file's own 0 is an honest unknown)."""
+    found: dict[str, str] = {}
+    for side in ("width", "height"):
+        value = values.get(side)
+        if isinstance(value, int) and not 0 < value <= MAX_SIDE:
+            found[side] = f"{side} {value:,} px"
+    fps = values.get("fps")
+    if isinstance(fps, Fraction | int | float) and fps <= 0:
+        found["fps"] = f"frame rate {float(fps):g} fps"
+    if declared:
+        found.update(_impossible_declared(values))
+    return found
+
+
+def _impossible_declared(values: Mapping[str, object]) -> dict[str, str]:
+    video = values.get("kind") == "video"
+    found: dict[str, str] = {}
+    size = values.get("size")
+    if isinstance(size, int) and size <= 0:
+        found["size"] = f"size {size:,} bytes"
+    duration = values.get("duration_s")
+    if isinstance(duration, int | float) and not _positive(duration, zero_ok=not video):
+        found["duration_s"] = f"duration {duration:g} s"
+    bit_rate = values.get("bit_rate")
+    if isinstance(bit_rate, int) and not _positive(bit_rate, zero_ok=not video):
+        found["bit_rate"] = f"bit rate {bit_rate:,} bit/s"
+    return found
+
+
+def _positive(value: float, *, zero_ok: bool) -> bool:
+    return math.isfinite(value) and (value > 0 or (zero_ok and value == 0))
 
 
 def _size_or_none(path: str | os.PathLike[str]) -> int | None:
@@ -70,7 +154,13 @@ def _size_or_none(path: str | os.PathLike[str]) -> int | None:
 
 
 def facts_from_metadata(ref: MediaRef) -> MediaFacts:
-    """Facts as the scheduler's stored metadata declares them (no file to read)."""
+    """Facts as the scheduler's stored metadata declares them (no file to read), without the
+    values that cannot be true (``impossible_values``)."""
+    return _from_metadata(ref).facts
+
+
+def _declared_facts(ref: MediaRef) -> dict[str, object]:
+    """The ``MediaFacts`` fields the record declares, as declared (not yet validated)."""
     kind = ref.type
     if kind is None and ref.content_type:
         prefix = ref.content_type.split("/")[0].lower()
@@ -81,16 +171,16 @@ def facts_from_metadata(ref: MediaRef) -> MediaFacts:
     if fmt is None and ref.file_name:
         fmt = format_from_name(ref.file_name)
     codec = ref.codec_name.lower() if ref.codec_name else None
-    return MediaFacts(
-        path=ref.file_name or (str(PurePath(ref.path)) if ref.path else None),
-        kind=kind,
-        format=fmt.lower() if fmt else None,
-        size=ref.size,
-        width=ref.width,
-        height=ref.height,
-        fps=ref.frame_rate if kind == "video" else None,
-        duration_s=ref.duration,
-        video_codec=_CODEC_ALIASES.get(codec, codec) if kind == "video" and codec else None,
-        audio_codec=ref.audio_codec.lower() if ref.audio_codec else None,
-        bit_rate=ref.bit_rate,
-    )
+    return {
+        "path": ref.file_name or (str(PurePath(ref.path)) if ref.path else None),
+        "kind": kind,
+        "format": fmt.lower() if fmt else None,
+        "size": ref.size,
+        "width": ref.width,
+        "height": ref.height,
+        "fps": ref.frame_rate if kind == "video" else None,
+        "duration_s": ref.duration,
+        "video_codec": _CODEC_ALIASES.get(codec, codec) if kind == "video" and codec else None,
+        "audio_codec": ref.audio_codec.lower() if ref.audio_codec else None,
+        "bit_rate": ref.bit_rate,
+    }

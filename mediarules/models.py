@@ -68,17 +68,35 @@ def _to_fraction(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("a frame rate is a number, not a boolean")
     if isinstance(value, int):
-        return Fraction(value)
+        return _bounded_rate(Fraction(value), value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(f"a frame rate is a finite number, not {value!r}")
-        return Fraction(value).limit_denominator(100_000)
+        return _bounded_rate(Fraction(value).limit_denominator(100_000), value)
     if isinstance(value, str):
         try:
-            return parse_exact_number(value.strip()).limit_denominator(100_000)
+            rate = parse_exact_number(value.strip()).limit_denominator(100_000)
         except (ValueError, ZeroDivisionError, ArithmeticError) as exc:
-            raise ValueError(f"not a frame rate: {value!r}") from exc
+            raise ValueError(f"not a frame rate: {_echo(value)}") from exc
+        return _bounded_rate(rate, value)
     return value
+
+
+MAX_RATE_MAGNITUDE = 10**9
+"""No frame rate (or rate limit) is a billion frames a second: past this a value is refused
+where it is read, so every rate converts to a float and prints (``10**5000 / 3`` did not)."""
+
+
+def _bounded_rate(rate: Fraction, given: object) -> Fraction:
+    if abs(rate) > MAX_RATE_MAGNITUDE:
+        shown = _echo(given) if isinstance(given, str) else "a number this large"
+        raise ValueError(f"not a frame rate: {shown} (over {MAX_RATE_MAGNITUDE:,} fps)")
+    return rate
+
+
+def _echo(text: str) -> str:
+    """``repr`` of echoed input, cut to a readable length (``'1000000…'``)."""
+    return repr(text if len(text) <= 40 else text[:39] + "…")
 
 
 _MAX_EXPONENT = 30
@@ -143,6 +161,17 @@ class MediaFacts(BaseModel):
     audio_codec: str | None = None
     bit_rate: int | None = Field(default=None, ge=0, description="Overall bit rate, bit/s.")
     rotation: int | None = Field(default=None, description="Display rotation in degrees.")
+    # kept for people: no rule reads these
+    brand: str | None = Field(
+        default=None,
+        description="ISO base media major brand as stored ('isom', 'qt  ', 'wmf '); the"
+        " format comes from the file's structure, never from this.",
+    )
+    notes: tuple[str, ...] = Field(
+        default=(),
+        description="Warnings a media library gave while reading the file (Pillow's"
+        " 'Corrupt EXIF data'...), each once; they are kept here instead of printed.",
+    )
 
     @property
     def animated(self) -> bool:
@@ -183,16 +212,18 @@ class MediaRef(BaseModel):
     content_type: str | None = None
     type: MediaKind | None = None
     alt_text: str | None = None
-    # metadata (the scheduler's `metadata` subdocument)
+    # metadata (the scheduler's `metadata` subdocument), taken as declared: a value that
+    # cannot be true (a width of 0, a frame rate of -30) is a `media.metadata_invalid`
+    # violation of the item when it is checked, not an error here.
     format: str | None = None
-    size: int | None = Field(default=None, ge=0)
-    width: int | None = Field(default=None, ge=0)
-    height: int | None = Field(default=None, ge=0)
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
     frame_rate: FrameRate | None = None
     codec_name: str | None = None
     audio_codec: str | None = None
-    bit_rate: int | None = Field(default=None, ge=0)
-    duration: float | None = Field(default=None, ge=0, description="Seconds.")
+    bit_rate: int | None = None
+    duration: float | None = Field(default=None, description="Seconds.")
 
 
 class FixStep(BaseModel):

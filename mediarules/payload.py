@@ -32,7 +32,9 @@ from pydantic_core import ErrorDetails
 
 from mediarules.checks.finding import Finding
 from mediarules.fixes import plan
+from mediarules.formatting import echo, echo_name
 from mediarules.models import FrameRate, MediaKind, MediaRef, Severity
+from mediarules.safe_read import InputValueError, parse_json, read_limited
 
 __all__ = [
     "SCHEDULE_SOURCE",
@@ -41,6 +43,7 @@ __all__ = [
     "PayloadMetadata",
     "PostPayload",
     "load_payload",
+    "parse_payload",
     "payload_media",
     "platform_names",
     "scheduled_before_upload",
@@ -86,8 +89,10 @@ def _blank_is_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-Count = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_number)]
-Seconds = Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_number)]
+# Declared values are taken as they are: one that cannot be true (a width of 0, a negative
+# duration) is a `media.metadata_invalid` violation of its item, not a refusal of the body.
+Count = Annotated[int | None, BeforeValidator(_number)]
+Seconds = Annotated[float | None, BeforeValidator(_number)]
 Rate = Annotated[FrameRate | None, BeforeValidator(_number)]
 Label = Annotated[str | None, BeforeValidator(_text)]
 
@@ -251,26 +256,35 @@ def scheduled_before_upload(payload: PostPayload) -> list[Finding]:
 
 
 def load_payload(path: str | os.PathLike[str]) -> PostPayload:
-    """Read a create-post body from a JSON file.
+    """Read a create-post body from a JSON file (a regular file of at most
+    ``safe_read.MAX_INPUT_BYTES``; ``-`` is a file of that name, see ``parse_payload``).
 
     Raises ``PayloadError`` (one line naming the file) for a missing or unreadable file, bad
-    JSON (with its line and column) or a body of the wrong shape (with the JSON path).
+    JSON (with its line and column), a number or nesting out of bounds (with the JSON path) or
+    a body of the wrong shape (with the JSON path).
     """
-    name = os.fspath(path)
+    name = echo_name(os.fspath(path))
     try:
-        raw = Path(path).read_bytes()
+        raw = read_limited(path)
     except OSError as exc:
         raise PayloadError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    return parse_payload(raw, name)
+
+
+def parse_payload(raw: bytes, name: str) -> PostPayload:
+    """A create-post body from the bytes of a JSON document; ``name`` is how messages call it
+    (``<stdin>``). Raises ``PayloadError`` as ``load_payload`` does."""
     if not raw.strip():
         raise PayloadError(f"{name}: the file is empty (expected the create-post body as JSON)")
     try:
-        data = json.loads(raw, parse_constant=_reject_constant)
+        data = parse_json(raw)
     except json.JSONDecodeError as exc:
         raise PayloadError(
             f"{name}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from exc
-    except _ConstantError as exc:
-        raise PayloadError(f"{name}: invalid JSON: {exc} is not a JSON number") from exc
+    except InputValueError as exc:
+        where = f" (at {exc.where})" if exc.where else ""
+        raise PayloadError(f"{name}: invalid JSON: {exc.reason}{where}") from exc
     except UnicodeDecodeError as exc:
         raise PayloadError(f"{name}: not UTF-8 text ({exc.reason})") from exc
     if not isinstance(data, dict):
@@ -281,14 +295,6 @@ def load_payload(path: str | os.PathLike[str]) -> PostPayload:
         return PostPayload.model_validate(data)
     except ValidationError as exc:
         raise PayloadError(f"{name}: {_describe(exc)}") from exc
-
-
-class _ConstantError(ValueError):
-    pass
-
-
-def _reject_constant(token: str) -> Any:
-    raise _ConstantError(token)
 
 
 def _json_type(value: object) -> str:
@@ -339,5 +345,7 @@ def _got(error: ErrorDetails) -> str:
         return " (got an object)"
     if isinstance(value, list):
         return " (got an array)"
+    if isinstance(value, str):
+        value = value[:60]  # a 5 MB string is not turned to JSON to show 40 characters of it
     shown = json.dumps(value, ensure_ascii=False, default=str)
-    return f" (got {shown if len(shown) <= 40 else shown[:37] + '...'})"
+    return f" (got {echo(shown, 40)})"

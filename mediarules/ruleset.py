@@ -28,7 +28,9 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
+from mediarules.formatting import echo, echo_name, shorten
 from mediarules.models import FrameRate, MediaKind, parse_exact_number
+from mediarules.safe_read import InputValueError, parse_toml, read_limited
 
 __all__ = [
     "AccountRules",
@@ -59,6 +61,48 @@ class UnknownPlatformError(RuleConfigError):
     """A platform name that is neither a key nor an alias of the table."""
 
 
+# Bounds on every limit. A limit outside them is no platform's (the largest real figures,
+# in rules/platforms.toml and the Mastodon and TikTok documents, sit far inside), and some would
+# make a check or a fix cost without bound: 0 pixels loops a resize, a URL counted as 10**9
+# characters builds a gigabyte caption. A table breaking one is refused when it loads.
+MAX_TEXT_LIMIT = 1_000_000
+"""Characters, units or bytes of a caption, title or alt text (Mastodon forks: 100,000)."""
+MIN_SPLIT_LENGTH = 20
+"""The least a text limit may be where a fix continues the text in a thread or in follow-up
+messages: every part holds a counter (`` 1/2``) and some words (Bluesky's: 300)."""
+MAX_URL_LENGTH = 100
+"""What one URL counts (X and Mastodon: 23); each URL in a caption is counted as this many."""
+MAX_COUNT = 1_000
+"""Media items, images or videos in one post (Instagram and Threads: 20)."""
+MAX_FILE_BYTES = 2**42
+"""Bytes of one file, 4 TiB (YouTube: 256 GB)."""
+MAX_SIDE = 1_000_000
+"""Pixels of a width or height (the largest platform figure: 8192)."""
+MAX_PIXELS = 10**12
+"""Pixels of a frame (Mastodon's image_matrix_limit: 33,177,600)."""
+MAX_FRAMES = 1_000_000
+"""Frames of an animation (Instagram: 250)."""
+MAX_FPS = 1_000
+"""A frame rate limit (the highest platform figure: 60 fps)."""
+MAX_SECONDS = 10**7
+"""A duration limit, about 115 days (YouTube: 12 hours)."""
+MAX_BITRATE = 10**12
+"""Bits per second (YouTube's highest recommendation: 85 Mbps)."""
+MAX_RATIO = Fraction(1000)
+"""The widest aspect ratio a limit may name; the tallest is its inverse (X: 1:3 to 3:1)."""
+
+# the kinds of limit, each with its bounds: minimums may be 0, maximums at least 1
+TextLimit = Annotated[int, Field(ge=0, le=MAX_TEXT_LIMIT)]
+CountLimit = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+MinBytes = Annotated[int, Field(ge=0, le=MAX_FILE_BYTES)]
+MaxBytes = Annotated[int, Field(ge=1, le=MAX_FILE_BYTES)]
+MinSide = Annotated[int, Field(ge=0, le=MAX_SIDE)]
+MaxSide = Annotated[int, Field(ge=1, le=MAX_SIDE)]
+MaxPixels = Annotated[int, Field(ge=1, le=MAX_PIXELS)]
+MinSeconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
+MaxSeconds = Annotated[float, Field(gt=0, le=MAX_SECONDS, allow_inf_nan=False)]
+
+
 def _parse_ratio(value: Any) -> Any:
     """``"4:5"``, ``"1.91:1"``, ``0.8`` or ``1`` -> Fraction(width, height)."""
     if isinstance(value, bool):
@@ -68,22 +112,26 @@ def _parse_ratio(value: Any) -> Any:
         try:
             ratio = parse_exact_number(left.strip()) / parse_exact_number(right.strip())
         except (ValueError, ArithmeticError) as exc:
-            raise ValueError(f"not an aspect ratio: {value!r} (write it as 'W:H')") from exc
+            raise ValueError(f"not an aspect ratio: {_quoted(value)} (write it as 'W:H')") from exc
     elif isinstance(value, int | float):
         try:
             ratio = parse_exact_number(str(value))
         except (ValueError, ArithmeticError) as exc:
-            raise ValueError(f"not an aspect ratio: {value!r}") from exc
+            raise ValueError(f"not an aspect ratio: {echo(repr(value))}") from exc
     else:
         return value
     if ratio <= 0:
-        raise ValueError(f"an aspect ratio is positive, not {value!r}")
+        raise ValueError(f"an aspect ratio is positive, not {echo(repr(value))}")
+    if not 1 / MAX_RATIO <= ratio <= MAX_RATIO:
+        raise ValueError(f"an aspect ratio lies between 1:1000 and 1000:1, not {echo(repr(value))}")
     return ratio
 
 
 def _positive_rate(rate: Fraction | None) -> Fraction | None:
     if rate is not None and rate <= 0:
         raise ValueError(f"a frame rate limit is positive, not {float(rate):g}")
+    if rate is not None and rate > MAX_FPS:
+        raise ValueError(f"a frame rate limit is at most {MAX_FPS} fps, not {float(rate):g}")
     return rate
 
 
@@ -120,7 +168,9 @@ class Section(BaseModel):
         known = set(type(self).model_fields) - {"source", "sources"}
         for key in self.sources:
             if key not in known:
-                raise ValueError(f"sources names unknown key {key!r}{_did_you_mean(key, known)}")
+                raise ValueError(
+                    f"sources names unknown key {_quoted(key)}{_did_you_mean(key, known)}"
+                )
         return self
 
     def source_of(self, key: str, fallback: str) -> str:
@@ -132,14 +182,15 @@ class TextRules(Section):
     """Limits on a caption or a title."""
 
     required: bool = False
-    max_length: int | None = Field(default=None, ge=0)
-    max_length_text_only: int | None = Field(
+    max_length: TextLimit | None = None
+    max_length_text_only: TextLimit | None = Field(
         default=None,
-        ge=0,
         description="Limit when the post has no media (e.g. a Telegram message).",
     )
     counting: Counting = "code_points"
-    url_length: int | None = Field(default=None, ge=0, description="Every URL counts this much.")
+    url_length: int | None = Field(
+        default=None, ge=0, le=MAX_URL_LENGTH, description="Every URL counts this much."
+    )
     mention_domains_free: bool = Field(
         default=False, description="@user@domain counts only @user (Mastodon)."
     )
@@ -151,11 +202,26 @@ class TextRules(Section):
     content_warning_counts: bool = Field(
         default=False, description="The content warning counts with the text (Mastodon)."
     )
-    max_utf8_bytes: int | None = Field(default=None, ge=0)
-    max_hashtags: int | None = Field(default=None, ge=0)
-    max_mentions: int | None = Field(default=None, ge=0)
-    max_links: int | None = Field(default=None, ge=0)
+    max_utf8_bytes: TextLimit | None = None
+    max_hashtags: TextLimit | None = None
+    max_mentions: TextLimit | None = None
+    max_links: TextLimit | None = None
     forbidden_characters: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _room_to_split(self) -> TextRules:
+        """A text that continues in more posts needs room in each for a counter and words."""
+        if self.overflow == "truncate":
+            return self
+        for key in ("max_length", "max_length_text_only", "max_utf8_bytes"):
+            limit = getattr(self, key)
+            if limit is not None and limit < MIN_SPLIT_LENGTH:
+                where = "thread" if self.overflow == "thread" else "follow-up"
+                raise ValueError(
+                    f"{key} = {limit} leaves no room to continue in a {where}"
+                    f" (at least {MIN_SPLIT_LENGTH})"
+                )
+        return self
 
 
 class PostRules(Section):
@@ -164,13 +230,12 @@ class PostRules(Section):
     media_required: bool = False
     video_required: bool = False
     images_allowed: bool = True
-    min_items: int | None = Field(default=None, ge=0)
-    max_items: int | None = Field(default=None, ge=0)
-    max_images: int | None = Field(default=None, ge=0)
-    max_videos: int | None = Field(default=None, ge=0)
-    max_animations: int | None = Field(
+    min_items: CountLimit | None = None
+    max_items: CountLimit | None = None
+    max_images: CountLimit | None = None
+    max_videos: CountLimit | None = None
+    max_animations: CountLimit | None = Field(
         default=None,
-        ge=0,
         description="When set, animated images count apart from still images (X: one GIF).",
     )
     mixing_allowed: bool = True
@@ -184,23 +249,23 @@ class ImageRules(Section):
         default_factory=dict, description="Formats the publisher converts, and into what."
     )
     preferred: list[str] = Field(default_factory=list)
-    max_size_bytes: int | None = Field(default=None, ge=0)
-    max_animated_size_bytes: int | None = Field(default=None, ge=0)
-    min_width: int | None = Field(default=None, ge=0)
-    min_height: int | None = Field(default=None, ge=0)
-    max_width: int | None = Field(default=None, ge=0)
-    max_height: int | None = Field(default=None, ge=0)
-    max_pixels: int | None = Field(default=None, ge=0)
-    max_animated_pixels: int | None = Field(default=None, ge=0)
-    max_dimension_sum: int | None = Field(default=None, ge=0)
+    max_size_bytes: MaxBytes | None = None
+    max_animated_size_bytes: MaxBytes | None = None
+    min_width: MinSide | None = None
+    min_height: MinSide | None = None
+    max_width: MaxSide | None = None
+    max_height: MaxSide | None = None
+    max_pixels: MaxPixels | None = None
+    max_animated_pixels: MaxPixels | None = None
+    max_dimension_sum: Annotated[int, Field(ge=2, le=2 * MAX_SIDE)] | None = None
     min_aspect_ratio: AspectRatio | None = None
     max_aspect_ratio: AspectRatio | None = None
-    max_frames: int | None = Field(default=None, ge=1)
-    scaled_min_width: int | None = Field(
-        default=None, ge=0, description="Narrower images are scaled up by the platform."
+    max_frames: int | None = Field(default=None, ge=1, le=MAX_FRAMES)
+    scaled_min_width: MaxSide | None = Field(
+        default=None, description="Narrower images are scaled up by the platform."
     )
-    scaled_max_width: int | None = Field(
-        default=None, ge=0, description="Wider images are scaled down by the platform."
+    scaled_max_width: MaxSide | None = Field(
+        default=None, description="Wider images are scaled down by the platform."
     )
 
 
@@ -213,18 +278,18 @@ class VideoRules(Section):
     min_fps: FrameRateLimit | None = None
     max_fps: FrameRateLimit | None = None
     constant_frame_rate: bool = False
-    min_duration_s: float | None = Field(default=None, ge=0)
-    max_duration_s: float | None = Field(default=None, ge=0)
-    min_size_bytes: int | None = Field(default=None, ge=0)
-    max_size_bytes: int | None = Field(default=None, ge=0)
-    min_width: int | None = Field(default=None, ge=0)
-    min_height: int | None = Field(default=None, ge=0)
-    max_width: int | None = Field(default=None, ge=0)
-    max_height: int | None = Field(default=None, ge=0)
-    max_pixels: int | None = Field(default=None, ge=0)
+    min_duration_s: MinSeconds | None = None
+    max_duration_s: MaxSeconds | None = None
+    min_size_bytes: MinBytes | None = None
+    max_size_bytes: MaxBytes | None = None
+    min_width: MinSide | None = None
+    min_height: MinSide | None = None
+    max_width: MaxSide | None = None
+    max_height: MaxSide | None = None
+    max_pixels: MaxPixels | None = None
     min_aspect_ratio: AspectRatio | None = None
     max_aspect_ratio: AspectRatio | None = None
-    max_bitrate_bps: int | None = Field(default=None, ge=0)
+    max_bitrate_bps: int | None = Field(default=None, ge=1, le=MAX_BITRATE)
 
 
 _ALL_KINDS: tuple[MediaKind, ...] = ("image", "video")
@@ -234,7 +299,7 @@ class AltTextRules(Section):
     """Alt text (media description) limits."""
 
     required: bool = False
-    max_length: int | None = Field(default=None, ge=0)
+    max_length: TextLimit | None = None
     counting: Counting = "code_points"
     kinds: list[MediaKind] = Field(default_factory=lambda: list(_ALL_KINDS))
 
@@ -282,7 +347,10 @@ class RuleSet(BaseModel):
             for name in [key, *rules.aliases]:
                 name = name.lower()
                 if name in seen and seen[name] != key:
-                    raise ValueError(f"name {name!r} is used by both {seen[name]!r} and {key!r}")
+                    raise ValueError(
+                        f"name {_quoted(name)} is used by both {_quoted(seen[name])}"
+                        f" and {_quoted(key)}"
+                    )
                 seen[name] = key
         return self
 
@@ -308,7 +376,7 @@ class RuleSet(BaseModel):
         if wanted in names:
             return names[wanted]
         raise UnknownPlatformError(
-            f"unknown platform {name!r}{_did_you_mean(wanted, names)}; "
+            f"unknown platform {_quoted(name)}{_did_you_mean(wanted, names)}; "
             f"known: {', '.join(sorted(self.platforms))}"
         )
 
@@ -384,9 +452,9 @@ def _expand_variants(data: dict[str, Any], stack: Sequence[RuleLayer]) -> dict[s
         if not isinstance(variants, Mapping) or not all(
             isinstance(v, Mapping) for v in variants.values()
         ):
-            where = _layer_defining(["platforms", key, "variants"], stack)
+            where = echo_name(_layer_defining(["platforms", key, "variants"], stack))
             raise RuleConfigError(
-                f"{where}: platform {key!r}, key 'variants': must hold one table per variant"
+                f"{where}: platform {_quoted(key)}, key 'variants': must hold one table per variant"
             )
         for name, overlay in variants.items():
             expanded[f"{key}{VARIANT_SEPARATOR}{name}"] = _variant(key, base, name, overlay, stack)
@@ -425,19 +493,23 @@ def _variant(
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """A rules file: a regular file of at most ``MAX_INPUT_BYTES``, bounded in nesting and
+    integers (``safe_read``); every problem is one line naming the file."""
+    name = echo_name(str(path))
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return parse_toml(read_limited(path))
     except FileNotFoundError:
-        raise RuleConfigError(f"{path}: rules file not found") from None
+        raise RuleConfigError(f"{name}: rules file not found") from None
     except IsADirectoryError:
-        raise RuleConfigError(f"{path}: is a directory, not a rules file") from None
+        raise RuleConfigError(f"{name}: is a directory, not a rules file") from None
     except tomllib.TOMLDecodeError as exc:
-        raise RuleConfigError(f"{path}: invalid TOML: {exc}") from None
-    except RecursionError:
-        raise RuleConfigError(f"{path}: invalid TOML: nested too deeply to read") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleConfigError(f"{path}: cannot read rules file: {exc}") from None
+        raise RuleConfigError(f"{name}: invalid TOML: {exc}") from None
+    except InputValueError as exc:
+        raise RuleConfigError(f"{name}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise RuleConfigError(f"{name}: cannot read rules file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise RuleConfigError(f"{name}: cannot read rules file: not UTF-8 ({exc.reason})") from None
 
 
 def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -475,7 +547,7 @@ def _describe(exc: PydanticValidationError, layers: Sequence[RuleLayer]) -> str:
         base = _base_location(loc)
         if base is not None and (tuple(base), error["type"]) in reported:
             continue
-        file = _layer_writing(loc, layers)
+        file = echo_name(_layer_writing(loc, layers))
         where = _where(loc)
         if error["type"] == "extra_forbidden":
             what = f"unknown key{_did_you_mean(loc[-1], _known_keys(loc[:-1]))}"
@@ -486,7 +558,7 @@ def _describe(exc: PydanticValidationError, layers: Sequence[RuleLayer]) -> str:
         else:
             what = error["msg"]
             if "input" in error and not isinstance(error["input"], dict | list):
-                what += f" (got {error['input']!r})"
+                what += f" (got {_shown(error['input'])})"
         lines.append(f"{file}: {where}: {what}")
     return "\n".join(dict.fromkeys(lines))
 
@@ -525,8 +597,19 @@ def _holds(data: Mapping[str, Any], loc: list[str]) -> bool:
 def _where(loc: list[str]) -> str:
     if loc[:1] == ["platforms"] and len(loc) >= 2:
         key = ".".join(loc[2:])
-        return f"platform {loc[1]!r}, key {key!r}" if key else f"platform {loc[1]!r}"
-    return f"key {'.'.join(loc)!r}" if loc else "top level"
+        platform = _quoted(loc[1])
+        return f"platform {platform}, key {_quoted(key)}" if key else f"platform {platform}"
+    return f"key {_quoted('.'.join(loc))}" if loc else "top level"
+
+
+def _shown(value: object) -> str:
+    """A value as a message echoes it: a 5 MB string costs one short line."""
+    return _quoted(value) if isinstance(value, str) else echo(repr(value))
+
+
+def _quoted(text: str) -> str:
+    """``repr`` of echoed input, cut to a readable length (``repr`` escapes controls)."""
+    return repr(shorten(text))
 
 
 def _known_keys(parent: list[str]) -> set[str]:
@@ -547,13 +630,16 @@ def _unset_keys(
     """A variant's ``unset = [...]``: base limits that do not apply to it (back to no limit)."""
     model = _MODELS_BY_SECTION.get(section)
     file = _layer_defining(["platforms", platform, "variants", variant, section, "unset"], stack)
-    where = f"{file}: platform '{platform}{VARIANT_SEPARATOR}{variant}', key '{section}.unset'"
+    name = _quoted(f"{platform}{VARIANT_SEPARATOR}{variant}")
+    where = f"{echo_name(file)}: platform {name}, key {_quoted(section + '.unset')}"
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise RuleConfigError(f"{where}: must be a list of key names")
     known = set(model.model_fields) - {"source", "sources"} if model else set()
     for name in names:
         if name not in known:
-            raise RuleConfigError(f"{where}: unknown key {name!r}{_did_you_mean(name, known)}")
+            raise RuleConfigError(
+                f"{where}: unknown key {_quoted(name)}{_did_you_mean(name, known)}"
+            )
     return set(names)
 
 
@@ -585,6 +671,8 @@ def _layer_defining(loc: list[str], layers: Sequence[RuleLayer]) -> str:
 
 
 def _did_you_mean(word: str, candidates: Any) -> str:
+    if len(word) > 100:  # no name is this long: nothing to suggest, nothing to compare
+        return ""
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean {matches[0]!r}?)" if matches else ""
 

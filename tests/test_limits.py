@@ -54,7 +54,7 @@ def _base(kind: str) -> dict[str, Any]:
 def _ratio_sizes(ratio: Fraction, *, nudge: int) -> tuple[int, int]:
     """A width x height exactly at ``ratio`` (nudge 0) or one pixel past it."""
     scale = 1
-    while ratio.denominator * scale < 100:
+    while ratio.denominator * scale < 100 or ratio.numerator * scale < 2:  # a side stays > 0
         scale *= 10
     width, height = ratio.numerator * scale, ratio.denominator * scale
     return width + nudge, height

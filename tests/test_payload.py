@@ -377,7 +377,7 @@ def test_wrong_type_names_the_json_path(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_counted_in_one_line(tmp_path: Path) -> None:
-    body = {"media": [{"type": "gif", "metadata": {"height": -1, "size": True}}]}
+    body = {"media": [{"type": "gif", "metadata": {"height": "tall", "size": True}}]}
     message = one_line_error(write(tmp_path, json.dumps(body)))
     assert message == "platforms: Field required (and 3 more problems)"
 

@@ -272,7 +272,7 @@ class MediaSpace:
         if r.constant_frame_rate:
             _add(found, "video.variable_frame_rate", replace(plan, variable=(True,)), True)
         if r.min_duration_s is not None and r.min_duration_s > 0:
-            short = (0.0, r.min_duration_s, False, True)
+            short = (0.0, r.min_duration_s, True, True)  # 0 s is no video's: metadata_invalid
             _add(found, "video.duration_too_short", replace(plan, duration=short), True)
         if r.max_duration_s is not None:
             long = (r.max_duration_s, 2 * r.max_duration_s + 1, True, False)

@@ -1,7 +1,8 @@
 """Checks on one image against a platform's ``[image]`` rules.
 
 Each check reads the keys it is named after and yields only what went wrong; a fact that is
-unknown (None) cannot break a rule.
+unknown (None) cannot break a rule, nor can a size that is no picture's (a side of 0: intake
+reports it as ``media.metadata_invalid`` or ``media.unreadable`` and leaves it out).
 """
 
 from __future__ import annotations
@@ -74,8 +75,15 @@ def max_size_bytes(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
     )
 
 
+def _picture_size(facts: MediaFacts) -> tuple[int, int] | None:
+    """(width, height) as viewers (and platforms) see it, after EXIF orientation; None when
+    unknown or no picture's (a side of 0 or less)."""
+    size = facts.display_size
+    return size if size is not None and min(size) > 0 else None
+
+
 def min_dimensions(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
-    size = facts.display_size  # as viewers (and platforms) see it, after EXIF orientation
+    size = _picture_size(facts)
     if size is None:
         return
     width, height = size
@@ -94,7 +102,7 @@ def min_dimensions(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
 
 
 def max_dimensions(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
-    size = facts.display_size  # as viewers (and platforms) see it, after EXIF orientation
+    size = _picture_size(facts)
     if size is None:
         return
     width, height = size
@@ -117,7 +125,7 @@ def max_dimensions(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
 
 
 def max_pixels(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
-    if facts.width is None or facts.height is None:
+    if _picture_size(facts) is None or facts.width is None or facts.height is None:
         return
     limit, key = rules.max_pixels, "max_pixels"
     if rules.max_animated_pixels is not None and facts.animated:
@@ -139,7 +147,7 @@ def max_pixels(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
 
 def max_dimension_sum(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
     limit = rules.max_dimension_sum
-    if limit is None or facts.width is None or facts.height is None:
+    if limit is None or _picture_size(facts) is None or facts.width is None or facts.height is None:
         return
     total = facts.width + facts.height
     if total <= limit:
@@ -214,9 +222,10 @@ def max_frames(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
 
 
 def scaled_width(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
-    width, height = facts.display_size or (None, None)
-    if width is None or height is None:
+    size = _picture_size(facts)
+    if size is None:
         return
+    width, height = size
     low, high = rules.scaled_min_width, rules.scaled_max_width
     if low is not None and width < low:
         target, key, verb = low, "scaled_min_width", "up"

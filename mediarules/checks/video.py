@@ -118,7 +118,7 @@ def audio_codecs(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
 
 def fps(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
     rate = facts.fps
-    if rate is None:
+    if rate is None or rate <= 0:  # no video's: intake reports it as metadata_invalid
         return
     if rules.min_fps is not None and rate < rules.min_fps:
         code, key, limit, word = "video.fps_too_low", "min_fps", rules.min_fps, "minimum"
@@ -217,7 +217,7 @@ def size_bytes(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
 
 def dimensions(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
     size = facts.display_size
-    if size is None:
+    if size is None or min(size) <= 0:  # no video's: intake reports it as metadata_invalid
         return
     width, height = size
     min_w, min_h = rules.min_width or 0, rules.min_height or 0

@@ -18,9 +18,16 @@ from mediarules.ci_formats import github_annotations, sarif_log, sarif_results
 from mediarules.cli.parser import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, UsageError
 from mediarules.codes import CODES, explain
 from mediarules.config import find_project_config
+from mediarules.formatting import echo_name, escape_controls, shorten
 from mediarules.instances import mastodon_instance_layer, read_json, tiktok_creator_layer
 from mediarules.models import MediaRef, Report
-from mediarules.payload import PayloadError, PostPayload, load_payload, platform_names
+from mediarules.payload import (
+    PayloadError,
+    PostPayload,
+    load_payload,
+    parse_payload,
+    platform_names,
+)
 from mediarules.render import (
     fix_json,
     fix_text,
@@ -39,6 +46,7 @@ from mediarules.ruleset import (
     load_rules,
     resolve_platforms,
 )
+from mediarules.safe_read import STDIN, read_limited
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,9 +68,11 @@ def run(args: argparse.Namespace) -> int:
             return _fix(args, console)
         if args.command == "schema":
             return _schema(args)
+        if args.command == "measure":
+            return _measure(args, console)
         return _explain(args, console)
     except (RuleConfigError, UsageError) as exc:
-        message = str(exc).replace("\n", "; ")
+        message = escape_controls(str(exc).replace("\n", "; "))  # one line, nothing raw
         print(f"mediarules: error: {printable(message)}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -129,7 +139,7 @@ def _check_each(args: argparse.Namespace, console: Console) -> int:
     for name in args.files:
         with contextlib.suppress(PermissionError):  # reported as media.unreadable
             if not Path(name).exists():
-                raise UsageError(f"no such file or folder: {name}")
+                raise UsageError(f"no such file or folder: {echo_name(name)}")
     ruleset = _load(args)
     caption = _read_text(args.caption_file) if args.caption_file is not None else args.caption
     settings = batch.PostSettings(
@@ -169,11 +179,11 @@ def _post_from_args(args: argparse.Namespace) -> tuple[list[str | MediaRef], str
         path = Path(name)
         try:
             if not path.exists():
-                raise UsageError(f"no such file: {name}")
+                raise UsageError(f"no such file: {echo_name(name)}")
         except PermissionError:
             continue  # a folder on the way may not be searched: reported as media.unreadable
         if path.is_dir():
-            raise UsageError(f"{name} is a directory; give the post's files")
+            raise UsageError(f"{echo_name(name)} is a directory; give the post's files")
     if len(args.alt) > len(args.files):
         raise UsageError(f"{len(args.alt)} --alt texts for {len(args.files)} files")
     caption = args.caption
@@ -221,10 +231,9 @@ def _check_post(args: argparse.Namespace, console: Console) -> int:
     """``--post F``: the body brings caption, title, platforms and media; flags may override."""
     if args.files or args.alt or args.content_warning or args.each:
         raise UsageError("--post brings its own media and text; give files or --post, not both")
-    try:
-        payload = load_payload(args.post)
-    except PayloadError as exc:
-        raise UsageError(str(exc)) from None
+    if str(args.post) == STDIN and str(args.caption_file) == STDIN:
+        raise UsageError("--post - and --caption-file - cannot both read standard input")
+    payload = _read_payload(args.post)
     updates = {"content": args.caption, "title": args.title}
     if args.caption_file is not None:
         updates["content"] = _read_text(args.caption_file)
@@ -262,12 +271,34 @@ def _print_report(
 
 
 def _read_text(path: Path) -> str:
+    """A caption (or text) file as UTF-8, ``-`` for standard input: a regular file of at most
+    ``MAX_INPUT_BYTES`` (``safe_read``), so a FIFO or ``/dev/zero`` is one line, at once."""
+    name = _input_name(path)
     try:
-        return path.read_text(encoding="utf-8")
+        return read_limited(path, stdin_ok=True).decode("utf-8")
     except FileNotFoundError:
-        raise UsageError(f"no such caption file: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read caption file {path}: {exc}") from None
+        raise UsageError(f"no such caption file: {name}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read caption file {name}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"cannot read caption file {name}: not UTF-8 ({exc.reason})") from None
+
+
+def _input_name(path: Path) -> str:
+    """How an error names an input file: ``<stdin>`` for ``-``, else the path, shortened."""
+    return "<stdin>" if str(path) == STDIN else echo_name(str(path))
+
+
+def _read_payload(path: Path) -> PostPayload:
+    """``--post F`` (``-``: standard input) as a create-post body."""
+    try:
+        if str(path) == STDIN:
+            return parse_payload(read_limited(path, stdin_ok=True), _input_name(path))
+        return load_payload(path)
+    except OSError as exc:  # reading standard input
+        raise UsageError(f"<stdin>: cannot read: {exc.strerror or exc}") from None
+    except PayloadError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _rules(args: argparse.Namespace, console: Console) -> int:
@@ -282,6 +313,31 @@ def _rules(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _measure(args: argparse.Namespace, console: Console) -> int:
+    """``measure``: one line per platform, then its entities; JSON: a list of measurements."""
+    from mediarules.measuring import measure, measurement_lines
+
+    if (args.text is None) == (args.text_file is None):
+        raise UsageError("give the text to measure, or --text-file, not both")
+    if not args.platform:
+        raise UsageError("name a platform with -p/--platform")
+    text = args.text if args.text is not None else _read_text(args.text_file)
+    ruleset = _load(args)
+    try:
+        results = [
+            measure(text, key, field=args.field, has_media=not args.no_media, rules=ruleset)
+            for key in resolve_platforms(args.platform, ruleset)
+        ]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.format == "json":
+        print(json_text([result.to_dict() for result in results]))
+    else:
+        for line in measurement_lines(results):
+            console.print(printable(line), markup=False)
+    return EXIT_OK if all(result.valid for result in results) else EXIT_VIOLATIONS
+
+
 def _explain(args: argparse.Namespace, console: Console) -> int:
     if args.code is None:
         for code, entry in CODES.items():
@@ -290,7 +346,7 @@ def _explain(args: argparse.Namespace, console: Console) -> int:
     if args.code not in CODES:
         close = difflib.get_close_matches(args.code, list(CODES), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise UsageError(f"unknown code {args.code!r}{hint}")
+        raise UsageError(f"unknown code {shorten(args.code)!r}{hint}")
     console.print(explain(args.code))
     return EXIT_OK
 

@@ -54,8 +54,12 @@ def plan_geometry(
 
     ``even`` rounds both sides to even numbers (H.264 with 4:2:0 chroma needs it). When the
     bounds contradict each other (a minimum above a maximum) the maximums win: a platform
-    refuses an oversized file outright.
+    refuses an oversized file outright. A side or maximum of 0 (no picture's, no platform's:
+    intake and the rules refuse them) counts as 1, so a stray one cannot divide by zero.
     """
+    width, height = max(1, width), max(1, height)
+    max_width, max_height = _at_least_1(max_width), _at_least_1(max_height)
+    max_pixels, max_dimension_sum = _at_least_1(max_pixels), _at_least_1(max_dimension_sum)
     ratio = Fraction(width, height)
     target = ratio
     if min_aspect_ratio is not None and ratio < min_aspect_ratio:
@@ -160,6 +164,10 @@ def _max_scale(
         root = math.isqrt(budget.numerator * 10**12 // budget.denominator)
         limits.append(Fraction(root, 10**6))
     return min(limits, default=None)
+
+
+def _at_least_1(bound: int | None) -> int | None:
+    return None if bound is None else max(1, bound)
 
 
 def _down(value: int, step: int) -> int:

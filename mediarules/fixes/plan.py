@@ -84,9 +84,16 @@ def fit_within(
         scale = min(scale, Fraction(max_sum, width + height))
     new_w, new_h = max(1, int(width * scale)), max(1, int(height * scale))
     if max_pixels is not None:
-        while new_w * new_h > max_pixels:
-            factor = (max_pixels / (new_w * new_h)) ** 0.5
+        budget = max(1, max_pixels)  # a picture has a pixel: a budget of 0 looped forever
+        for _ in range(8):  # float rounding: one pass almost always, a few at worst
+            if new_w * new_h <= budget:
+                break
+            factor = (budget / (new_w * new_h)) ** 0.5
             new_w, new_h = max(1, int(new_w * factor)), max(1, int(new_h * factor))
+        if new_w * new_h > budget and new_w >= new_h:  # a side held at 1: trim the other
+            new_w = max(1, budget // new_h)
+        elif new_w * new_h > budget:
+            new_h = max(1, budget // new_w)
     return new_w, new_h
 
 
