@@ -492,3 +492,16 @@ def test_a_five_megabyte_value_in_a_rules_file_costs_one_short_line(
     code, _, err = _main(capsys, ["check", "-p", "x", "--caption", "hi", "--rules", str(rules)])
     _one_error_line(code, err, str(rules), "'caption.counting'")
     assert len(err) < 1000
+
+
+def test_a_grapheme_longer_than_a_whole_post_is_cut_not_a_crash(tmp_path: Path) -> None:
+    """X threads long captions; one cluster of 401 code points cannot start any post of a
+    thread, so the planner truncates instead (it raised ValueError out of split_text)."""
+    from mediarules import apply_fixes, plan_fixes
+
+    caption = "a" + "\u0301" * 400 + " hello"
+    plan = plan_fixes([], platforms=["x"], caption=caption)
+    (platform,) = plan.platforms
+    assert platform.text == "truncate"
+    result = apply_fixes(plan, tmp_path / "out", unsafe=True)
+    assert all(post.report is not None and post.report.ok for post in result.posts)

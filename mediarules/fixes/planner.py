@@ -391,13 +391,16 @@ def _plan_text(
         limit, counting = text_rules.max_utf8_bytes, "utf8_bytes"
     if limit is None:
         return "unchanged", [caption]
-    if text_rules.overflow == "follow_up":
-        rest = text_rules.max_length_text_only or limit
-        parts = split_text(caption, limit, rest, counting, **options)  # type: ignore[arg-type]
-        return "follow_up", list(parts)
-    if text_rules.overflow == "thread":
-        parts = split_text(caption, limit, limit, counting, numbering=True, **options)  # type: ignore[arg-type]
-        return "thread", list(parts)
+    try:
+        if text_rules.overflow == "follow_up":
+            rest = text_rules.max_length_text_only or limit
+            parts = split_text(caption, limit, rest, counting, **options)  # type: ignore[arg-type]
+            return "follow_up", list(parts)
+        if text_rules.overflow == "thread":
+            parts = split_text(caption, limit, limit, counting, numbering=True, **options)  # type: ignore[arg-type]
+            return "thread", list(parts)
+    except ValueError:
+        pass  # one character (a grapheme cluster) is longer than a whole post: cut it instead
     return "truncate", [textlib.truncate(caption, limit, counting, **options)]  # type: ignore[arg-type]
 
 
