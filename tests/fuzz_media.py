@@ -12,43 +12,33 @@ runs it for a bounded time under hypothesis; by hand it runs as long as asked::
 Crashing and slow inputs are written under the system temp folder and printed.
 
 libmediainfo (24.12) spins forever on about one mutated video in 200 (and on the 16 bytes of
-``MEDIAINFO_HANG``). Inspection gives up on it
-after ``PROBE_TIMEOUT_S`` but cannot stop the thread, which keeps a core busy until the process
-ends. So that a fuzzing run stays fast (and a test session is not left with spinning threads),
-:class:`IsolatedMediaInfo` runs MediaInfo in a child process that is killed when it hangs;
-``--in-process`` fuzzes with the library's own thread instead. With atheris installed (it is
-not a dependency), ``--atheris`` hands the same target to libFuzzer.
+``MEDIAINFO_HANG``); the library runs it in killable child processes
+(:mod:`mediarules.inspection.mediainfo_pool`), so a fuzzing run stays fast and leaves nothing
+spinning. With atheris installed (it is not a dependency), ``--atheris`` hands the same target
+to libFuzzer.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import hashlib
 import importlib
 import json
-import os
 import random
-import selectors
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any
+from typing import Any
 from unittest import mock
 
-from pymediainfo import MediaInfo
-
 import mediarules
-from mediarules.inspection import video
+from mediarules.inspection import mediainfo_pool, video
 from mediarules.models import Report, Severity
 
 PLATFORMS: tuple[str, ...] = (
@@ -65,7 +55,7 @@ REASONS = frozenset(
 )
 UNREADABLE_CODES = frozenset({"media.unreadable", "media.empty"})
 GAVE_UP = "did not finish"
-"""In the message of a file MediaInfo was stopped on (by inspection's timeout or the child's)."""
+"""In the message of a file MediaInfo was stopped on (its worker outlived the time limit)."""
 
 
 class FuzzInvariantError(AssertionError):
@@ -157,126 +147,6 @@ def _expect_sane(facts: mediarules.MediaFacts) -> None:
 def _expect(condition: bool, message: str) -> None:
     if not condition:
         raise FuzzInvariantError(message)
-
-
-# ---------------------------------------------------------------------------------------------
-# MediaInfo in a child process
-
-
-class MediaInfoCrashError(Exception):
-    """The MediaInfo child died on a file: in-process, that would have killed the caller."""
-
-
-_WORKER = """
-import json, sys
-from pymediainfo import MediaInfo
-for line in sys.stdin:
-    try:
-        reply = {"xml": MediaInfo.parse(json.loads(line), output="OLDXML")}
-    except Exception as exc:
-        reply = {"error": type(exc).__name__, "message": str(exc)}
-    sys.stdout.write(json.dumps(reply) + "\\n")
-    sys.stdout.flush()
-"""
-
-
-class IsolatedMediaInfo:
-    """Stands in for ``pymediainfo.MediaInfo`` in :mod:`mediarules.inspection.video`:
-    ``parse(path)`` asks a child process (the same library, the same XML the in-process
-    call reads), killed and restarted when it takes longer than ``timeout`` seconds.
-
-    A killed parse raises ``RuntimeError`` (inspection: "unrecognised", with ``GAVE_UP`` in
-    the message); a child that dies raises :class:`MediaInfoCrashError`. Install it with
-    :func:`isolated_mediainfo`; ``timeout`` must stay below ``video.PROBE_TIMEOUT_S``.
-    """
-
-    def __init__(self, timeout: float = 1.0) -> None:
-        self.timeout = timeout
-        self.killed = 0
-        self._child: subprocess.Popen[bytes] | None = None
-        self._lock = threading.Lock()
-
-    def parse(self, path: str) -> MediaInfo:
-        with self._lock:
-            reply = self._ask(os.fspath(path))
-        if "xml" in reply:
-            return MediaInfo(reply["xml"])
-        if reply["error"] == "FileNotFoundError":
-            raise FileNotFoundError(reply["message"])
-        raise RuntimeError(reply["message"])
-
-    def close(self) -> None:
-        child, self._child = self._child, None
-        if child is not None:
-            with contextlib.suppress(OSError):
-                _pipe(child.stdin).close()
-            try:
-                child.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-            _pipe(child.stdout).close()
-
-    def __enter__(self) -> IsolatedMediaInfo:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def _ask(self, path: str) -> dict[str, str]:
-        if self._child is None:
-            self._child = subprocess.Popen(
-                [sys.executable, "-c", _WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-            )
-        child = self._child
-        try:
-            _pipe(child.stdin).write(json.dumps(path).encode() + b"\n")
-            _pipe(child.stdin).flush()
-        except BrokenPipeError:
-            line = None
-        else:
-            line = _read_line(_pipe(child.stdout), self.timeout)
-        if line is None or not line:
-            child.kill()
-            self.close()
-            if line is None:
-                self.killed += 1
-                raise RuntimeError(f"MediaInfo {GAVE_UP} in {self.timeout:g} s (killed)")
-            raise MediaInfoCrashError(f"MediaInfo died on {path} (exit {child.wait()})")
-        reply: dict[str, str] = json.loads(line)
-        return reply
-
-
-def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
-    assert stream is not None, "the child was started with pipes"
-    return stream
-
-
-def _read_line(stream: IO[bytes], timeout: float) -> bytes | None:
-    """One line from ``stream`` within ``timeout`` s: ``None`` on timeout, ``b""`` at EOF."""
-    deadline = time.monotonic() + timeout
-    chunks: list[bytes] = []
-    with selectors.DefaultSelector() as selector:
-        selector.register(stream, selectors.EVENT_READ)
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not selector.select(left):
-                return None
-            chunk = os.read(stream.fileno(), 1 << 20)
-            if not chunk:
-                return b""
-            chunks.append(chunk)
-            if chunk.endswith(b"\n"):
-                return b"".join(chunks)
-
-
-@contextlib.contextmanager
-def isolated_mediainfo(timeout: float = 1.0) -> Iterator[IsolatedMediaInfo]:
-    """Inspection's MediaInfo runs in a killable child process inside this block."""
-    with IsolatedMediaInfo(timeout) as isolated, mock.patch.object(video, "MediaInfo", isolated):
-        yield isolated
 
 
 # ---------------------------------------------------------------------------------------------
@@ -472,29 +342,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="folder for crashing inputs")
     parser.add_argument("--stop", action="store_true", help="stop at the first crash")
     parser.add_argument(
-        "--in-process", action="store_true",
-        help="MediaInfo in this process, as the library runs it (a hang leaks a busy thread)",
-    )  # fmt: skip
-    parser.add_argument(
         "--mediainfo-timeout", type=float, default=1.0, metavar="S",
-        help="seconds MediaInfo may take per file before it counts as hung (default 1)",
+        help="the most seconds MediaInfo may take per file before it is killed (default 1)",
     )  # fmt: skip
     parser.add_argument("--atheris", action="store_true", help="use atheris/libFuzzer if installed")
     args, rest = parser.parse_known_args(argv)
-    if args.atheris:
-        with isolated_mediainfo(args.mediainfo_timeout):
-            run_atheris(args.seconds, rest)
-        return 0
-    if rest:
+    if rest and not args.atheris:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    seed = args.seed if args.seed is not None else random.randrange(2**32)
-    if args.in_process:
-        video.PROBE_TIMEOUT_S = args.mediainfo_timeout
+    pool = mediainfo_pool.default_pool()
+    killed = pool.killed
+    with mock.patch.object(video, "PROBE_TIMEOUT_S", args.mediainfo_timeout):
+        if args.atheris:
+            run_atheris(args.seconds, rest)
+            return 0
+        seed = args.seed if args.seed is not None else random.randrange(2**32)
         crashes = run(args.seconds, seed=seed, out=args.out, stop_on_crash=args.stop)
-    else:
-        with isolated_mediainfo(args.mediainfo_timeout) as isolated:
-            crashes = run(args.seconds, seed=seed, out=args.out, stop_on_crash=args.stop)
-        print(f"MediaInfo was killed on {isolated.killed} inputs")
+    print(f"MediaInfo was killed on {pool.killed - killed} inputs")
     return 1 if crashes else 0
 
 

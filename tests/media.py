@@ -5,8 +5,9 @@ Every factory writes into the folder it is given (a pytest ``tmp_path``) and ret
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import cast
@@ -102,6 +103,36 @@ def make_video(
     taken from the extension. ``audio`` is an encoder name or None for a silent video.
     ``noise`` fills every frame with random pixels: big files that no encoder can shrink much.
     """
+    with _scheduling_kept():
+        return _encode_video(path, fps, frames, duration_s, size, codec, container, audio,
+                             rotation, noise)  # fmt: skip
+
+
+@contextlib.contextmanager
+def _scheduling_kept() -> Iterator[None]:
+    """SVT-AV1 moves its calling thread to real-time scheduling (SCHED_FIFO, as root): put it
+    back, or every later test and child process (MediaInfo workers) would run real-time."""
+    policy = os.sched_getscheduler(0)
+    param = os.sched_getparam(0)
+    try:
+        yield
+    finally:
+        if os.sched_getscheduler(0) != policy:
+            os.sched_setscheduler(0, policy, param)
+
+
+def _encode_video(
+    path: Path,
+    fps: int | Fraction,
+    frames: int | None,
+    duration_s: float,
+    size: tuple[int, int],
+    codec: str,
+    container: str | None,
+    audio: str | None,
+    rotation: int | None,
+    noise: bool,
+) -> Path:
     fps = Fraction(fps)
     count = frames if frames is not None else max(1, round(duration_s * fps))
     width, height = size

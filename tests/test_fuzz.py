@@ -2,9 +2,8 @@
 
 ``MEDIARULES_FUZZ_SECONDS`` (default 20) is how long the hypothesis-driven run may take; the
 by-hand runner (``python -m tests.fuzz_media --seconds 300``) goes on as long as asked.
-MediaInfo runs in a killable child process here (``IsolatedMediaInfo``): libmediainfo spins
-forever on about one mutated video in 200, and each such thread would keep a core busy for the
-rest of the session. The library's own time-out is tested in test_robustness.py.
+libmediainfo spins forever on about one mutated video in 200: the library's own child
+processes (tests/test_mediainfo_pool.py) kill it, so nothing here needs isolating.
 """
 
 from __future__ import annotations
@@ -12,31 +11,23 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
+from pymediainfo import MediaInfo
 
 import mediarules
-from mediarules.inspection import video
+from mediarules.inspection import mediainfo_pool, video
 from mediarules.models import MediaFacts, Report
 from tests import fuzz_media
-from tests.fuzz_media import IsolatedMediaInfo
 
 FUZZ_SECONDS = float(os.environ.get("MEDIARULES_FUZZ_SECONDS", "20"))
 MAX_EXAMPLES = max(1, int(FUZZ_SECONDS * 200))
 """More than fit in the time (about 70 inputs a second here): the clock ends the run."""
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:PIL")
-
-
-@pytest.fixture(scope="module")
-def isolated() -> Iterator[IsolatedMediaInfo]:
-    with IsolatedMediaInfo(timeout=0.5) as shim:
-        yield shim
 
 
 class _Clock:
@@ -65,20 +56,19 @@ _clock = _Clock(FUZZ_SECONDS)
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # the input is saved, not shrunk
 )
 @given(seed=st.integers(min_value=0, max_value=2**64 - 1))
-def test_mutated_media_never_break_check_or_inspect(isolated: IsolatedMediaInfo, seed: int) -> None:
+def test_mutated_media_never_break_check_or_inspect(seed: int) -> None:
     """Hypothesis draws the mutation's seed in one piece (``st.randoms`` draws as it goes, so an
     example skipped by the clock would draw less than the same example run: "flaky")."""
     if _clock.out_of_time():
         return
     data, suffix = fuzz_media.random_case(random.Random(seed))
     _clock.ran += 1
-    with mock.patch.object(video, "MediaInfo", isolated):
-        try:
-            fuzz_media.fuzz_one(data, suffix)
-        except Exception as exc:
-            _clock.failed = True
-            saved = fuzz_media.save_input(data, suffix)
-            raise AssertionError(f"{exc!r} on a mutated {suffix} file, saved to {saved}") from exc
+    try:
+        fuzz_media.fuzz_one(data, suffix)
+    except Exception as exc:
+        _clock.failed = True
+        saved = fuzz_media.save_input(data, suffix)
+        raise AssertionError(f"{exc!r} on a mutated {suffix} file, saved to {saved}") from exc
 
 
 def test_the_timed_run_ran_inputs() -> None:
@@ -118,25 +108,23 @@ def test_the_invariants_catch_a_report_that_contradicts_itself() -> None:
 
 
 @pytest.mark.parametrize("name", ["clip.mp4", "clip.mov", "clip.mkv"])
-def test_isolated_mediainfo_sees_what_the_library_sees(
-    isolated: IsolatedMediaInfo, tmp_path: Path, name: str
-) -> None:
+def test_the_worker_processes_see_what_mediainfo_sees(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_bytes(fuzz_media.seed_corpus()[name])
-    in_process = mediarules.inspect(path)
-    with mock.patch.object(video, "MediaInfo", isolated):
-        assert mediarules.inspect(path) == in_process
-    assert in_process.kind == "video" and in_process.fps is not None
+    in_process = [track.to_data() for track in MediaInfo.parse(path).tracks]
+    found = video.probe(str(path))
+    assert [found.general, *found.video, *found.audio] == in_process
+    assert mediarules.inspect(path).kind == "video"
 
 
-def test_isolated_mediainfo_kills_a_hang(isolated: IsolatedMediaInfo) -> None:
+def test_the_library_kills_a_hang() -> None:
     """The 16-byte file libmediainfo never finishes: killed in both calls, then reported."""
-    killed = isolated.killed
+    pool = mediainfo_pool.default_pool()
+    killed = pool.killed
     began = time.monotonic()
-    with mock.patch.object(video, "MediaInfo", isolated):
-        fuzz_media.fuzz_one(fuzz_media.MEDIAINFO_HANG, ".mp4")
+    fuzz_media.fuzz_one(fuzz_media.MEDIAINFO_HANG, ".mp4")
     assert time.monotonic() - began < 5
-    assert isolated.killed == killed + 2  # check, then inspect
+    assert pool.killed == killed + 2  # check, then inspect
 
 
 def test_the_fuzzer_runs_by_hand(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -588,6 +588,9 @@ def test_no_file_handle_leaks(tmp_path: Path) -> None:
         make_corrupt(tmp_path / "bad.jpg"),
         tmp_path / "missing.png",
     ]
+    for path in paths:  # once first: MediaInfo's worker process and its pipes start lazily
+        with contextlib.suppress(UnreadableMediaError):
+            inspect(path)
     before = len(list(fds.iterdir()))
     for _ in range(5):
         for path in paths:

@@ -4,21 +4,22 @@
 (``full=False`` turns them into prose), and ``mediainfo_options`` is never passed because it
 resets library-wide options, which is not thread-safe.
 
-libmediainfo can also spin forever on a damaged file (in 24.12: about one mutated MP4, MOV or
-Matroska file in 200, and the 16 bytes of a ``moov`` box claiming 2**64 - 1 bytes), so
-:func:`probe` waits for it at most ``PROBE_TIMEOUT_S`` on a helper thread and then calls the
-file corrupt. A thread stuck inside the C library cannot be stopped: it keeps its CPU until the
-process ends (only a separate process could be killed).
+libmediainfo can spin forever or allocate gigabytes on a damaged file (in 24.12: about one
+mutated MP4, MOV or Matroska file in 200; the 16 bytes of a ``moov`` box claiming 2**64 - 1
+bytes; an edit list claiming 2**32 - 1 entries, 12 GB), so it never runs in this process: each
+parse goes to a child process of :mod:`~mediarules.inspection.mediainfo_pool`, which is killed
+when it outlives :func:`time_limit` (processor time of the worker, so a busy machine does not
+make a sound file corrupt) or needs more than half its 1 GiB address space. Either way
+the file is "corrupt"; nothing is left running.
 """
 
 from __future__ import annotations
 
-import threading
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pymediainfo import MediaInfo
-
+from mediarules.inspection import mediainfo_pool
 from mediarules.inspection.convert import (
     audio_codec_name,
     container_name,
@@ -30,6 +31,13 @@ from mediarules.inspection.convert import (
     video_codec_name,
 )
 from mediarules.inspection.errors import UnreadableMediaError
+from mediarules.inspection.mediainfo_pool import (
+    MediaInfoError,
+    MediaInfoMemoryError,
+    MediaInfoParseError,
+    MediaInfoTimeoutError,
+    MediaInfoUnavailableError,
+)
 from mediarules.models import MediaFacts
 
 Track = Mapping[str, object]
@@ -62,22 +70,29 @@ class Probe:
 
 
 PROBE_TIMEOUT_S = 10.0
-"""How long :func:`probe` waits for MediaInfo: real files take milliseconds."""
+"""The longest :func:`probe` waits for MediaInfo, whatever the file's size."""
+
+PROBE_BASE_S = 0.5
+"""What any file gets: real files take milliseconds (a worker's start-up is not counted)."""
+
+PROBE_BYTES_PER_S = 20_000_000
+"""How much more time a bigger file gets: a second per 20 MB, far below disk speeds."""
 
 
-def probe(path: str) -> Probe:
-    """Parse ``path`` with MediaInfo (a few ms per file: never the tool for images)."""
-    try:
-        info = _parse(path, timeout=PROBE_TIMEOUT_S)
-    except FileNotFoundError as exc:
-        raise UnreadableMediaError("missing", path=path) from exc
-    except RuntimeError as exc:  # libmediainfo itself failed on the file
-        raise UnreadableMediaError(
-            "unrecognised", f"MediaInfo could not parse it ({exc})", path=path
-        ) from exc
+def time_limit(size: int) -> float:
+    """Processor seconds MediaInfo may spend on a file of ``size`` bytes (16 bytes: 0.5 s)."""
+    return min(PROBE_TIMEOUT_S, PROBE_BASE_S + max(size, 0) / PROBE_BYTES_PER_S)
+
+
+def probe(path: str, *, size: int | None = None) -> Probe:
+    """Parse ``path`` with MediaInfo (a few ms per file: never the tool for images).
+
+    ``size`` (the file's bytes, looked up when not given) sets the time limit.
+    """
+    if size is None:
+        size = _size_of(path)
     tracks: dict[str, list[Track]] = {}
-    for track in info.tracks:
-        data: dict[str, object] = dict(track.to_data())
+    for data in _parse(path, timeout=time_limit(size)):
         tracks.setdefault(str(data.get("track_type")), []).append(data)
     general = tracks.get("General") or [{}]
     return Probe(
@@ -88,29 +103,29 @@ def probe(path: str) -> Probe:
     )
 
 
-def _parse(path: str, *, timeout: float) -> MediaInfo:
-    """``MediaInfo.parse(path)`` on a daemon thread; "corrupt" if it takes over ``timeout`` s."""
-    outcome: list[MediaInfo | Exception] = []
-
-    def run() -> None:
-        try:
-            outcome.append(MediaInfo.parse(path))
-        except Exception as exc:  # handed to the caller below
-            outcome.append(exc)
-
-    worker = threading.Thread(target=run, name="mediarules-mediainfo", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if not outcome:  # still inside libmediainfo: leave it, it cannot be interrupted
+def _parse(path: str, *, timeout: float) -> list[Track]:
+    """MediaInfo's tracks (``track.to_data()``) of ``path``, from a worker process."""
+    try:
+        return mediainfo_pool.default_pool().tracks(path, timeout=timeout)
+    except FileNotFoundError as exc:
+        raise UnreadableMediaError("missing", path=path) from exc
+    except (MediaInfoParseError, MediaInfoUnavailableError) as exc:
         raise UnreadableMediaError(
-            "corrupt",
-            f"MediaInfo did not finish reading the file in {timeout:g} s (damaged or hostile)",
-            path=path,
-        )
-    result = outcome[0]
-    if isinstance(result, Exception):
-        raise result
-    return result
+            "unrecognised", f"MediaInfo could not parse it ({exc})", path=path
+        ) from exc
+    except MediaInfoTimeoutError as exc:
+        raise UnreadableMediaError("corrupt", f"{exc} (damaged or hostile)", path=path) from exc
+    except MediaInfoMemoryError as exc:
+        raise UnreadableMediaError("corrupt", f"{exc}: damaged or hostile", path=path) from exc
+    except MediaInfoError as exc:  # the worker crashed
+        raise UnreadableMediaError("corrupt", str(exc), path=path) from exc
+
+
+def _size_of(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except (OSError, ValueError):  # MediaInfo will say what is wrong with it
+        return 0
 
 
 def video_facts(found: Probe, *, path: str, size: int) -> MediaFacts:
