@@ -5,6 +5,13 @@ The kind is decided by the bytes, never the extension. An ISO base media video (
 µs); anything it does not fully understand goes on as before: Pillow's lazy open (tens of µs,
 header only), then, if no image plugin recognises the file, MediaInfo (a few ms) looks for a
 video track. Anything else raises :class:`UnreadableMediaError`.
+
+Only what was truly read becomes a kind: a video needs a container mediarules knows as video
+(:data:`~mediarules.inspection.convert.VIDEO_CONTAINERS`), so a FLIC animation Pillow could not
+read is not a video because MediaInfo found a track in it; an ISO base media file is an MP4 or
+a MOV by its structure and brands (its raw major brand is kept as ``brand``), and an image if
+a HEIF/AVIF brand says so. Pillow's warnings about the file land in its ``notes``, never on
+stderr (:mod:`~mediarules.inspection.library_warnings`).
 """
 
 from __future__ import annotations
@@ -13,7 +20,9 @@ import os
 import stat
 from typing import BinaryIO
 
-from mediarules.inspection import images, isobmff, video
+from mediarules.formatting import echo
+from mediarules.inspection import images, isobmff, library_warnings, video, webp
+from mediarules.inspection.convert import VIDEO_CONTAINERS
 from mediarules.inspection.errors import Reason, UnreadableMediaError
 from mediarules.models import MediaFacts
 
@@ -28,25 +37,90 @@ def inspect(path: str | os.PathLike[str]) -> MediaFacts:
     """
     name = os.fspath(path)
     size = _regular_file_size(name)
+    with library_warnings.collecting() as notes:
+        facts = _inspect_file(name, size)
+    found = notes.as_tuple()
+    return facts.model_copy(update={"notes": found}) if found else facts
+
+
+def _inspect_file(name: str, size: int) -> MediaFacts:
     pillow_failure: UnreadableMediaError | None = None
     with _open(name) as handle:  # one open for the MP4 reader and Pillow both
         head = handle.read(isobmff.HEAD_BYTES)
+        brands = isobmff.file_type(head)
         facts = isobmff.read_open_video_facts(handle.fileno(), head, name, size=size)
         if facts is not None:  # an MP4/MOV the header reader fully understood
             return facts
         try:
             facts = images.inspect_open_image(handle, name, size=size)
         except UnreadableMediaError as exc:
-            if exc.reason != "corrupt":
-                raise
+            if exc.reason != "corrupt" or webp.is_webp(head):
+                raise  # (a WebP's chunks were all read: MediaInfo cannot add anything)
             pillow_failure = exc  # MediaInfo may still find a video a Pillow plugin misread
         else:
             if facts is not None:
-                return facts
-    found = video.probe(name)
+                return _with_brand(facts, brands)
+        if brands is not None and brands.image:
+            raise pillow_failure or _unreadable_image(brands, name)
+        container = _iso_container(handle, brands, size) if brands is not None else None
+    found = video.probe(name, size=size)
     if pillow_failure is not None and not found.video and not found.truncated:
         raise pillow_failure
-    return video.video_facts(found, path=name, size=size)
+    facts = video.video_facts(found, path=name, size=size)
+    if brands is not None:
+        return _iso_video(facts, brands, container, name)
+    if facts.format not in VIDEO_CONTAINERS:
+        raise _not_a_video_container(facts.format, pillow_failure, name)
+    return facts
+
+
+def _with_brand(facts: MediaFacts, brands: isobmff.FileType | None) -> MediaFacts:
+    if brands is None:
+        return facts
+    return facts.model_copy(update={"brand": brands.major_brand})
+
+
+def _iso_container(handle: BinaryIO, brands: isobmff.FileType, size: int) -> str | None:
+    """MP4 or MOV by the brand, else MP4 if the boxes hold a movie; ``None``: no movie."""
+    if brands.container is not None:
+        return brands.container
+    return "mp4" if isobmff.has_movie_box(handle.fileno(), size) else None
+
+
+def _iso_video(
+    facts: MediaFacts, brands: isobmff.FileType, container: str | None, name: str
+) -> MediaFacts:
+    """MediaInfo's facts for an ISO base media file, named by its structure, not its brand."""
+    if container is None:
+        raise UnreadableMediaError(
+            "unrecognised",
+            f"an ISO base media file (brand {_brand(brands)}) with no moov or moof box",
+            path=name,
+        )
+    return facts.model_copy(update={"format": container, "brand": brands.major_brand})
+
+
+def _unreadable_image(brands: isobmff.FileType, name: str) -> UnreadableMediaError:
+    return UnreadableMediaError(
+        "unrecognised",
+        f"an image in a HEIF/AVIF container (brand {_brand(brands)}) that this Pillow cannot read",
+        path=name,
+    )
+
+
+def _not_a_video_container(
+    format: str | None, pillow_failure: UnreadableMediaError | None, name: str
+) -> UnreadableMediaError:
+    what = f"a {echo((format or 'unknown').upper())} file"
+    if pillow_failure is not None:
+        message = f"{pillow_failure}; MediaInfo sees {what}, not a video container mediarules reads"
+        return UnreadableMediaError("corrupt", message, path=name)
+    message = f"{what}: not an image, nor a video container mediarules reads"
+    return UnreadableMediaError("unrecognised", message, path=name)
+
+
+def _brand(brands: isobmff.FileType) -> str:
+    return f"'{echo(brands.major_brand)}'"
 
 
 def _open(path: str) -> BinaryIO:

@@ -126,7 +126,30 @@ CONTAINERS: dict[str, str] = {
     "MPEG-PS": "mpeg",
     "Flash Video": "flv",
     "MPEG Video": "mpegvideo",  # a bare MPEG-1/2 video stream (FFmpeg's name for it)
+    "Windows Media": "wmv",
+    "RealMedia": "realmedia",
+    "MXF": "mxf",
+    "GXF": "gxf",
+    "DV": "dv",
+    "IVF": "ivf",
+    "YUV4MPEG2": "y4m",
 }
+"""MediaInfo's General ``format`` of the video containers mediarules reads, by short name."""
+
+VIDEO_CONTAINERS = frozenset({"mp4", "mov", *CONTAINERS.values()})
+"""The containers a file may be a video in: anything else MediaInfo finds a video track in
+(a FLIC animation Pillow could not read, a JPEG 2000 image) is not a video to mediarules."""
+
+IMAGE_BRANDS: dict[str, str] = (
+    dict.fromkeys(("avif", "avis", "avio"), "avif")
+    | dict.fromkeys(("mif1", "mif2", "msf1", "miaf", "heic", "heix", "heim", "heis"), "heif")
+    | dict.fromkeys(("hevc", "hevx", "hevm", "hevs"), "heif")
+    | dict.fromkeys(("jpeg", "jpgs"), "jpeg")
+    | dict.fromkeys(("jp2 ", "jpx ", "jpm "), "jpeg2000")
+)
+"""ISO base media brands of still images and image sequences (HEIF, AVIF, JPEG 2000), as
+stored (four characters), with the image format each names. A file with one of them among its
+brands is an image, even when it also holds a video track."""
 
 VIDEO_CODECS: dict[str, str] = {
     "AVC": "h264",
@@ -173,15 +196,18 @@ def container_name(format: object, codec_id: object = None, profile: object = No
     """MediaInfo's General ``format`` as a short container name (``mp4``, ``mov``, ``webm``).
 
     MP4 and QuickTime share the ISO base media format; MediaInfo tells them apart by the major
-    brand (``codec_id`` ``"qt  "``) or the ``"QuickTime"`` profile.
+    brand (``codec_id`` ``"qt  "``) or the ``"QuickTime"`` profile. A brand MediaInfo does not
+    know becomes its ``format`` (``iso6``, ``wmf``, ``0x00000000``), equal to ``codec_id``:
+    that is an MP4 too (or a HEIF/AVIF image), never a format named after the brand.
     """
     name = _clean(format)
     if name is None:
         return None
-    if name == "MPEG-4":
-        brand = (_clean(codec_id) or "").lower()
-        if brand.startswith("qt") or _clean(profile) == "QuickTime":
+    brand = _clean(codec_id)
+    if name == "MPEG-4" or name == brand:
+        if brand == "qt" or _clean(profile) == "QuickTime":
             return "mov"
+        return IMAGE_BRANDS.get(f"{brand or '':<4}", "mp4")
     return CONTAINERS.get(name, name.lower())
 
 

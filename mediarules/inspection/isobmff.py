@@ -10,10 +10,16 @@ test against pymediainfo.
 Anything it does not fully understand (fragmented or encrypted files, an unknown codec or box
 layout, sizes that do not add up, a box past the end of the file) gives ``None``: the caller
 then asks MediaInfo, which stays the authority and reports truncated or corrupt files as before.
+
+The container is decided here, not by MediaInfo's name for it (which is the major brand itself
+when MediaInfo does not know the brand: ``iso6``, ``wmf``): :func:`file_type` reads the brands,
+:func:`has_movie_box` the structure. ``qt  `` is a MOV; a HEIF/AVIF brand (major or compatible)
+is an image, never a video; any other brand is an MP4 when the file has a ``moov`` or ``moof``.
 """
 
 from __future__ import annotations
 
+import functools
 import operator
 import os
 import struct
@@ -22,14 +28,21 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from mediarules.inspection.convert import (
+    IMAGE_BRANDS,
     audio_codec_name,
-    container_name,
     parse_frame_rate,
     video_codec_name,
 )
 from mediarules.models import MediaFacts
 
-__all__ = ["HEAD_BYTES", "read_open_video_facts", "read_video_facts"]
+__all__ = [
+    "HEAD_BYTES",
+    "FileType",
+    "file_type",
+    "has_movie_box",
+    "read_open_video_facts",
+    "read_video_facts",
+]
 
 _HEAD = 4096  # the first read: the brand, and the boxes before mdat
 _BLOCK = 1 << 16  # later reads fetch this much: most moov boxes fit in one
@@ -40,19 +53,22 @@ _MAX_TRACKS = 64
 _QUICKTIME_FIRST = frozenset({b"moov", b"mdat", b"free", b"wide", b"skip"})
 """First box of a QuickTime file written before ``ftyp`` existed."""
 
-_IMAGE_BRANDS = frozenset(
-    {b"mif1", b"mif2", b"msf1", b"miaf", b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
-    | {b"hevm", b"hevs", b"avif", b"avis", b"avio", b"jpeg", b"jpgs"}
-)
-"""HEIF/AVIF brands: still images and image sequences, which are Pillow's."""
+_IMAGE_BRANDS = frozenset(brand.encode("latin-1") for brand in IMAGE_BRANDS)
+"""HEIF/AVIF (and JPEG 2000) brands: still images and image sequences, which are Pillow's."""
 
 _MPEG4_BRANDS = frozenset(
-    {b"isom", b"iso2", b"iso4", b"iso5", b"mp41", b"mp42", b"mp71", b"avc1", b"f4v ", b"mmp4"}
+    {b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"iso7", b"iso8", b"iso9"}
+    | {b"mp41", b"mp42", b"mp71", b"avc1", b"dash", b"msdh", b"cmfc", b"wmf ", b"f4v ", b"mmp4"}
     | {b"M4V ", b"M4VH", b"M4VP", b"M4A ", b"M4B ", b"qt  ", b"MQT ", b"MSNV", b"KDDI"}
     | {b"3gp1", b"3gp2", b"3gp3", b"3gp4", b"3gp5", b"3gp6", b"3gp7", b"3gp8", b"3gp9"}
     | {b"3g2a", b"3ge6", b"3ge7", b"3gg6"}
 )
-"""Major brands MediaInfo names "MPEG-4" (others, even ``iso6``, keep their own name)."""
+"""Major brands of MP4 (and, for ``qt  ``, MOV) videos, whatever the file holds. MediaInfo
+names only some of them "MPEG-4": for ``iso6``, ``dash``, ``wmf `` it gives the brand itself."""
+
+_MOVIE_BOXES = frozenset({b"moov", b"moof"})
+_MAX_TOP_BOXES = 1024
+"""Top-level boxes :func:`has_movie_box` walks (a fragmented file has two per fragment)."""
 
 _SKIPPED_TOP = frozenset({b"mdat", b"free", b"skip", b"wide", b"uuid", b"pdin"})
 
@@ -146,16 +162,70 @@ def read_open_video_facts(fd: int, head: bytes, path: str, *, size: int) -> Medi
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
-def _sniff(head: bytes) -> tuple[bool, bytes | None]:
-    """(is it an ISO base media file MediaInfo calls MPEG-4 or QuickTime, its major brand).
+@dataclass(frozen=True)
+class FileType:
+    """What the ``ftyp`` box of an ISO base media file says."""
 
-    HEIF and AVIF images (an image brand among the compatible ones) are Pillow's.
+    major_brand: str  # as stored, four characters (latin-1): "isom", "qt  ", "wmf "
+    image: bool  # a HEIF/AVIF brand, major or compatible: never a video
+    container: str | None  # "mov" or "mp4" when the brand alone says so; None: ask the boxes
+
+
+def file_type(head: bytes) -> FileType | None:
+    """The brands of the file whose first bytes are ``head``; ``None`` without an ``ftyp``."""
+    if len(head) < 12 or head[4:8] != b"ftyp":
+        return None
+    (length,) = _U32.unpack_from(head)
+    return _brands(head[8 : max(12, min(length, _MAX_FTYP))])
+
+
+_MAX_FTYP = 256
+"""Bytes of an ``ftyp`` box read for brands (a real one lists a handful)."""
+
+
+@functools.lru_cache(maxsize=256)
+def _brands(ftyp: bytes) -> FileType:
+    """:func:`file_type` of an ``ftyp`` payload (cached: a batch has few distinct ones)."""
+    major = ftyp[:4]
+    brands = {ftyp[i : i + 4] for i in range(8, len(ftyp) - 3, 4)} | {major}
+    image = not brands.isdisjoint(_IMAGE_BRANDS)
+    container = None
+    if not image and major in _MPEG4_BRANDS:
+        container = "mov" if major == b"qt  " else "mp4"
+    return FileType(major_brand=major.decode("latin-1"), image=image, container=container)
+
+
+def has_movie_box(fd: int, size: int) -> bool:
+    """Whether a top-level ``moov`` or ``moof`` box starts within the file open as ``fd``.
+
+    Walks box headers only (at most :data:`_MAX_TOP_BOXES`), stopping at the first box that
+    runs past the end: what lies beyond cannot be read.
     """
-    if len(head) >= 12 and head[4:8] == b"ftyp":
-        (length,) = _U32.unpack_from(head)
-        ftyp = head[8:length]
-        brands = {ftyp[i : i + 4] for i in range(8, len(ftyp) - 3, 4)}  # after minor_version
-        return head[8:12] in _MPEG4_BRANDS and not brands & _IMAGE_BRANDS, head[8:12]
+    position = 0
+    for _ in range(_MAX_TOP_BOXES):
+        header = _read_at(fd, 16, position) if position + 8 <= size else b""
+        if len(header) < 8:
+            return False
+        length, kind = _HEADER.unpack_from(header)
+        if kind in _MOVIE_BOXES:
+            return True
+        if length == 1 and len(header) == 16:
+            (length,) = _U64.unpack_from(header, 8)
+        if length < 8:  # 0 ("to the end") or damaged: nothing after it
+            return False
+        position += length
+    return False
+
+
+def _sniff(head: bytes) -> tuple[bool, bytes | None]:
+    """(is it an ISO base media video file this reader may read, its major brand).
+
+    Any brand will do (MediaInfo reads the boxes the same way whatever the brand); HEIF and
+    AVIF images (an image brand among the brands) are Pillow's.
+    """
+    found = file_type(head)
+    if found is not None:
+        return not found.image, head[8:12]
     return len(head) >= 8 and head[4:8] in _QUICKTIME_FIRST, None
 
 
@@ -289,11 +359,11 @@ def _read(source: _Source, path: str, brand: bytes | None) -> MediaFacts | None:
         raise _UnsupportedError
     duration_ms = _general_duration_ms(tracks, movie_timescale)
     fps, variable = _frame_rate(video.timescale, video.stts)
-    profile = "QuickTime" if quicktime else None
     return MediaFacts(
         path=path,
         kind="video",
-        format=container_name("MPEG-4", brand.decode("latin-1") if brand else None, profile),
+        format="mov" if quicktime else "mp4",
+        brand=brand.decode("latin-1") if brand is not None else None,
         size=source.size,
         width=video.width,
         height=video.height,
