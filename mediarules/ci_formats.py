@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mediarules.codes import CODES
+from mediarules.formatting import echo_message, echo_name, escape_controls
 from mediarules.models import Report, Severity, Violation
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -34,11 +35,14 @@ def relative_uri(path: str, base: Path) -> str:
         return absolute.as_posix()
 
 
-def _where(violation: Violation, report: Report) -> str | None:
-    """The file a violation belongs to: its own, else the post's first file."""
-    if violation.path is not None:
-        return violation.path
+def _first_file(report: Report) -> str | None:
+    """Where a violation without a file of its own is placed: the post's first file."""
     return next((facts.path for facts in report.media if facts.path), None)
+
+
+def _where(violation: Violation, first_file: str | None) -> str | None:
+    """The file a violation belongs to: its own, else ``first_file`` (found once a report)."""
+    return violation.path if violation.path is not None else first_file
 
 
 # ---------------------------------------------------------------------------------------------
@@ -70,6 +74,8 @@ _RULE_INDEX = {code: index for index, code in enumerate(CODES)}
 def sarif_results(report: Report, base: Path) -> list[dict[str, Any]]:
     """One SARIF result per violation of ``report``."""
     results = []
+    first_file = _first_file(report)
+    uris: dict[str, str] = {}  # many violations share a file: its URI is worked out once
     for violation in report.violations:
         result: dict[str, Any] = {
             "ruleId": violation.code,
@@ -85,9 +91,12 @@ def sarif_results(report: Report, base: Path) -> list[dict[str, Any]]:
         }
         if violation.code in _RULE_INDEX:
             result["ruleIndex"] = _RULE_INDEX[violation.code]
-        where = _where(violation, report)
-        uri = _percent_encoded(relative_uri(where, base)) if where is not None else ""
+        where = _where(violation, first_file)
+        uri = ""
         if where is not None:
+            if where not in uris:
+                uris[where] = _percent_encoded(relative_uri(where, base))
+            uri = uris[where]
             # A media file has no lines; GitHub places a result by its line, so line 1
             # stands for the whole file.
             location = {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}}
@@ -137,19 +146,35 @@ def sarif_log(results: Iterable[dict[str, Any]], *, version: str) -> dict[str, A
 
 
 def github_annotations(report: Report, base: Path) -> list[str]:
-    """One workflow command per violation: ``::error file=a.jpg,title=...::message``."""
+    """One workflow command per violation: ``::error file=a.jpg,title=...::message``.
+
+    What comes from the input (file names, platforms, messages) has its control and bidi
+    characters escaped first, so a newline in a file name cannot end the command early and an
+    ESC sequence cannot repaint the log; messages and fix titles are cut at ``MESSAGE_LIMIT``.
+    """
     lines = []
+    first_file = _first_file(report)
+    files: dict[str, str] = {}  # many violations share a file: its property is made once
     for violation in report.violations:
-        properties = [f"title={_escape_property(f'{violation.code} ({violation.platform})')}"]
-        where = _where(violation, report)
+        title = f"{echo_name(violation.code)} ({echo_name(violation.platform)})"
+        properties = [f"title={_escape_property(title)}"]
+        where = _where(violation, first_file)
         if where is not None:
-            properties.insert(0, f"file={_escape_property(relative_uri(where, base))}")
-        message = violation.message
+            if where not in files:
+                files[where] = _file_property(where, base)
+            properties.insert(0, files[where])
+        message = echo_message(violation.message)
         if violation.fix is not None:
-            message += f"\nFix: {violation.fix.title} ({violation.fix.applicability.value})"
+            fix = violation.fix
+            message += f"\nFix: {echo_message(fix.title)} ({fix.applicability.value})"
         command = _GITHUB_COMMAND[violation.severity]
         lines.append(f"::{command} {','.join(properties)}::{_escape_data(message)}")
     return lines
+
+
+def _file_property(path: str, base: Path) -> str:
+    """``file=`` with the path as GitHub reads it; not cut (it must name the file), escaped."""
+    return f"file={_escape_property(escape_controls(relative_uri(path, base)))}"
 
 
 def _escape_data(text: str) -> str:

@@ -12,6 +12,14 @@ import re
 ECHO_LIMIT = 80
 """Characters of echoed input kept in a message (the rest becomes an ellipsis)."""
 
+NAME_LIMIT = 160
+"""Characters of a file name, path or platform name kept in a report: cut in the middle, so
+the folder it starts with and the name and suffix it ends with both stay readable."""
+
+MESSAGE_LIMIT = 500
+"""Characters of a message or fix title kept in human-readable output (text, GitHub, HTML);
+JSON and SARIF keep every character."""
+
 ELLIPSIS = "…"
 
 # C0 and C1 controls, DEL, and the line/paragraph separators and bidi overrides that move text.
@@ -26,6 +34,15 @@ def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
     return text[: max(limit - 1, 0)] + ELLIPSIS
 
 
+def shorten_middle(text: str, limit: int = NAME_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters by taking out its middle, marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    kept = max(limit - 1, 0)
+    head = (kept + 1) // 2
+    return text[:head] + ELLIPSIS + text[len(text) - (kept - head) :]
+
+
 def escape_controls(text: str) -> str:
     """``text`` with each control character as a visible escape: ``\\n``, ``\\x1b``, ``\\u202e``."""
     if text.isprintable():
@@ -36,6 +53,17 @@ def escape_controls(text: str) -> str:
 def echo(text: str, limit: int = ECHO_LIMIT) -> str:
     """Input as a message may show it: shortened first (so the cost is bounded), then escaped."""
     return escape_controls(shorten(text, limit))
+
+
+def echo_name(text: str, limit: int = NAME_LIMIT) -> str:
+    """A file name, path or platform name as a report shows it: both ends kept, escaped."""
+    return escape_controls(shorten_middle(text, limit))
+
+
+def echo_message(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """A message or fix title as human output shows it (a fix that drops 100,000 items names
+    them all only in JSON): cut at ``limit``, then escaped."""
+    return echo(text, limit)
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -17,7 +17,6 @@ import contextlib
 import html
 import io
 import os
-import re
 import stat
 import time
 import warnings
@@ -33,6 +32,7 @@ from mediarules import __version__
 from mediarules.checks.finding import human_bytes, human_seconds
 from mediarules.codes import CODES
 from mediarules.engine import ALL_PLATFORMS
+from mediarules.formatting import MESSAGE_LIMIT, escape_controls, shorten, shorten_middle
 from mediarules.models import Applicability, MediaFacts, Report, Severity, Violation
 from mediarules.render import printable
 from mediarules.ruleset import RuleSet
@@ -153,7 +153,7 @@ class _Page:
         if key == ALL_PLATFORMS:
             return "All platforms"
         platform = self.rules.platforms.get(key)
-        return platform.name if platform is not None else key
+        return shorten_middle(platform.name if platform is not None else key)
 
     def post_label(self, index: int) -> str:
         return f"Post {index + 1}"
@@ -233,6 +233,7 @@ class _Page:
         rows: list[_Row] = []
         for post, report in enumerate(self.reports):
             media = report.media
+            by_item = _by_item(report.violations)
             if len(media) == 1:  # the file is the post: its row holds everything
                 facts = media[0]
                 rows.append(
@@ -254,7 +255,7 @@ class _Page:
                         media=index,
                         label=self.file_name(facts, index),
                         detail=_facts_line(facts),
-                        violations=[v for v in report.violations if v.media_index == index],
+                        violations=by_item.get(index, []),
                         anchor=_anchor(post, index),
                         facts=facts,
                     )
@@ -266,7 +267,7 @@ class _Page:
 
     def file_name(self, facts: MediaFacts, index: int) -> str:
         if facts.path:
-            return PurePath(facts.path).name or facts.path
+            return shorten_middle(PurePath(facts.path).name or facts.path)
         return f"item #{index + 1} (declared metadata)"
 
     def matrix(self) -> str:
@@ -373,14 +374,14 @@ class _Page:
             f'<h3 class="post-title"><span class="badge {status}">{_MARK[status]} '
             f"{_STATUS_WORD[status]}</span> {_e(self.post_label(post))} · {_e(what)}</h3>"
         )
-        whole = [v for v in report.violations if v.media_index is None]
+        by_item = _by_item(report.violations)
+        whole = by_item.get(None)
         out.append('<div class="card whole">')
         out.append("<h4>Caption, title and the post as a whole</h4>")
         out.append(self.issues(whole) if whole else '<p class="fine">✓ No problems.</p>')
         out.append("</div>")
         for index, facts in enumerate(media):
-            found = [v for v in report.violations if v.media_index == index]
-            out.append(self.file_card(post, index, facts, found))
+            out.append(self.file_card(post, index, facts, by_item.get(index, [])))
         out.append("</section>")
         return "\n".join(out)
 
@@ -430,7 +431,7 @@ class _Page:
             f'<span class="badge {status}">{_SEVERITY_MARK[first.severity]} {word}</span> '
             f'<span class="plats">{_e(names)}</span> '
             f'<code class="code">{_e(first.code)}</code></p>',
-            f'<p class="msg">{_e(first.message)}</p>',
+            f'<p class="msg">{_e(shorten(first.message, MESSAGE_LIMIT))}</p>',
         ]
         if first.fix is not None:
             fix = first.fix
@@ -439,7 +440,7 @@ class _Page:
             )
             lines.append(
                 '<p class="fix"><span class="fix-label">Fix</span> '
-                f'<span class="fix-title">{_e(fix.title)}</span> '
+                f'<span class="fix-title">{_e(shorten(fix.title, MESSAGE_LIMIT))}</span> '
                 f'<span class="appl {fix.applicability.value}" '
                 f'title="{_e(_APPLICABILITY[fix.applicability])}">'
                 f"{_e(fix.applicability.value)}</span>{loses}</p>"
@@ -455,7 +456,8 @@ class _Page:
                 )
         for source, where in sources.items():
             who = f"{', '.join(dict.fromkeys(where))}: " if len(sources) > 1 else ""
-            lines.append(f'<p class="source">Rule source: {_e(who + source)}</p>')
+            shown = shorten(who + source, MESSAGE_LIMIT)
+            lines.append(f'<p class="source">Rule source: {_e(shown)}</p>')
         lines.append("</li>")
         return "\n".join(lines)
 
@@ -484,6 +486,14 @@ _APPLICABILITY = {
     Applicability.UNSAFE: "unsafe: loses something (quality, frames, text, framing...)",
     Applicability.MANUAL: "manual: needs a person",
 }
+
+
+def _by_item(violations: Iterable[Violation]) -> dict[int | None, list[Violation]]:
+    """The violations of each media index (None: the whole post), in order: one pass."""
+    grouped: dict[int | None, list[Violation]] = {}
+    for violation in violations:
+        grouped.setdefault(violation.media_index, []).append(violation)
+    return grouped
 
 
 def _on_platform(violations: Iterable[Violation], platform: str) -> list[Violation]:
@@ -588,7 +598,7 @@ def _facts_list(facts: MediaFacts) -> str:
     if facts.size is not None:
         rows.append(("File size", human_bytes(facts.size)))
     if facts.path:
-        rows.append(("Path", facts.path))
+        rows.append(("Path", shorten_middle(facts.path)))
     items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in rows)
     return f'<dl class="facts">{items}</dl>'
 
@@ -822,18 +832,12 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 # -- text ------------------------------------------------------------------------------------
 
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
 
 def _clean(text: str) -> str:
-    """Lone surrogates as ``\\xe9`` (:func:`printable`); control and bidi-override characters
-    as escapes too, so a file name shows what it holds and cannot reorder the text around."""
-    return _INVISIBLE.sub(_escape_char, printable(text))
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    point = ord(match.group())
-    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"
+    """Lone surrogates as ``\\xe9`` (:func:`printable`); control characters (newlines too),
+    line separators and bidi overrides as escapes, so a file name shows what it holds and
+    cannot reorder the text around it."""
+    return escape_controls(printable(text))
 
 
 def _e(text: str) -> str:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Sequence
-from typing import IO, TYPE_CHECKING, Any, cast
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, Literal, cast
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from mediarules.checks.finding import human_bytes
 from mediarules.engine import ALL_PLATFORMS
-from mediarules.models import MediaFacts, Report, Severity, Violation
+from mediarules.formatting import echo_message, echo_name
+from mediarules.models import Fix, MediaFacts, Report, Severity, Violation
 from mediarules.ruleset import PlatformRules, RuleSet
 
 if TYPE_CHECKING:
@@ -95,38 +97,76 @@ def report_text(
     first, each with its fix) and a closing verdict. ``quiet``: only the errors, one line
     each, and nothing at all for a post that is ready."""
     if quiet:
-        for violation in report.errors:
-            console.print(_quiet_line(violation))
+        print_lines(console, (_quiet_line(violation) for violation in report.errors))
         return
-    console.print(matrix(report, platforms))
+    print_lines(console, matrix(report, platforms))
     if report.media:
         console.print(Text("\nFiles", style="bold"))
-        console.print(_media_table(report.media))
+        print_lines(console, _media_table(report.media))
     console.print()
-    groups = [ALL_PLATFORMS, *platforms]
-    for platform in groups:
-        found = sorted(report.for_platform(platform), key=lambda v: v.severity.rank)
+    print_lines(console, _platform_blocks(report, platforms, rules))
+    console.print(_summary(report, len(platforms)))
+
+
+PRINT_CHUNK = 500
+"""Lines given to rich at once: each ``print`` costs as much as tens of short lines."""
+
+
+def print_lines(console: Console, lines: Iterable[Text]) -> None:
+    """Print ``lines`` a chunk at a time: as fast as one ``print`` for all of them, without
+    holding all of a large report's lines in memory."""
+    chunk: list[Text] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == PRINT_CHUNK:
+            console.print(_joined(chunk, console))
+            chunk.clear()
+    if chunk:
+        console.print(_joined(chunk, console))
+
+
+def _joined(lines: Sequence[Text], console: Console) -> Text:
+    """``lines`` as one text; without their styles where the console prints no style at all
+    (not a terminal): rich would drop them anyway, after spending most of its time on them."""
+    if console.color_system is None:
+        return Text("\n".join(line.plain for line in lines))
+    return Text("\n").join(lines)
+
+
+def _platform_blocks(report: Report, platforms: Sequence[str], rules: RuleSet) -> Iterator[Text]:
+    """For all platforms, then each one: a heading with its tally, then each violation (errors
+    first) with its fix; ``✓ name: ok`` for a platform without any."""
+    by_platform = _by_platform(report.violations)
+    for platform in [ALL_PLATFORMS, *platforms]:
+        found = sorted(by_platform.get(platform, ()), key=lambda v: v.severity.rank)
         name = "All platforms" if platform == ALL_PLATFORMS else rules.platforms[platform].name
         if not found:
             if platform != ALL_PLATFORMS:
-                console.print(Text.assemble(("✓ ", "green"), (name, "bold"), ": ok"))
+                yield Text.assemble(("✓ ", "green"), (echo_name(name), "bold"), ": ok")
             continue
-        console.print(
-            Text.assemble(
-                ("✗ " if _has_errors(found) else "⚠ ", _mark(found)),
-                (name, "bold"),
-                f": {_tally(found)}",
-            )
+        yield Text.assemble(
+            ("✗ " if _has_errors(found) else "⚠ ", _mark(found)),
+            (echo_name(name), "bold"),
+            f": {_tally(found)}",
         )
         for violation in found:
-            console.print(_line(violation))
+            yield _line(violation)
             if violation.fix is not None:
-                fix = violation.fix
-                loses = f", loses {', '.join(fix.loses)}" if fix.loses else ""
-                console.print(
-                    Text(f"      fix ({fix.applicability.value}{loses}): {fix.title}", style="dim")
-                )
-    console.print(_summary(report, len(platforms)))
+                yield _fix_line(violation.fix)
+
+
+def _by_platform(violations: Sequence[Violation]) -> dict[str, list[Violation]]:
+    """The violations of each platform, in report order: one pass, whatever their number."""
+    grouped: dict[str, list[Violation]] = {}
+    for violation in violations:
+        grouped.setdefault(violation.platform, []).append(violation)
+    return grouped
+
+
+def _fix_line(fix: Fix) -> Text:
+    loses = f", loses {', '.join(fix.loses)}" if fix.loses else ""
+    title = echo_message(fix.title)
+    return Text(f"      fix ({fix.applicability.value}{echo_message(loses)}): {title}", style="dim")
 
 
 _CELL = {  # the worst severity in a cell; a note alone does not stop a post
@@ -137,63 +177,101 @@ _CELL = {  # the worst severity in a cell; a note alone does not stop a post
 }
 
 
-def matrix(report: Report, platforms: Sequence[str]) -> Table:
+def matrix(report: Report, platforms: Sequence[str]) -> list[Text]:
     """✓ / ⚠ / ✗ for each file (a row) on each platform (a column); a "post" row holds
     what concerns the post as a whole (caption, number of items). A problem found for all
-    platforms (an unreadable file) marks every column."""
-    table = Table(box=None, header_style="bold", pad_edge=False, title_justify="left")
-    table.add_column("#", justify="right")
-    table.add_column("file")
-    for platform in platforms:
-        table.add_column(platform, justify="center")
-    rows: list[tuple[str, str, int | None]] = [
-        (str(index + 1), facts.path or "(metadata)", index)
+    platforms (an unreadable file) marks every column. Built in one pass over the
+    violations, whatever the number of files."""
+    columns: list[tuple[str, Justify]] = [("#", "right"), ("file", "left")]
+    columns += [(echo_name(platform), "center") for platform in platforms]
+    names: list[tuple[str, str, int | None]] = [
+        (str(index + 1), echo_name(facts.path) if facts.path else "(metadata)", index)
         for index, facts in enumerate(report.media)
     ]
-    if not rows or any(v.media_index is None for v in report.violations):
-        rows.append(("", "post (text, count, mix)", None))
-    for number, name, media_index in rows:
-        cells = [_cell(report.violations, media_index, platform) for platform in platforms]
-        table.add_row(number, name, *cells)
-    return table
+    if not names or any(v.media_index is None for v in report.violations):
+        names.append(("", "post (text, count, mix)", None))
+    worst = _worst_by_cell(report.violations)
+    rows: list[list[_GridCell]] = []
+    for number, name, media_index in names:
+        everywhere = worst.get((media_index, ALL_PLATFORMS))
+        cells = [_cell(worst.get((media_index, p)), everywhere) for p in platforms]
+        rows.append([(number, ""), (name, ""), *cells])
+    return grid(columns, rows)
 
 
-def _cell(violations: Sequence[Violation], media_index: int | None, platform: str) -> Text:
-    found = [
-        v.severity
-        for v in violations
-        if v.media_index == media_index and v.platform in (platform, ALL_PLATFORMS)
-    ]
-    worst = min(found, key=lambda severity: severity.rank) if found else None
-    mark, style = _CELL[worst]
-    return Text(mark, style=style)
+Justify = Literal["left", "center", "right"]
+_GridCell = tuple[str, str]
+"""A cell's text and its rich style."""
+
+
+def grid(columns: Sequence[tuple[str, Justify]], rows: Sequence[Sequence[_GridCell]]) -> list[Text]:
+    """A table's lines as rich's ``Table(box=None, pad_edge=False)`` prints them (bold
+    headers, two spaces between columns, every cell padded to its column's width), made in
+    two passes over the cells: rich measures and wraps each cell, a millisecond a row."""
+    widths = [cell_len(header) for header, _ in columns]
+    for row in rows:
+        for number, (text, _) in enumerate(row):
+            widths[number] = max(widths[number], cell_len(text))
+    justify = [how for _, how in columns]
+    header = [(text, "bold") for text, _ in columns]
+    return [_grid_line(row, widths, justify) for row in (header, *rows)]
+
+
+def _grid_line(row: Sequence[_GridCell], widths: Sequence[int], justify: Sequence[Justify]) -> Text:
+    parts: list[tuple[str, str] | str] = []
+    for number, (text, style) in enumerate(row):
+        excess = widths[number] - cell_len(text)
+        left = {"left": 0, "center": excess // 2, "right": excess}[justify[number]]
+        parts += ["  " if number else "", " " * left, (text, style), " " * (excess - left)]
+    return Text.assemble(*parts)
+
+
+def _worst_by_cell(violations: Sequence[Violation]) -> dict[tuple[int | None, str], Severity]:
+    """The worst severity for each (media index, platform) that has a violation: one pass."""
+    worst: dict[tuple[int | None, str], Severity] = {}
+    for violation in violations:
+        key = (violation.media_index, violation.platform)
+        known = worst.get(key)
+        if known is None or violation.severity.rank < known.rank:
+            worst[key] = violation.severity
+    return worst
+
+
+def _cell(own: Severity | None, everywhere: Severity | None) -> _GridCell:
+    """A cell's mark: the worse of the platform's own severity and the one for all platforms."""
+    found = [severity for severity in (own, everywhere) if severity is not None]
+    return _CELL[min(found, key=lambda severity: severity.rank) if found else None]
 
 
 def _quiet_line(violation: Violation) -> Text:
-    where = f"{violation.path}: " if violation.path else ""
+    where = f"{echo_name(violation.path)}: " if violation.path else ""
     return Text.assemble(
-        (f"{violation.platform}: ", "bold"),
-        (violation.code, "red"),
-        f"  {where}{violation.message}",
+        (f"{echo_name(violation.platform)}: ", "bold"),
+        (echo_name(violation.code), "red"),
+        f"  {where}{echo_message(violation.message)}",
     )
 
 
-def _media_table(media: Sequence[MediaFacts]) -> Table:
-    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-    for column in ("#", "file", "kind", "format", "size", "pixels", "details"):
-        table.add_column(column)
+_MEDIA_COLUMNS: list[tuple[str, Justify]] = [
+    (name, "left") for name in ("#", "file", "kind", "format", "size", "pixels", "details")
+]
+
+
+def _media_table(media: Sequence[MediaFacts]) -> list[Text]:
+    rows = []
     for index, facts in enumerate(media, start=1):
         pixels = f"{facts.width}x{facts.height}" if facts.width and facts.height else ""
-        table.add_row(
+        cells = (
             str(index),
-            facts.path or "(metadata)",
+            echo_name(facts.path) if facts.path else "(metadata)",
             facts.kind or "unreadable",
-            facts.format or "",
+            echo_name(facts.format or ""),
             _bytes(facts.size),
             pixels,
-            _details(facts),
+            echo_message(_details(facts)),
         )
-    return table
+        rows.append([(cell, "") for cell in cells])
+    return grid(_MEDIA_COLUMNS, rows)
 
 
 def _details(facts: MediaFacts) -> str:
@@ -223,15 +301,15 @@ def _bytes(size: int | None) -> str:
 def _line(violation: Violation) -> Text:
     where = ""
     if violation.media_index is not None:
-        where = violation.path or f"item #{violation.media_index + 1}"
+        where = echo_name(violation.path or f"item #{violation.media_index + 1}")
     return Text.assemble(
         ("  ", ""),
         (f"{violation.severity.value:<7}", _STYLE[violation.severity]),
         (" ", ""),
-        (violation.code, "bold"),
+        (echo_name(violation.code), "bold"),
         ("  ", ""),
         (f"{where}: " if where else "", "magenta"),
-        (violation.message, ""),
+        (echo_message(violation.message), ""),
     )
 
 
@@ -273,12 +351,19 @@ def rules_text(rules: RuleSet, platforms: Sequence[str], console: Console) -> No
         aliases = f" (also: {', '.join(platform.aliases)})" if platform.aliases else ""
         if platform.variant_of:
             aliases += f", a post type or tier of {platform.variant_of}"
-        console.print(Text.assemble((platform.name, "bold"), f"  [{key}]{aliases}"))
+        console.print(
+            Text.assemble(
+                (echo_name(platform.name), "bold"),
+                f"  [{echo_name(key)}]{echo_message(aliases)}",
+            )
+        )
         table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
         for column in ("section", "key", "value", "source"):
             table.add_column(column, overflow="fold")
         for section, name, value, source in _limits(platform):
-            table.add_row(section, name, value, source)
+            table.add_row(
+                Text(section), Text(name), Text(echo_message(value)), Text(echo_message(source))
+            )
         console.print(table)
         console.print()
 
@@ -329,25 +414,40 @@ def fix_text(result: FixResult, rules: RuleSet, console: Console) -> None:
         for output in plan.outputs:
             loses = f", loses {', '.join(output.loses)}" if output.loses else ""
             console.print(
-                f"  {output.id}  {output.file_name}  from {output.source}"
-                f"  for {', '.join(output.platforms)}  ({output.applicability.value}{loses})"
+                Text(
+                    f"  {echo_name(output.id)}  {echo_name(output.file_name)}"
+                    f"  from {echo_name(output.source)}"
+                    f"  for {echo_message(', '.join(output.platforms))}"
+                    f"  ({output.applicability.value}{echo_message(loses)})"
+                )
             )
-            console.print(Text(f"      fixes {', '.join(output.fixes)}", style="dim"))
+            fixes = echo_message(", ".join(output.fixes))
+            console.print(Text(f"      fixes {fixes}", style="dim"))
             if output.ffmpeg:
-                console.print(Text(f"      {shlex.join(output.ffmpeg)}", style="dim"))
+                console.print(Text(f"      {echo_message(shlex.join(output.ffmpeg))}", style="dim"))
     for written in result.written:
         console.print(
-            Text.assemble(("wrote ", "green"), written.path, f": {'; '.join(written.changes)}")
+            Text.assemble(
+                ("wrote ", "green"),
+                echo_name(written.path),
+                f": {echo_message('; '.join(written.changes))}",
+            )
         )
     for skipped in result.skipped:
-        console.print(Text.assemble(("skipped ", "yellow"), f"{skipped.output}: {skipped.reason}"))
+        console.print(
+            Text.assemble(
+                ("skipped ", "yellow"),
+                f"{echo_name(skipped.output)}: {echo_message(skipped.reason)}",
+            )
+        )
     if plan.manual:
         console.print(Text("Needs a person", style="bold"))
         for violation in plan.manual:
-            console.print(Text.assemble(_line(violation), (f"  [{violation.platform}]", "dim")))
+            platform = echo_name(violation.platform)
+            console.print(Text.assemble(_line(violation), (f"  [{platform}]", "dim")))
     for post in result.posts:
-        name = rules.platforms[post.platform].name
-        files = ", ".join(post.media) or "no media"
+        name = echo_name(rules.platforms[post.platform].name)
+        files = echo_message(", ".join(post.media)) if post.media else "no media"
         caption = f"  {_preview(post.caption)}" if post.caption else ""
         if post.report is None:
             console.print(

@@ -30,6 +30,7 @@ from mediarules import __version__
 from mediarules.api import check
 from mediarules.checks.upload import EXTENSIONS
 from mediarules.ci_formats import github_annotations, sarif_log, sarif_results
+from mediarules.formatting import echo_message, echo_name
 from mediarules.models import Report, Severity, Violation
 from mediarules.render import json_line, json_text, printable
 from mediarules.ruleset import RuleSet
@@ -260,27 +261,28 @@ _MARKS = {
 def _print_file(report: Report, console: Console, *, quiet: bool = False) -> None:
     """``✓ path`` for a clean file; otherwise its mark, then one line per violation.
     ``quiet``: only a file with errors, and only its errors."""
-    path = report.media[0].path if report.media else "?"
+    path = echo_name(str(report.media[0].path)) if report.media else "?"
     if quiet:
         if not report.ok:
-            console.print(Text.assemble(("✗ ", "bold red"), (str(path), "bold")))
+            console.print(Text.assemble(("✗ ", "bold red"), (path, "bold")))
             for violation in report.errors:
                 console.print(_violation_line(violation))
         return
     if not report.violations:
-        console.print(Text.assemble(("✓ ", "green"), str(path)))
+        console.print(Text.assemble(("✓ ", "green"), path))
         return
     worst = min((v.severity for v in report.violations), key=lambda s: s.rank)
     mark, style = _MARKS[worst]
-    console.print(Text.assemble((f"{mark} ", style), (str(path), "bold")))
+    console.print(Text.assemble((f"{mark} ", style), (path, "bold")))
     for violation in report.violations:
         console.print(_violation_line(violation))
 
 
 def _violation_line(violation: Violation) -> Text:
     mark, style = _MARKS[violation.severity]
+    platform, code = echo_name(violation.platform), echo_name(violation.code)
     return Text.assemble(
-        "    ", (f"{mark} {violation.platform:<12} {violation.code:<28} ", style), violation.message
+        "    ", (f"{mark} {platform:<12} {code:<28} ", style), echo_message(violation.message)
     )
 
 
