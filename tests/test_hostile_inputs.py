@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -114,7 +115,7 @@ def _body(**metadata: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # files that are no regular files: FIFOs, devices, folders, files past the cap
 
-FILE_FLAGS = [
+FILE_FLAGS: list[tuple[list[str], list[str]]] = [
     (["check", "--post"], []),
     (["check", "-p", "x", "--caption", "hi", "--rules"], []),
     (["check", "-p", "mastodon", "--caption", "hi", "--mastodon-instance"], []),
@@ -415,9 +416,9 @@ def test_the_other_facts_of_a_bad_record_are_still_checked(tmp_path: Path) -> No
     [
         MediaRef(file_name="a.jpg", type="image", width=0, height=100),
         MediaRef(file_name="a.jpg", type="image", width=100, height=0),
-        MediaRef(file_name="a.mp4", type="video", frame_rate=-30, width=0, height=0),
+        MediaRef(file_name="a.mp4", type="video", frame_rate=Fraction(-30), width=0, height=0),
         MediaFacts(kind="image", format="jpeg", width=0, height=0, size=1000),
-        MediaFacts(kind="video", format="mp4", width=1080, height=1920, fps=-30),
+        MediaFacts(kind="video", format="mp4", width=1080, height=1920, fps=Fraction(-30)),
     ],
     ids=["ref-width-0", "ref-height-0", "ref-video", "facts-image-0x0", "facts-fps-negative"],
 )
