@@ -7,7 +7,6 @@ merged over the default table (and under the user's ``--rules``), every key citi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from mediarules.checks.upload import format_from_mime
 from mediarules.formatting import echo, echo_name
 from mediarules.ruleset import RuleConfigError, RuleLayer
-from mediarules.safe_read import InputValueError, parse_json, read_limited
+from mediarules.safe_read import DocumentError, read_document
 
 __all__ = ["mastodon_instance_layer", "read_json", "tiktok_creator_layer"]
 
@@ -39,19 +38,10 @@ _MASTODON_KEYS: tuple[tuple[str, str, tuple[str, ...], int], ...] = (
 def read_json(path: Path | str) -> Any:
     """The JSON in ``path`` (a regular file of at most ``MAX_INPUT_BYTES``, bounded in
     nesting and numbers); RuleConfigError naming the file when it can't be read."""
-    name = echo_name(str(path))
     try:
-        return parse_json(read_limited(path))
-    except FileNotFoundError:
-        raise RuleConfigError(f"{name}: file not found") from None
-    except json.JSONDecodeError as exc:
-        raise RuleConfigError(f"{name}: invalid JSON: {exc}") from None
-    except InputValueError as exc:
-        raise RuleConfigError(f"{name}: invalid JSON: {exc}") from None
-    except OSError as exc:
-        raise RuleConfigError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise RuleConfigError(f"{name}: cannot read: not UTF-8 ({exc.reason})") from None
+        return read_document(path, syntax="JSON")
+    except DocumentError as exc:
+        raise RuleConfigError(str(exc)) from None
 
 
 def mastodon_instance_layer(instance: Any, *, label: str, platform: str = "mastodon") -> RuleLayer:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from fractions import Fraction
@@ -30,7 +29,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from mediarules.formatting import echo, echo_name, shorten
 from mediarules.models import FrameRate, MediaKind, parse_exact_number
-from mediarules.safe_read import InputValueError, parse_toml, read_limited
+from mediarules.safe_read import DocumentError, read_document
 
 __all__ = [
     "AccountRules",
@@ -495,21 +494,11 @@ def _variant(
 def _read_toml(path: Path) -> dict[str, Any]:
     """A rules file: a regular file of at most ``MAX_INPUT_BYTES``, bounded in nesting and
     integers (``safe_read``); every problem is one line naming the file."""
-    name = echo_name(str(path))
     try:
-        return parse_toml(read_limited(path))
-    except FileNotFoundError:
-        raise RuleConfigError(f"{name}: rules file not found") from None
-    except IsADirectoryError:
-        raise RuleConfigError(f"{name}: is a directory, not a rules file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleConfigError(f"{name}: invalid TOML: {exc}") from None
-    except InputValueError as exc:
-        raise RuleConfigError(f"{name}: invalid TOML: {exc}") from None
-    except OSError as exc:
-        raise RuleConfigError(f"{name}: cannot read rules file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise RuleConfigError(f"{name}: cannot read rules file: not UTF-8 ({exc.reason})") from None
+        document: dict[str, Any] = read_document(path, syntax="TOML", noun="rules file")
+    except DocumentError as exc:
+        raise RuleConfigError(str(exc)) from None
+    return document
 
 
 def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import tomllib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from mediarules.formatting import echo
+from mediarules.formatting import echo, echo_name
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -116,6 +116,31 @@ def _capped(data: bytes) -> bytes:
 
 def _too_large() -> str:
     return f"larger than the {MAX_INPUT_BYTES // 2**20} MiB limit for input files"
+
+
+class DocumentError(ValueError):
+    """A configuration document that cannot be used; ``str(error)`` is one line that names
+    the file first."""
+
+
+def read_document(path: str | os.PathLike[str], *, syntax: str, noun: str = "file") -> Any:
+    """The parsed JSON or TOML (``syntax``) document in ``path``, read with
+    :func:`read_limited`; any problem raises :class:`DocumentError` naming the file and, where
+    known, the key path (``noun`` is what the file is to the user: "rules file")."""
+    name = echo_name(os.fsdecode(path))
+    parse: Callable[[bytes], Any] = parse_toml if syntax == "TOML" else parse_json
+    try:
+        return parse(read_limited(path))
+    except FileNotFoundError:
+        raise DocumentError(f"{name}: {noun} not found") from None
+    except IsADirectoryError:
+        raise DocumentError(f"{name}: is a directory, not a {noun}") from None
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError, InputValueError) as exc:
+        raise DocumentError(f"{name}: invalid {syntax}: {exc}") from None
+    except OSError as exc:
+        raise DocumentError(f"{name}: cannot read {noun}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"{name}: cannot read {noun}: not UTF-8 ({exc.reason})") from None
 
 
 # ---------------------------------------------------------------------------------------------
