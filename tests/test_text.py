@@ -10,7 +10,7 @@ import unicodedata
 
 import pytest
 import regex
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mediarules import text as text_module
@@ -652,6 +652,10 @@ URL_HEAVY = st.lists(
 
 @settings(max_examples=500, deadline=None)
 @given(text=ANY_TEXT | URL_HEAVY, without_protocol=st.booleans())
+# A Latin letter is both a domain character and, at the text's very start only, the character
+# before a URL: a run after a space must not be scanned as if it opened the text.
+@example(text=" \u00c00.AL", without_protocol=True)
+@example(text="\u00c00.AL x \u00c00.AL", without_protocol=True)
 def test_urls_match_a_scan_of_the_whole_text(text: str, without_protocol: bool) -> None:
     """Scanning only the dotted, space-free runs finds what a scan of the whole text finds."""
     spans = twitter._run_url_spans(text, without_protocol=without_protocol)

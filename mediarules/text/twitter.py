@@ -144,20 +144,18 @@ _SHORT_RUN: Final = 512
 
 
 def _scan_url_spans(text: str, *, without_protocol: bool) -> tuple[Span, ...]:
-    """What ``_run_url_spans`` finds in a run does not depend on the text around it (a space,
-    like the edge of the string, is an allowed character before a URL), so a short run's
-    answer is cached by its content: long captions repeat their links, and X's NFC copy of a
-    caption has the same runs."""
+    """What ``_run_url_spans`` finds in a run depends only on the run and on whether it opens
+    the text (a space before it is an allowed character before a URL; at the very start,
+    twitter-text first takes the first character as that one), so a short run's answer is
+    cached by its content: long captions repeat their links, and X's NFC copy of a caption
+    has the same runs."""
     if "." not in text:
         return ()
     spans: list[Span] = []
     for run in _DOTTED_RUN.finditer(text):
         offset, found = run.start(), run.group()
-        run_spans = (
-            _short_run_url_spans(found, without_protocol=without_protocol)
-            if len(found) <= _SHORT_RUN
-            else _run_url_spans(found, without_protocol=without_protocol)
-        )
+        scan = _short_run_url_spans if len(found) <= _SHORT_RUN else _run_url_spans
+        run_spans = scan(found, without_protocol=without_protocol, opens_text=offset == 0)
         spans += ((offset + start, offset + end) for start, end in run_spans)
     return tuple(spans)
 
@@ -166,15 +164,18 @@ _short_text_url_spans = functools.lru_cache(maxsize=64)(_scan_url_spans)
 _long_text_url_spans = functools.lru_cache(maxsize=2)(_scan_url_spans)
 
 
-def _run_url_spans(run: str, *, without_protocol: bool) -> tuple[Span, ...]:
-    """twitter-text's scan of one space-free run: each start is tried in turn; a start whose
-    host has no top-level domain fails and the next is tried; a match, kept or dropped by
-    the checks after it, moves the scan past its end."""
+def _run_url_spans(
+    run: str, *, without_protocol: bool, opens_text: bool = True
+) -> tuple[Span, ...]:
+    """twitter-text's scan of one space-free run (``opens_text``: at the start of the text,
+    else after a space): each start is tried in turn; a start whose host has no top-level
+    domain fails and the next is tried; a match, kept or dropped by the checks after it,
+    moves the scan past its end."""
     spans: list[Span] = []
     lowest = 0  # the first start the next attempt may use (JavaScript's lastIndex, plus one)
-    while (start := _next_start(run, lowest)) is not None:
+    while (start := _next_start(run, lowest, opens_text)) is not None:
         found = _domain_at(run, start)
-        if found is None and lowest == 0 and start == 1 and _URL_START.match(run, 0):
+        if found is None and opens_text and lowest == 0 and start == 1 and _URL_START.match(run, 0):
             start, found = 0, _domain_at(run, 0)  # "^" is tried after the first character
             if found is None:
                 start = 1
@@ -238,10 +239,14 @@ def _ascii_domain_spans(domain: str) -> list[Span]:
 _short_run_url_spans = functools.lru_cache(maxsize=4096)(_run_url_spans)
 
 
-def _next_start(run: str, lowest: int) -> int | None:
-    """The first start at or after ``lowest``. At the run's beginning twitter-text first
+def _next_start(run: str, lowest: int, opens_text: bool) -> int | None:
+    """The first start at or after ``lowest``. At the text's beginning twitter-text first
     takes the first character as the one before a URL (so the URL starts at 1), then tries
-    a URL at 0."""
+    a URL at 0; after a space, the space is that character and a URL at 0 comes first."""
+    if lowest == 0 and not opens_text:
+        if _URL_START.match(run, 0):
+            return 0
+        lowest = 1
     if lowest == 0:
         if run[:1] not in _URL_PRECEDING_CHARS_BAD and _URL_START.match(run, 1):
             return 1
