@@ -23,6 +23,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from mediarules.formatting import shorten
+
 
 class Severity(StrEnum):
     """How bad a violation is.
@@ -96,7 +98,7 @@ def _bounded_rate(rate: Fraction, given: object) -> Fraction:
 
 def _echo(text: str) -> str:
     """``repr`` of echoed input, cut to a readable length (``'1000000…'``)."""
-    return repr(text if len(text) <= 40 else text[:39] + "…")
+    return repr(shorten(text, 40))
 
 
 _MAX_EXPONENT = 30

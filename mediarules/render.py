@@ -15,7 +15,7 @@ from rich.text import Text
 
 from mediarules.checks.finding import human_bytes
 from mediarules.engine import ALL_PLATFORMS
-from mediarules.formatting import echo_message, echo_name
+from mediarules.formatting import echo_message, echo_name, shorten
 from mediarules.models import Fix, MediaFacts, Report, Severity, Violation
 from mediarules.ruleset import PlatformRules, RuleSet
 
@@ -480,4 +480,4 @@ def fix_text(result: FixResult, rules: RuleSet, console: Console) -> None:
 
 def _preview(caption: str, width: int = 60) -> str:
     flat = " ".join(caption.split())
-    return repr(flat if len(flat) <= width else flat[: width - 1] + "…")
+    return repr(shorten(flat, width))
