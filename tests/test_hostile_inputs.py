@@ -16,12 +16,10 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -32,8 +30,7 @@ from mediarules.fixes.geometry import plan_geometry
 from mediarules.fixes.plan import fit_within
 from mediarules.payload import PayloadError
 from mediarules.safe_read import MAX_INPUT_BYTES, MAX_NESTING
-
-T = TypeVar("T")
+from tests.deadline import within
 
 ALL = ["x", "instagram", "linkedin", "bluesky", "mastodon", "threads", "facebook", "telegram",
        "tiktok", "youtube"]  # fmt: skip
@@ -67,29 +64,9 @@ def _one_error_line(code: int, err: str, *names: str) -> str:
 
 
 def _main(capsys: pytest.CaptureFixture[str], args: list[str]) -> tuple[int, str, str]:
-    code = _within(CLI_TIMEOUT, lambda: main(args))
+    code = within(CLI_TIMEOUT, lambda: main(args))
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def _within(seconds: float, work: Callable[[], T]) -> T:
-    """``work()`` on a daemon thread; fail (instead of hanging the run) if it takes too long."""
-    result: list[T] = []
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(work())
-        except BaseException as exc:  # handed to the test below
-            failure.append(exc)
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    assert not worker.is_alive(), f"did not finish within {seconds} s"
-    if failure:
-        raise failure[0]
-    return result[0]
 
 
 def _post(folder: Path, body: dict[str, Any] | str, name: str = "post.json") -> Path:
@@ -251,7 +228,7 @@ def test_a_post_out_of_bounds_is_one_line_naming_the_key(
     path = _post(tmp_path, body)
     began = time.monotonic()
     with pytest.raises(PayloadError) as caught:
-        _within(CLI_TIMEOUT, lambda: mediarules.check_payload(path))
+        within(CLI_TIMEOUT, lambda: mediarules.check_payload(path))
     assert "\n" not in str(caught.value) and str(caught.value).startswith(str(path))
     code, _, err = _main(capsys, ["check", "--post", str(path)])
     _one_error_line(code, err, str(path), *names)
@@ -340,7 +317,7 @@ def test_a_rules_file_out_of_bounds_is_one_line_naming_the_key(
     rules.write_text(toml)
     began = time.monotonic()
     with pytest.raises(RuleConfigError):
-        _within(CLI_TIMEOUT, lambda: mediarules.check([], platforms="x", rules=rules))
+        within(CLI_TIMEOUT, lambda: mediarules.check([], platforms="x", rules=rules))
     code, _, err = _main(capsys, ["check", "-p", "x", "--caption", "hi", "--rules", str(rules)])
     _one_error_line(code, err, str(rules), *names)
     assert time.monotonic() - began < 10
@@ -354,10 +331,10 @@ def test_the_shipped_table_is_inside_the_bounds() -> None:
 
 def test_a_pixel_budget_of_zero_ends() -> None:
     """``fit_within`` looped forever on ``max_pixels = 0``: now it gives the smallest picture."""
-    assert _within(5, lambda: fit_within(4000, 3000, max_pixels=0)) == (1, 1)
-    assert _within(5, lambda: fit_within(1, 10**6, max_pixels=1000)) == (1, 1000)
-    assert _within(5, lambda: fit_within(13000, 13000, max_pixels=33_177_600)) == (5760, 5760)
-    shape = _within(5, lambda: plan_geometry(0, 0, max_pixels=0, max_width=0))
+    assert within(5, lambda: fit_within(4000, 3000, max_pixels=0)) == (1, 1)
+    assert within(5, lambda: fit_within(1, 10**6, max_pixels=1000)) == (1, 1000)
+    assert within(5, lambda: fit_within(13000, 13000, max_pixels=33_177_600)) == (5760, 5760)
+    shape = within(5, lambda: plan_geometry(0, 0, max_pixels=0, max_width=0))
     assert shape.canvas == (1, 1)
 
 

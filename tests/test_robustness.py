@@ -27,7 +27,7 @@ import zlib
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -37,6 +37,7 @@ from PIL import Image, ImageFile
 import mediarules
 from mediarules import MediaRef, Report, RuleConfigError
 from mediarules.cli import main
+from tests.deadline import within
 from tests.fuzz_media import (
     MEDIAINFO_HANG,
     PLATFORMS,
@@ -54,8 +55,6 @@ pytestmark = [
     pytest.mark.filterwarnings("error::PIL.Image.DecompressionBombWarning"),
 ]
 
-T = TypeVar("T")
-
 
 def _outcome(report: Report) -> str:
     """``image`` / ``video`` when the one file was read, else the reason it was not."""
@@ -71,27 +70,6 @@ def _unreadable(report: Report, index: int = 0) -> tuple[str, str]:
     assert len(found) == 1, [v.code for v in report.violations]
     assert found[0].platform == mediarules.ALL_PLATFORMS
     return found[0].code, str(found[0].actual)
-
-
-def _within(seconds: float, work: Callable[[], T]) -> T:
-    """``work()`` on a daemon thread; fail (instead of hanging the run) if it takes too long."""
-    result: list[T] = []
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(work())
-        except BaseException as exc:
-            failure.append(exc)
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        pytest.fail(f"still running after {seconds} s: it would hang")
-    if failure:
-        raise failure[0]
-    return result[0]
 
 
 @pytest.fixture(scope="module")
@@ -283,7 +261,7 @@ def test_a_path_that_is_not_a_media_file_is_a_violation(
     reason: str,
 ) -> None:
     odd = make(tmp_path)
-    report = _within(
+    report = within(
         5, lambda: mediarules.check([real["jpg"], odd, real["mp4"]], platforms=PLATFORMS)
     )
     assert _unreadable(report, 1) == (code, reason)
@@ -365,7 +343,7 @@ def test_a_fifo_on_the_command_line_does_not_hang(
     if not hasattr(os, "mkfifo"):
         pytest.skip("needs named pipes")
     pipe = _fifo(tmp_path)
-    code = _within(5, lambda: main(["check", str(pipe), "-p", "x", "--format", "json"]))
+    code = within(5, lambda: main(["check", str(pipe), "-p", "x", "--format", "json"]))
     assert code == 1
     violation = json.loads(capsys.readouterr().out)["violations"][0]
     assert (violation["code"], violation["actual"]) == ("media.unreadable", "unrecognised")
