@@ -16,22 +16,19 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path, PurePath
 
 from mediarules.checks.finding import Finding
 from mediarules.checks.upload import format_from_mime, format_from_name
 from mediarules.fixes import plan
 from mediarules.inspection import UnreadableMediaError, inspect
+from mediarules.inspection.plausible import impossible_picture_values
 from mediarules.models import MediaFacts, MediaRef
 
 MediaInput = str | os.PathLike[str] | MediaRef | MediaFacts
 
 _CODEC_ALIASES = {"avc": "h264", "avc1": "h264", "h.264": "h264", "h265": "hevc", "h.265": "hevc"}
 
-
-MAX_SIDE = 2**31 - 1
-"""The widest or tallest a picture can be (PNG's own bound; JPEG stops at 65,535)."""
 
 METADATA_SOURCE = "declared metadata"
 
@@ -54,7 +51,7 @@ def take_all(media: Iterable[MediaInput] | MediaInput) -> list[Item]:
 
 def take(media: MediaInput) -> Item:
     if isinstance(media, MediaFacts):
-        impossible = impossible_values(vars(media), declared=True)
+        impossible = impossible_values(vars(media))
         facts = media.model_copy(update=dict.fromkeys(impossible)) if impossible else media
         return _declared(facts, None, impossible)
     if isinstance(media, MediaRef):
@@ -70,9 +67,6 @@ def _inspect(path: str | os.PathLike[str]) -> Item:
         facts = inspect(path)
     except UnreadableMediaError as exc:
         return _unreadable(path, exc.reason, str(exc))
-    impossible = impossible_values(vars(facts), declared=False)
-    if impossible:  # the header says what no picture can be: nothing in it can be trusted
-        return _unreadable(path, "corrupt", f"its header says {', '.join(impossible.values())}")
     return Item(facts)
 
 
@@ -89,7 +83,7 @@ def _unreadable(path: str | os.PathLike[str], reason: str, why: str) -> Item:
 
 def _from_metadata(ref: MediaRef) -> Item:
     values = _declared_facts(ref)
-    impossible = impossible_values(values, declared=True)
+    impossible = impossible_values(values)
     facts = MediaFacts.model_validate({**values, **dict.fromkeys(impossible)})
     return _declared(facts, ref, impossible)
 
@@ -109,22 +103,12 @@ def _declared(facts: MediaFacts, ref: MediaRef | None, impossible: Mapping[str, 
     return Item(facts, ref, invalid=finding)
 
 
-def impossible_values(values: Mapping[str, object], *, declared: bool) -> dict[str, str]:
-    """Field -> what it says, for each value of ``values`` (``MediaFacts`` fields) that cannot
-    be true: a side of 0 or less (or past ``MAX_SIDE``), a frame rate of 0 or less. For
-    ``declared`` values also a size of 0 or less, a negative or infinite duration or bit rate,
-    and for a video a duration or bit rate of 0 (a file's own 0 is an honest unknown)."""
-    found: dict[str, str] = {}
-    for side in ("width", "height"):
-        value = values.get(side)
-        if isinstance(value, int) and not 0 < value <= MAX_SIDE:
-            found[side] = f"{side} {value:,} px"
-    fps = values.get("fps")
-    if isinstance(fps, Fraction | int | float) and fps <= 0:
-        found["fps"] = f"frame rate {float(fps):g} fps"
-    if declared:
-        found.update(_impossible_declared(values))
-    return found
+def impossible_values(values: Mapping[str, object]) -> dict[str, str]:
+    """Field -> what it says, for each declared value of ``values`` (``MediaFacts`` fields)
+    that cannot be true: a side of 0 or less (or past ``plausible.MAX_SIDE``), a frame rate of 0 or
+    less, a size of 0 or less, a negative or infinite duration or bit rate, and for a video a
+    duration or bit rate of 0 (a file's own 0 is an honest unknown, but a record's is not)."""
+    return {**impossible_picture_values(values), **_impossible_declared(values)}
 
 
 def _impossible_declared(values: Mapping[str, object]) -> dict[str, str]:

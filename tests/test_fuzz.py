@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import Phase, given, settings
+from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 from pymediainfo import MediaInfo
 
@@ -56,6 +56,7 @@ _clock = _Clock(FUZZ_SECONDS)
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # the input is saved, not shrunk
 )
 @given(seed=st.integers(min_value=0, max_value=2**64 - 1))
+@example(seed=467738107)  # CI, 2026-12-02: a Matroska header of height 0 (inspect read it)
 def test_mutated_media_never_break_check_or_inspect(seed: int) -> None:
     """Hypothesis draws the mutation's seed in one piece (``st.randoms`` draws as it goes, so an
     example skipped by the clock would draw less than the same example run: "flaky")."""

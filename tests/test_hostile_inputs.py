@@ -421,6 +421,11 @@ def test_a_file_whose_header_says_zero_pixels_is_unreadable(tmp_path: Path) -> N
     assert [v.code for v in report.violations if v.code.startswith(("image.", "video."))] == []
     unreadable = [v for v in report.violations if v.code == "media.unreadable"]
     assert len(unreadable) == 1 and report.media[0].width is None
+    with pytest.raises(mediarules.UnreadableMediaError) as raised:  # inspect says the same
+        mediarules.inspect(path)
+    assert raised.value.reason == "corrupt" and f"cannot read the file: {raised.value}" == (
+        unreadable[0].message
+    )
 
 
 def test_metadata_invalid_is_explained(capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,6 +24,7 @@ from mediarules.formatting import echo
 from mediarules.inspection import images, isobmff, library_warnings, video, webp
 from mediarules.inspection.convert import VIDEO_CONTAINERS
 from mediarules.inspection.errors import Reason, UnreadableMediaError
+from mediarules.inspection.plausible import impossible_picture_values
 from mediarules.models import MediaFacts
 
 __all__ = ["Reason", "UnreadableMediaError", "inspect"]
@@ -33,12 +34,18 @@ def inspect(path: str | os.PathLike[str]) -> MediaFacts:
     """Read the facts of the image or video at ``path`` from its bytes.
 
     Raises :class:`UnreadableMediaError` when the file is missing, empty, a directory, not
-    readable, truncated, corrupt, or neither an image nor a video.
+    readable, truncated, corrupt (its header says a side of 0 or a frame rate of -30: nothing
+    in it can be trusted), or neither an image nor a video.
     """
     name = os.fspath(path)
     size = _regular_file_size(name)
     with library_warnings.collecting() as notes:
         facts = _inspect_file(name, size)
+    impossible = impossible_picture_values(vars(facts))
+    if impossible:
+        raise UnreadableMediaError(
+            "corrupt", f"its header says {', '.join(impossible.values())}", path=name
+        )
     found = notes.as_tuple()
     return facts.model_copy(update={"notes": found}) if found else facts
 
