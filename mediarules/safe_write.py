@@ -192,31 +192,26 @@ def _folder_problem(folder: Path, exc: OSError, *, made: bool) -> str:
 class TemporaryFile:
     """A file only this process has opened, until :meth:`publish` gives it its real name.
 
-    Use it as a context manager: leaving the block closes the file and removes the temporary
-    name (when it still holds this file), whatever happened, KeyboardInterrupt included.
+    Use it as a context manager: the file is created on entering the block, and leaving the
+    block closes it and removes the temporary name (when it still holds this file), whatever
+    happened, a KeyboardInterrupt during the creation itself included.
     """
+
+    file: BinaryIO
 
     def __init__(self, folder: OutputFolder, hint: str) -> None:
         self.folder = folder
-        stem = _cut(split_suffix(PurePath(hint).name)[0].lstrip("."), _TEMP_HINT_BYTES)
-        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        flags |= getattr(os, "O_BINARY", 0)
-        for _ in range(100):
-            name = f".{stem}.{secrets.token_hex(6)}.tmp"
-            try:
-                descriptor = os.open(name, flags, 0o666, dir_fd=folder.descriptor)
-            except FileExistsError:
-                continue
-            break
-        else:
-            raise FileExistsError(errno.EEXIST, "no free temporary name", str(folder.path))
-        self.name = name
-        self.file: BinaryIO = os.fdopen(descriptor, "w+b")
-        info = os.fstat(descriptor)
-        self._identity = (info.st_dev, info.st_ino)
-        self._named = True
+        self._stem = _cut(split_suffix(PurePath(hint).name)[0].lstrip("."), _TEMP_HINT_BYTES)
+        self.name = ""
+        self._identity: tuple[int, int] | None = None
+        self._named = False
 
     def __enter__(self) -> TemporaryFile:
+        try:
+            self._create()
+        except BaseException:
+            self.discard()
+            raise
         return self
 
     def __exit__(
@@ -227,6 +222,24 @@ class TemporaryFile:
     ) -> None:
         self.discard()
 
+    def _create(self) -> None:
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        flags |= getattr(os, "O_BINARY", 0)
+        for _ in range(100):
+            # Named before it exists: an interrupt right after the open still finds it.
+            self.name, self._named = f".{self._stem}.{secrets.token_hex(6)}.tmp", True
+            try:
+                descriptor = os.open(self.name, flags, 0o666, dir_fd=self.folder.descriptor)
+            except FileExistsError:
+                self._named = False  # someone else's
+                continue
+            break
+        else:
+            raise FileExistsError(errno.EEXIST, "no free temporary name", str(self.folder.path))
+        self.file = os.fdopen(descriptor, "w+b")
+        info = os.fstat(descriptor)
+        self._identity = (info.st_dev, info.st_ino)
+
     @property
     def reopen_path(self) -> str | None:
         """A path that opens this very file whatever happens to its name (Linux ``/proc``),
@@ -236,12 +249,17 @@ class TemporaryFile:
         return f"/proc/{os.getpid()}/fd/{self.file.fileno()}"
 
     def intact(self) -> bool:
-        """Whether the temporary name still holds this file (not a symlink put there)."""
+        """Whether the temporary name still holds this file (not a symlink put there); before
+        the file's identity is known (an interrupt inside the creation), any regular file under
+        the random name just created counts as this one."""
+        if not self.name:
+            return False
         try:
             info = os.lstat(self.name, dir_fd=self.folder.descriptor)
         except FileNotFoundError:
             return False
-        return stat.S_ISREG(info.st_mode) and (info.st_dev, info.st_ino) == self._identity
+        mine = self._identity is None or (info.st_dev, info.st_ino) == self._identity
+        return stat.S_ISREG(info.st_mode) and mine
 
     def rewind(self) -> None:
         """Empty the file, to write it again from the start."""
@@ -276,7 +294,8 @@ class TemporaryFile:
         """Close the file and remove its temporary name (only while it still holds it)."""
         with contextlib.suppress(OSError):
             self._drop_name()
-        self.file.close()
+        if hasattr(self, "file"):
+            self.file.close()
 
     def _link(self, name: str) -> None:
         descriptor = self.folder.descriptor

@@ -173,6 +173,24 @@ def test_an_interrupted_encode_leaves_no_temporary_file(tmp_path: Path) -> None:
     assert os.listdir(out) == []
 
 
+def test_an_interrupt_while_the_temporary_file_is_created_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watcher above can strike between the open and the bookkeeping (CI, 2026-12-02)."""
+    out = tmp_path / "out"
+    folder = OutputFolder.open(out)
+
+    def interrupted(descriptor: int, *args: object, **kwargs: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fdopen", interrupted)
+    with pytest.raises(KeyboardInterrupt), folder.temporary("clip.mp4"):
+        pass
+    monkeypatch.undo()
+    assert os.listdir(out) == []
+    folder.close()
+
+
 def test_a_failed_image_fix_leaves_no_file(tmp_path: Path) -> None:
     banner = make_image(tmp_path / "banner.png", format="PNG", size=(1000, 200))
     data = banner.read_bytes()
