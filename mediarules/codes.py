@@ -114,7 +114,8 @@ CODES: dict[str, Code] = _codes(
     ("media.format_mismatch", W, "The file name or declared type disagrees with the bytes.",
      "Uploads are labelled by extension or contentType; a PNG sent as image/jpeg can be "
      "refused or mis-processed.",
-     "Rename the file (or fix contentType) to match its real format. (safe)"),
+     "Rename the file (or fix contentType) to match its real format. (safe: fix writes a "
+     "copy under the new name)"),
     ("media.type_missing", E, "The upload request has no `type` (image or video).",
      "Without `type` the scheduler's S3 upload fails (PutObjectCommand) and no key prefix is set.",
      "Send type: \"image\" or \"video\". (safe)"),
@@ -142,7 +143,8 @@ CODES: dict[str, Code] = _codes(
      "transparency or animation)"),
     ("image.format_not_preferred", NOTE, "The platform prefers another image format.",
      "X keeps PNG quality better than JPEG, which it recompresses.",
-     "Convert to the preferred format. (safe)"),
+     "Convert to the preferred format. (safe; offered only when the new file is predicted "
+     "to stay within the platform's size limit, else no automatic fix)"),
     ("image.too_small", E, "The image is smaller than the platform's minimum dimensions.",
      "Images under the minimum are refused.",
      "Upscale the image. (unsafe: loses sharpness)"),
@@ -160,7 +162,7 @@ CODES: dict[str, Code] = _codes(
      "Drop frames from the animation. (unsafe: loses frames)"),
     ("image.resized", W, "The platform will scale this image.",
      "Instagram and Threads scale widths outside 320-1440 px; scaling yourself controls quality.",
-     "Resize to a width in range. (unsafe: loses resolution)"),
+     "Resize to a width in range. (unsafe: loses resolution, or sharpness when scaled up)"),
     # -- video / audio ---------------------------------------------------------------------
     ("video.container_not_allowed", E, "The platform does not take this video container.",
      "TikTok and YouTube (through this publisher) take MP4 only.",

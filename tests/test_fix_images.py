@@ -353,7 +353,7 @@ def facts(**fields: object) -> MediaFacts:
         (facts(format="gif", frames=9), ImageTarget(format="jpeg"), ["animation"]),
         (facts(format="gif", frames=9), ImageTarget(format="gif", max_frames=4), ["frames"]),
         (facts(), ImageTarget(format="png", max_width=500), ["resolution"]),
-        (facts(), ImageTarget(format="png", min_width=2000), ["quality"]),
+        (facts(), ImageTarget(format="png", min_width=2000), ["sharpness"]),
         (facts(), ImageTarget(format="png", max_aspect_ratio=Fraction(1)), ["framing"]),
         (facts(), ImageTarget(format="png", max_bytes=50_000), ["quality"]),
         (facts(), ImageTarget(format="png", max_bytes=500_000), []),

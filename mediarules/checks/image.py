@@ -7,12 +7,13 @@ reports it as ``media.metadata_invalid`` or ``media.unreadable`` and leaves it o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 
 from mediarules.checks.finding import Finding, checks_that_apply, human_bytes
 from mediarules.fixes import plan
-from mediarules.models import MediaFacts
+from mediarules.models import Fix, MediaFacts
 from mediarules.ruleset import ImageRules, format_ratio
 
 ImageCheck = Callable[[MediaFacts, ImageRules], Iterator[Finding]]
@@ -26,14 +27,15 @@ def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
         # a preference for stills: converting an animation to the preferred format loses it
         preferred = rules.preferred
         if fmt is not None and preferred and fmt not in preferred and not facts.animated:
+            fix, why_not = _preferred_conversion(facts, rules)
             yield Finding(
                 "image.format_not_preferred",
                 f"{fmt.upper()} works, but {' or '.join(p.upper() for p in rules.preferred)}"
-                " is preferred",
+                f" is preferred{why_not}",
                 key="preferred",
                 actual=fmt,
                 limit=rules.preferred,
-                fix=plan.convert_image(facts, rules.preferred[0]),
+                fix=fix,
             )
         return
     if fmt in rules.converted:
@@ -55,6 +57,27 @@ def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
         actual=fmt,
         limit=rules.formats,
         fix=plan.convert_image(facts, target),
+    )
+
+
+def _preferred_conversion(facts: MediaFacts, rules: ImageRules) -> tuple[Fix | None, str]:
+    """The conversion to the preferred format, offered only when it loses nothing and the new
+    file is predicted (as the fix planner predicts it) to stay within the byte limit; else no
+    fix, and the reason for the message."""
+    target = rules.preferred[0]
+    fix = plan.convert_image(facts, target)
+    limit = rules.max_size_bytes
+    if limit is None:
+        return fix, ""
+    estimate = plan.estimated_bytes(facts, target)
+    if estimate is not None and estimate <= limit:
+        return fix, ""
+    size = facts.display_size
+    shape = f" of {size[0]}x{size[1]}" if size is not None else ""
+    reach = f"could reach {human_bytes(math.ceil(estimate))}" if estimate else "has no known size"
+    return None, (
+        f"; no conversion planned: a {target.upper()}{shape} {reach},"
+        f" over the {human_bytes(limit)} limit"
     )
 
 

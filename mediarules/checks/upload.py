@@ -66,6 +66,8 @@ def check_upload(facts: MediaFacts, ref: MediaRef | None) -> Iterator[Finding]:
     if named is None:
         return
     name, path = named
+    # one new name for both findings: sanitised, with the real format's extension
+    fixed = name
     if facts.format is not None:
         expected = EXTENSIONS.get(path.suffix.lower())  # format_from_name(name)
         if expected is not None and expected != facts.format:
@@ -85,7 +87,7 @@ def check_upload(facts: MediaFacts, ref: MediaRef | None) -> Iterator[Finding]:
             f"the upload API will store {name!r} as {clean!r}",
             actual=name,
             limit=clean,
-            fix=plan.rename_file(clean),
+            fix=plan.rename_file(sanitized_file_name(fixed)),
             source=f"{SOURCE} (fileName is sanitized)",
         )
 

@@ -10,6 +10,7 @@ only fixes that keep what the viewer sees run; the rest are listed, with what th
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,6 +189,8 @@ def _shown(entry: int | NewFile, plan: FixPlan) -> str:
 
 def _write(output: OutputPlan, folder: OutputFolder) -> tuple[Path, list[str]]:
     source, name = Path(output.source), output.file_name
+    if output.copied:
+        return _copy(source, folder, name), [f"copied unchanged as {name} (a rename)"]
     if output.image is not None:
         image = write_image(source, output.image, folder, name, next_free=True)
         return image.path, image.changes
@@ -195,6 +198,13 @@ def _write(output: OutputPlan, folder: OutputFolder) -> tuple[Path, list[str]]:
         video = write_video(source, output.video, folder, name, next_free=True)
         return video.path, video.changes
     raise ValueError(f"output {output.id} has no target")
+
+
+def _copy(source: Path, folder: OutputFolder, name: str) -> Path:
+    """The source's bytes, streamed into a new file under ``name`` (or the next free one)."""
+    with source.open("rb") as original, folder.temporary(name) as temporary:
+        shutil.copyfileobj(original, temporary.file)
+        return folder.shown(temporary.publish(name, next_free=True))
 
 
 def _free_path(folder: Path, name: str) -> Path:

@@ -56,11 +56,18 @@ class ImageBounds:
     min_aspect_ratio: Fraction | None = None
     max_aspect_ratio: Fraction | None = None
     max_frames: int | None = None
+    convert_to: str | None = None
+    """A format to convert to though the file's own is allowed: the platform's preference,
+    asked for only when its check offered that conversion as safe."""
 
     def merge(self, other: ImageBounds) -> ImageBounds | None:
-        """Both platforms' bounds at once, or None when nothing satisfies both."""
+        """Both platforms' bounds at once, or None when nothing satisfies both (a preferred
+        format is one platform's wish: it is not pressed on another)."""
+        if self.convert_to != other.convert_to:
+            return None
         merged = ImageBounds(
             formats=_common(self.formats, other.formats),
+            convert_to=self.convert_to,
             max_bytes=_high(self.max_bytes, other.max_bytes),
             max_width=_high(self.max_width, other.max_width),
             max_height=_high(self.max_height, other.max_height),
@@ -85,7 +92,9 @@ class ImageBounds:
 
     def target(self, facts: MediaFacts) -> ImageTarget:
         allowed = list(self.formats) if self.formats is not None else []
-        if facts.format is not None and (not allowed or facts.format in allowed):
+        if self.convert_to is not None and (not allowed or self.convert_to in allowed):
+            fmt = self.convert_to
+        elif facts.format is not None and (not allowed or facts.format in allowed):
             fmt = facts.format
         else:
             fmt = pick_image_target(facts, allowed)

@@ -27,6 +27,7 @@ from typing import Any
 from PIL import Image, ImageFile, features
 
 from mediarules.fixes.geometry import AspectMode, Geometry, plan_geometry
+from mediarules.fixes.plan import LOSSY_FORMATS, estimated_bytes
 from mediarules.fixes.targets import ImageTarget
 from mediarules.formatting import shorten
 from mediarules.inspection.convert import image_format_name
@@ -79,8 +80,7 @@ _ALPHA_FORMATS = frozenset({"png", "webp", "gif", "tiff"})
 """Formats that keep transparency. BMP can store an alpha channel, but most readers (and
 every platform) ignore it, so it is flattened like JPEG."""
 _ANIMATED_FORMATS = frozenset({"gif", "webp", "png"})
-_LOSSY_FORMATS = frozenset({"jpeg", "webp"})
-_LOSSY_SOURCES = frozenset({"jpeg", "webp", "heif", "avif"})
+_LOSSY_FORMATS = LOSSY_FORMATS
 _EXIF_FORMATS = frozenset({"jpeg", "png", "webp"})
 """Formats the encoder writes EXIF into. Elsewhere an orientation is always baked in, or
 viewers would show the picture turned."""
@@ -131,9 +131,12 @@ def describe_image_changes(facts: MediaFacts, target: ImageTarget) -> tuple[bool
     """Whether applying ``target`` to a file with these ``facts`` loses something, and what.
 
     Pure: no file is read. ``loses`` holds words from ``transparency``, ``animation``,
-    ``frames``, ``resolution``, ``framing`` and ``quality``; a plain conversion (an opaque WebP
-    to JPEG at the target quality) or an orientation bake loses nothing. An upscale (for a
-    minimum size) counts as ``quality``: every pixel is resampled and the picture softens.
+    ``frames``, ``resolution``, ``sharpness``, ``framing`` and ``quality``; a plain conversion
+    (an opaque WebP to JPEG at the target quality) or an orientation bake loses nothing. An
+    upscale (for a minimum size) loses ``sharpness``, as the check's fix says: every pixel is
+    resampled and no detail is added. ``quality`` is for re-encoding under a byte budget the
+    output is not predicted to meet as is (:func:`~mediarules.fixes.plan.estimated_bytes`, the
+    same estimate the checks offer a conversion by), and for GIF's 256 colours.
     """
     fmt = _format_name(target.format)
     loses: list[str] = []
@@ -162,33 +165,15 @@ def describe_image_changes(facts: MediaFacts, target: ImageTarget) -> tuple[bool
         if geometry.changed_shape:
             loses.append("framing")
         if content[0] > display[0] or content[1] > display[1]:
-            loses.append("quality")
+            loses.append("sharpness")
         kept *= Fraction(canvas[0] * canvas[1], display[0] * display[1])
-    if target.max_bytes is not None and (
-        facts.size is None or facts.size * kept * _growth(facts.format, fmt) > target.max_bytes
-    ):
+    estimate = estimated_bytes(facts, fmt, kept)
+    if target.max_bytes is not None and (estimate is None or estimate > target.max_bytes):
         loses.append("quality")  # the encoder will have to trade quality (or size) for bytes
     if fmt == "gif" and facts.format not in (None, "gif"):
         loses.append("quality")  # 256 colours per frame
     unique = list(dict.fromkeys(loses))
     return bool(unique), unique
-
-
-def _growth(source: str | None, fmt: str) -> Fraction:
-    """How much bigger re-encoding a file as ``fmt`` may make it, at the same size.
-
-    A prediction, on the side of caution: a budget the source meets is called safe only when
-    the new file should meet it too. Re-encoding at the target quality can exceed a lower
-    source quality; a lossless copy of a lossy picture is many times bigger.
-    """
-    lossy = source in _LOSSY_SOURCES
-    if source == fmt:
-        return Fraction(3, 2) if fmt in _LOSSY_FORMATS else Fraction(5, 4)
-    if fmt in _LOSSY_FORMATS:
-        return Fraction(2) if lossy else Fraction(3, 2)
-    if fmt == "gif":
-        return Fraction(2)
-    return Fraction(8) if lossy or source is None else Fraction(4)
 
 
 # ---------------------------------------------------------------------------------------------

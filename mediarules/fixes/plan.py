@@ -16,6 +16,11 @@ STANDARD_FPS = (Fraction(24), Fraction(25), Fraction(30), Fraction(50), Fraction
 JPEG_QUALITY = 95
 """High enough that a PNG or WebP without transparency converts with no visible change."""
 
+LOSSY_FORMATS = frozenset({"jpeg", "webp"})
+LOSSY_SOURCES = frozenset({"jpeg", "webp", "heif", "avif"})
+_PNG_METADATA_ROOM = 256 * 1024
+"""EXIF and an ICC profile carried over, and PNG's chunk and zlib framing."""
+
 
 def manual(title: str) -> Fix:
     return Fix(title=title, applicability=MANUAL, steps=[FixStep(op="manual", params={})])
@@ -37,6 +42,54 @@ def convert_image(facts: MediaFacts, target: str) -> Fix:
         steps=[FixStep(op="convert_image", params=params)],
         loses=loses,
     )
+
+
+def growth(source: str | None, fmt: str) -> Fraction:
+    """How much bigger re-encoding a file as ``fmt`` may make it, at the same size.
+
+    A prediction, on the side of caution: a budget the source meets is called safe only when
+    the new file should meet it too. Re-encoding at the target quality can exceed a lower
+    source quality; a lossless copy of a lossy picture is many times bigger.
+    """
+    lossy = source in LOSSY_SOURCES
+    if source == fmt:
+        return Fraction(3, 2) if fmt in LOSSY_FORMATS else Fraction(5, 4)
+    if fmt in LOSSY_FORMATS:
+        return Fraction(2) if lossy else Fraction(3, 2)
+    if fmt == "gif":
+        return Fraction(2)
+    return Fraction(8) if lossy or source is None else Fraction(4)
+
+
+def png_ceiling(width: int, height: int, *, alpha: bool, share: Fraction = Fraction(1)) -> Fraction:
+    """The most an 8-bit RGB(A) PNG of ``share`` times this size (pixels and frames) can take:
+    the raw rows (deflate never grows them by more than a few bytes a block), and room for
+    the metadata carried over."""
+    raw = (width * (4 if alpha else 3) + 1) * height * share
+    return raw + raw / 256 + _PNG_METADATA_ROOM
+
+
+def estimated_bytes(facts: MediaFacts, fmt: str, kept: Fraction = Fraction(1)) -> Fraction | None:
+    """A cautious size for the picture in ``facts`` once encoded as ``fmt`` (``kept``: the
+    share of its pixels and frames the output keeps); None when nothing says.
+
+    What the planner grades an output by, and what the checks offer a conversion by. The
+    :func:`growth` guess from the file's size, capped by the raw size of the pixels kept
+    (twice it for a lossy or palette format, which never come near): a tiny file scaled up
+    is mostly header, not picture. A PNG made from a lossy picture is bounded by that raw
+    size alone: how far it grows over the JPEG depends on the picture, not the JPEG's size.
+    """
+    estimate = None if facts.size is None else facts.size * kept * growth(facts.format, fmt)
+    size = facts.display_size
+    if size is None or min(size) <= 0:
+        return estimate
+    share = (facts.frames or 1) * kept
+    ceiling = png_ceiling(*size, alpha=bool(facts.has_alpha), share=share)
+    if fmt != "png":
+        ceiling *= 2
+    elif facts.format in LOSSY_SOURCES:
+        return ceiling
+    return ceiling if estimate is None else min(estimate, ceiling)
 
 
 def pick_image_target(facts: MediaFacts, allowed: list[str]) -> str:

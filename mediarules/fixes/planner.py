@@ -8,8 +8,10 @@ that one post cannot hold is split over several posts.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import PurePath
 from typing import Literal
 
@@ -31,13 +33,20 @@ from mediarules.fixes.video import describe_video_changes, ffmpeg_command
 from mediarules.intake import Item
 from mediarules.models import Applicability, MediaFacts, Report, Severity, Violation
 from mediarules.ruleset import PlatformRules, RuleSet
-from mediarules.safe_write import fit_name
+from mediarules.safe_write import fit_name, split_suffix
 
 TextMethod = Literal["unchanged", "cleaned", "truncate", "thread", "follow_up"]
 """What a fix does to the caption: nothing, remove refused characters, cut, thread, follow up."""
 
 _MEDIA_PREFIXES = ("image.", "video.", "audio.", "media.too_large")
 """Codes a new file can fix (the rest of ``media.*`` is about names, types and alt text)."""
+
+_PLANNED_NOTES = frozenset({"image.format_not_preferred"})
+"""Notes whose fix is carried out too: their check offers it only when it loses nothing."""
+
+_RENAME = "rename_file"
+"""A fix step (``media.format_mismatch``, ``media.filename_changed``) that every output's
+name carries out; with nothing else to change, a copy under the name ``check`` showed."""
 
 
 class OutputPlan(BaseModel):
@@ -52,6 +61,9 @@ class OutputPlan(BaseModel):
     file_name: str
     image: ImageTarget | None = None
     video: VideoTarget | None = None
+    copied: bool = Field(
+        default=False, description="A byte-for-byte copy under a new name (no target)."
+    )
     applicability: Applicability
     loses: list[str] = Field(default_factory=list)
     fixes: list[str] = Field(description="The violation codes this output removes.")
@@ -141,11 +153,26 @@ def plan(
 def _fixable(violation: Violation) -> bool:
     return (
         violation.media_index is not None
-        and violation.severity is not Severity.INFO
+        and (violation.severity is not Severity.INFO or violation.code in _PLANNED_NOTES)
         and violation.code.startswith(_MEDIA_PREFIXES)
         and violation.fix is not None
         and violation.fix.applicability is not Applicability.MANUAL
     )
+
+
+def _renames(report: Report, index: int) -> tuple[list[str], str | None]:
+    """The codes of the upload checks (reported once, under ``all``) a new name fixes for
+    item ``index``, and the name ``check`` offered."""
+    codes: list[str] = []
+    name: str | None = None
+    for v in report.violations:
+        if v.media_index != index or v.fix is None or v.fix.applicability is Applicability.MANUAL:
+            continue
+        for step in v.fix.steps:
+            if step.op == _RENAME and isinstance(step.params.get("name"), str):
+                codes.append(v.code)
+                name = name or str(step.params["name"])
+    return sorted(set(codes)), name
 
 
 def _plan_outputs(
@@ -157,7 +184,9 @@ def _plan_outputs(
         metadata_only = item.ref is not None and item.ref.path is None
         if item.unreadable is not None or facts.kind is None or facts.path is None or metadata_only:
             continue  # nothing to read: a fix needs the file itself
+        renames, new_name = _renames(report, index)
         groups: list[tuple[ImageBounds | VideoBounds, list[str], list[str]]] = []
+        copied: list[str] = []  # platforms that need only the new name
         for key in platforms:
             rules = ruleset.platforms[key]
             if facts.kind == "image" and not rules.post.images_allowed:
@@ -168,8 +197,11 @@ def _plan_outputs(
                 if v.platform == key and v.media_index == index and _fixable(v)
             ]
             if not codes:
+                if renames:
+                    copied.append(key)
                 continue
-            bounds = _bounds(facts, rules)
+            codes.extend(renames)  # an output's name is sanitised and has the real extension
+            bounds = _bounds(facts, rules, codes)
             for position, (group, members, fixed) in enumerate(groups):
                 merged = _merge(facts, group, bounds)
                 if merged is not None:
@@ -179,7 +211,23 @@ def _plan_outputs(
                 groups.append((bounds, [key], sorted(set(codes))))
         for bounds, members, fixed in groups:
             outputs.append(_output(len(outputs) + 1, index, facts, bounds, members, fixed))
+        if copied and new_name is not None:
+            outputs.append(_copy(len(outputs) + 1, index, facts, copied, renames, new_name))
     return outputs
+
+
+def _copy(
+    number: int, index: int, facts: MediaFacts, platforms: list[str], fixed: list[str], name: str
+) -> OutputPlan:
+    """The file as it is, under the name ``check`` offered (a bare name: ``media.png`` when
+    the upload API would leave no stem)."""
+    bare = PurePath(name).name
+    stem, suffix = split_suffix(f"media{bare}" if bare.startswith(".") or not bare else bare)
+    return OutputPlan(
+        id=f"o{number}", media_index=index, source=facts.path or "", platforms=platforms,
+        file_name=fit_name(stem, suffix), copied=True,
+        applicability=Applicability.SAFE, fixes=fixed,
+    )  # fmt: skip
 
 
 def _merge(
@@ -203,10 +251,13 @@ def _is_unsafe(facts: MediaFacts, bounds: ImageBounds | VideoBounds) -> bool:
     return describe_image_changes(facts, bounds.target(facts))[0]
 
 
-def _bounds(facts: MediaFacts, rules: PlatformRules) -> ImageBounds | VideoBounds:
+def _bounds(facts: MediaFacts, rules: PlatformRules, codes: list[str]) -> ImageBounds | VideoBounds:
     if facts.kind == "video":
         return video_bounds(rules)
-    return animated_image_bounds(rules) if facts.animated else image_bounds(rules)
+    bounds = animated_image_bounds(rules) if facts.animated else image_bounds(rules)
+    if "image.format_not_preferred" in codes and rules.image.preferred:
+        bounds = replace(bounds, convert_to=rules.image.preferred[0])
+    return bounds
 
 
 def _output(
@@ -257,8 +308,11 @@ _MAX_WHO = 64
 
 def _readable_stem(stem: str) -> str:
     """The stem as the upload API keeps it (``my photo (1)`` -> ``my_photo_1``), with letters
-    that have an ASCII form given it (``Crème`` -> ``Creme``) and other letters and digits
-    (``фото``) kept, so the name stays readable; controls, symbols and leading dots go."""
+    that have an ASCII form given it (``Crème`` -> ``Creme``), so the name stays readable.
+
+    Letters with none (``фото``), controls, symbols and leading dots go, as the upload API
+    drops them: a name it would change again would raise ``media.filename_changed`` on the
+    fixed file. Runs of ``_`` left behind become one."""
     kept: list[str] = []
     for char in unicodedata.normalize("NFC", stem.strip()):
         if char.isascii():
@@ -269,9 +323,8 @@ def _readable_stem(stem: str) -> str:
         )
         if plain.isascii() and plain.isalnum():
             kept.append(plain)
-        elif char.isalnum() or unicodedata.category(char).startswith("M"):
-            kept.append(char)
-    return "".join(kept).lstrip(".")
+    readable = re.sub(r"_{2,}", "_", "".join(kept)).lstrip(".")
+    return readable if any(c.isalnum() for c in readable) else ""  # "_": no name left
 
 
 # -- posts and text ------------------------------------------------------------------------
