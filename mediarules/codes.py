@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mediarules.limits import LIMITS
 from mediarules.models import Severity
 
 __all__ = ["CODES", "Code", "explain"]
@@ -206,6 +207,9 @@ CODES: dict[str, Code] = _codes(
      "Switch the account to a business account. (manual)"),
 )
 # fmt: on
+CODES.update(
+    (kind.code, Code(kind.code, kind.severity, kind.what, kind.why, kind.fix)) for kind in LIMITS
+)  # the registry's limit kinds explain their own codes
 
 
 def explain(code: str) -> str:

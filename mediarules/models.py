@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from mediarules.formatting import shorten
+from mediarules.requirements import Requirement
 
 
 class Severity(StrEnum):
@@ -163,6 +164,9 @@ class MediaFacts(BaseModel):
     audio_codec: str | None = None
     bit_rate: int | None = Field(default=None, ge=0, description="Overall bit rate, bit/s.")
     rotation: int | None = Field(default=None, description="Display rotation in degrees.")
+    audio_sample_rate: int | None = Field(
+        default=None, gt=0, description="Samples per second of the first audio track, Hz."
+    )
     # kept for people: no rule reads these
     brand: str | None = Field(
         default=None,
@@ -263,6 +267,11 @@ class Fix(BaseModel):
     steps: list[FixStep]
     loses: list[str] = Field(
         default_factory=list, description='What the fix gives up: "animation", "quality", ...'
+    )
+    requires: list[Requirement] = Field(
+        default_factory=list,
+        description="What the fixed post must satisfy, as typed data: the fix planner merges"
+        " these over platforms and carries them out.",
     )
 
 

@@ -23,11 +23,13 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    create_model,
     model_validator,
 )
 from pydantic import ValidationError as PydanticValidationError
 
 from mediarules.formatting import echo, echo_name, shorten
+from mediarules.limits import limits_of
 from mediarules.models import FrameRate, MediaKind, parse_exact_number
 from mediarules.safe_read import DocumentError, read_document
 
@@ -268,8 +270,18 @@ class ImageRules(Section):
     )
 
 
-class VideoRules(Section):
-    """Limits on each video."""
+def _registered(section: str) -> type[Section]:
+    """A base for a section's rules holding a field per registered limit kind (its value is
+    read by key: ``getattr(rules.video, kind.key)``)."""
+    fields: dict[str, Any] = {
+        kind.key: (kind.annotation | None, Field(default=None, description=kind.description))
+        for kind in limits_of(section)
+    }
+    return create_model(f"Registered{section.title()}Rules", __base__=Section, **fields)
+
+
+class VideoRules(_registered("video")):  # type: ignore[misc]
+    """Limits on each video (and, from the registry, ``max_frames``, ``audio_sample_rates``)."""
 
     containers: list[str] = Field(default_factory=list)
     video_codecs: list[str] = Field(default_factory=list, description="Empty: any codec.")

@@ -96,6 +96,7 @@ def make_video(
     audio: str | None = "aac",
     rotation: int | None = None,
     noise: bool = False,
+    sample_rate: int = 48000,
 ) -> Path:
     """Encode a short real video: solid frames at ``fps`` for ``duration_s`` (or ``frames``).
 
@@ -105,7 +106,7 @@ def make_video(
     """
     with _scheduling_kept():
         return _encode_video(path, fps, frames, duration_s, size, codec, container, audio,
-                             rotation, noise)  # fmt: skip
+                             rotation, noise, sample_rate)  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -132,6 +133,7 @@ def _encode_video(
     audio: str | None,
     rotation: int | None,
     noise: bool,
+    sample_rate: int = 48000,
 ) -> Path:
     fps = Fraction(fps)
     count = frames if frames is not None else max(1, round(duration_s * fps))
@@ -143,7 +145,7 @@ def _encode_video(
         video.pix_fmt = "yuv420p"
         if rotation is not None:
             _rotate(video, rotation)
-        sound = _audio_stream(output, audio)
+        sound = _audio_stream(output, audio, sample_rate)
         still = Image.new("RGB", size, (30, 120, 200))
         for index in range(count):
             picture = (
@@ -155,7 +157,7 @@ def _encode_video(
             output.mux(video.encode(frame))
         output.mux(video.encode(None))
         if sound is not None:
-            _write_silence(output, sound, seconds=float(count / fps))
+            _write_silence(output, sound, seconds=float(count / fps), rate=sample_rate)
     return path
 
 
@@ -169,30 +171,30 @@ def _rotate(video: av.VideoStream, rotation: int) -> None:
 
 
 def _audio_stream(
-    output: av.container.OutputContainer, encoder: str | None
+    output: av.container.OutputContainer, encoder: str | None, rate: int = 48000
 ) -> av.AudioStream | None:
-    """A mono 48 kHz stream for ``encoder`` (filled later with silence), or None."""
+    """A mono stream of ``rate`` Hz for ``encoder`` (filled later with silence), or None."""
     if encoder is None:
         return None
-    sound = cast(av.AudioStream, output.add_stream(encoder, rate=48000))
+    sound = cast(av.AudioStream, output.add_stream(encoder, rate=rate))
     sound.layout = "mono"
     return sound
 
 
 def _write_silence(
-    output: av.container.OutputContainer, stream: av.AudioStream, seconds: float
+    output: av.container.OutputContainer, stream: av.AudioStream, seconds: float, rate: int = 48000
 ) -> None:
     codec_context = stream.codec_context
     samples_per_frame = codec_context.frame_size or 1024
     fmt = codec_context.format.name
-    total = int(seconds * 48000)
+    total = int(seconds * rate)
     pts = 0
     bytes_per_sample = av.AudioFormat(fmt).bytes
     while pts < total:
         frame = av.AudioFrame(format=fmt, layout="mono", samples=samples_per_frame)
         for plane in frame.planes:
             plane.update(bytes(samples_per_frame * bytes_per_sample))
-        frame.sample_rate = 48000
+        frame.sample_rate = rate
         frame.pts = pts
         output.mux(stream.encode(frame))
         pts += samples_per_frame

@@ -126,7 +126,12 @@ def test_x_four_photos_pass_five_fail(tmp_path: Path) -> None:
     report = mediarules.check(photos, platforms="twitter")
     violation = only(report, "post.too_many_images", "x")
     assert violation.actual == 5 and violation.limit == 4
-    assert violation.fix is not None and violation.fix.steps[0].params == {"index": 4}
+    # the fix fix carries out: a second post, not a dropped photo
+    assert violation.fix is not None
+    assert [step.params for step in violation.fix.steps] == [{"media": "0,1,2,3"}, {"media": "4"}]
+    assert (
+        violation.fix.title == "Split into 2 posts (at most 4 images each): [#1, #2, #3, #4] + [#5]"
+    )
     assert "post.too_many_items" not in codes(report)  # the same problem, said once
 
 

@@ -172,7 +172,8 @@ def test_a_table_changed_in_place_is_checked_by_its_new_limits() -> None:
 
 def _sections(model: type[ImageRules] | type[VideoRules] | type[PostRules]) -> list[object]:
     """Every platform's section, and an empty one (no limit set)."""
-    name = {ImageRules: "image", VideoRules: "video", PostRules: "post"}[model]
+    names: dict[type, str] = {ImageRules: "image", VideoRules: "video", PostRules: "post"}
+    name = names[model]
     return [model(), *(getattr(rules, name) for rules in RULES.platforms.values())]
 
 

@@ -177,7 +177,7 @@ def test_every_offered_media_fix_is_done_or_accounted_for(data: st.DataObject) -
 
         after = {(v.platform, v.code, v.media_index) for v in rechecked(result)}
         manual = {(v.platform, v.code, v.media_index) for v in plan.manual}
-        skipped = {o.id for o in result.skipped}
+        skipped = {o.output for o in result.skipped}
         for v in plan.before.violations:
             if v.fix is None or v.fix.applicability is Applicability.MANUAL:
                 continue
@@ -205,7 +205,9 @@ def test_every_offered_media_fix_is_done_or_accounted_for(data: st.DataObject) -
             ]
             assert output.applicability is _worst(shown), (output, shown)
             promised = {word for v in shown if v.fix is not None for word in v.fix.loses}
-            assert set(output.loses) == promised, (output, shown)
+            # never more than check said; less when one fix makes another needless (a tall
+            # picture padded to 4:5 is wide enough not to be scaled up too)
+            assert set(output.loses) <= promised, (output, shown)
 
 
 @pytest.mark.parametrize("platform", ["x"])

@@ -673,6 +673,7 @@ def test_a_hand_built_file_is_read(scratch: Path) -> None:
         bit_rate=len(data) * 8,
         rotation=0,
         brand="isom",
+        audio_sample_rate=48000,
     )
     moov_last = FTYP + MDAT + movie(VIDEO, SOUND)
     assert read_bytes(scratch, moov_last) == facts.model_copy(update={"size": len(moov_last)})

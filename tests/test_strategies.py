@@ -135,6 +135,7 @@ VIOLATIONS = [
     ("mastodon", "video.too_large"),
     ("x", "video.aspect_ratio_out_of_range"),
     ("instagram", "video.bitrate_too_high"),
+    ("mastodon", "video.too_many_frames"),  # a registered kind (mediarules.limits)
 ]
 
 

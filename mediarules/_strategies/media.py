@@ -227,6 +227,9 @@ class MediaSpace:
         fps_hi = r.max_fps if r.max_fps is not None else max(DEFAULT_FPS[1], fps_lo)
         d_lo = r.min_duration_s if r.min_duration_s is not None else DEFAULT_DURATION[0]
         d_hi = r.max_duration_s if r.max_duration_s is not None else max(DEFAULT_DURATION[1], d_lo)
+        frames_cap = getattr(r, "max_frames", None)  # a registered kind (mediarules.limits)
+        if frames_cap is not None:  # every frame rate drawn, up to twice the top, keeps it
+            d_hi = min(d_hi, frames_cap / (2 * float(max(fps_hi, 1))))
         d_lo = min(d_lo, d_hi)
         top = r.max_size_bytes if r.max_size_bytes is not None else DEFAULT_VIDEO_BYTES
         low = r.min_size_bytes if r.min_size_bytes is not None else min(1000, top)
@@ -277,6 +280,11 @@ class MediaSpace:
         if r.max_duration_s is not None:
             long = (r.max_duration_s, 2 * r.max_duration_s + 1, True, False)
             _add(found, "video.duration_too_long", replace(plan, duration=long), True)
+        frames_cap = getattr(r, "max_frames", None)
+        if frames_cap is not None and plan.fps[0] > 0 and r.max_duration_s is None:
+            shortest = frames_cap / float(plan.fps[0]) + 1  # over the cap at the lowest rate
+            many = (shortest, 2 * shortest, True, False)
+            _add(found, "video.too_many_frames", replace(plan, duration=many), True)
         if r.min_size_bytes is not None and r.min_size_bytes > 1:
             _add(found, "media.too_small", replace(plan, size=(1, r.min_size_bytes - 1)), True)
         if r.max_size_bytes is not None:

@@ -14,6 +14,7 @@ from fractions import Fraction
 from mediarules.checks.finding import Finding, checks_that_apply, human_bytes
 from mediarules.fixes import plan
 from mediarules.models import Fix, MediaFacts
+from mediarules.requirements import Bound, OneOf
 from mediarules.ruleset import ImageRules, format_ratio
 
 ImageCheck = Callable[[MediaFacts, ImageRules], Iterator[Finding]]
@@ -46,7 +47,7 @@ def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
             key="converted",
             actual=fmt,
             limit=rules.formats,
-            fix=plan.convert_image(facts, target),
+            fix=plan.convert_image(facts, target, _taken(rules, target)),
         )
         return
     target = plan.pick_image_target(facts, rules.formats)
@@ -56,8 +57,14 @@ def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
         key="formats",
         actual=fmt,
         limit=rules.formats,
-        fix=plan.convert_image(facts, target),
+        fix=plan.convert_image(facts, target, _taken(rules, target)),
     )
+
+
+def _taken(rules: ImageRules, fallback: str) -> list[OneOf]:
+    """The formats the platform takes as they are (not converted by the publisher)."""
+    kept = [f for f in rules.formats if f not in rules.converted]
+    return [OneOf(fact="format", values=list(kept or [fallback]))]
 
 
 def _preferred_conversion(facts: MediaFacts, rules: ImageRules) -> tuple[Fix | None, str]:
@@ -65,7 +72,8 @@ def _preferred_conversion(facts: MediaFacts, rules: ImageRules) -> tuple[Fix | N
     file is predicted (as the fix planner predicts it) to stay within the byte limit; else no
     fix, and the reason for the message."""
     target = rules.preferred[0]
-    fix = plan.convert_image(facts, target)
+    need = OneOf(fact="format", values=list(rules.preferred), prefer=target)
+    fix = plan.convert_image(facts, target, [need])
     limit = rules.max_size_bytes
     if limit is None:
         return fix, ""
@@ -94,8 +102,16 @@ def max_size_bytes(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
         key=key,
         actual=facts.size,
         limit=limit,
-        fix=plan.shrink_image(facts, limit, rules.formats),
+        fix=plan.shrink_image(facts, limit, rules.formats, key),
     )
+
+
+def _at_most(**bounds: int | None) -> list[Bound]:
+    return [Bound(fact=fact, at_most=value) for fact, value in bounds.items() if value]  # type: ignore[arg-type]
+
+
+def _at_least(**bounds: int | None) -> list[Bound]:
+    return [Bound(fact=fact, at_least=value) for fact, value in bounds.items() if value]  # type: ignore[arg-type]
 
 
 def _picture_size(facts: MediaFacts) -> tuple[int, int] | None:
@@ -120,7 +136,14 @@ def min_dimensions(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
         key="min_width" if width < min_w else "min_height",
         actual=f"{width}x{height}",
         limit=f"{min_w}x{min_h}",
-        fix=plan.resize_image(facts, width=new_w, height=new_h, reason="minimum", upscale=True),
+        fix=plan.resize_image(
+            facts,
+            width=new_w,
+            height=new_h,
+            reason="minimum",
+            upscale=True,
+            requires=_at_least(width=rules.min_width, height=rules.min_height),
+        ),
     )
 
 
@@ -143,7 +166,13 @@ def max_dimensions(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
         key="max_width" if too_wide else "max_height",
         actual=f"{width}x{height}",
         limit=limit,
-        fix=plan.resize_image(facts, width=new_w, height=new_h, reason="maximum"),
+        fix=plan.resize_image(
+            facts,
+            width=new_w,
+            height=new_h,
+            reason="maximum",
+            requires=_at_most(width=rules.max_width, height=rules.max_height),
+        ),
     )
 
 
@@ -164,7 +193,13 @@ def max_pixels(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
         key=key,
         actual=pixels,
         limit=limit,
-        fix=plan.resize_image(facts, width=width, height=height, reason="pixel limit"),
+        fix=plan.resize_image(
+            facts,
+            width=width,
+            height=height,
+            reason="pixel limit",
+            requires=[Bound(fact="pixels", at_most=limit)],
+        ),
     )
 
 
@@ -182,7 +217,13 @@ def max_dimension_sum(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]
         key="max_dimension_sum",
         actual=total,
         limit=limit,
-        fix=plan.resize_image(facts, width=width, height=height, reason="width + height limit"),
+        fix=plan.resize_image(
+            facts,
+            width=width,
+            height=height,
+            reason="width + height limit",
+            requires=[Bound(fact="dimension_sum", at_most=limit)],
+        ),
     )
 
 
@@ -212,7 +253,9 @@ def aspect_ratio_finding(
         key=key,
         actual=round(float(ratio), 4),
         limit=allowed,
-        fix=plan.reshape(kind, ratio, target),
+        fix=plan.reshape(
+            kind, ratio, target, [Bound(fact="aspect_ratio", at_least=low, at_most=high)]
+        ),
     )
 
 
@@ -264,7 +307,12 @@ def scaled_width(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
         actual=width,
         limit=target,
         fix=plan.resize_image(
-            facts, width=target, height=new_height, reason="platform width", upscale=verb == "up"
+            facts,
+            width=target,
+            height=new_height,
+            reason="platform width",
+            upscale=verb == "up",
+            requires=[Bound(fact="width", at_least=low, at_most=high)],
         ),
     )
 

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator, Sequence
 
 from mediarules.checks.finding import Finding
 from mediarules.fixes import plan
-from mediarules.models import MediaFacts, Severity
+from mediarules.models import Fix, MediaFacts, Severity
+from mediarules.requirements import Spread
 from mediarules.ruleset import AccountRules, PostRules
 
 PostCheck = Callable[[Sequence[MediaFacts], PostRules], Iterator[Finding]]
@@ -94,27 +95,55 @@ def counts(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
                 key=key,
                 actual=len(found),
                 limit=limit,
-                fix=plan.drop_media(found[limit:], what.rstrip("s")),
+                fix=_spread_fix(items, rules, f"at most {limit} {what} each"),
             )
     if rules.max_items is not None and not counted:
         refused = set() if allowed else {*images, *animations}
-        yield from _too_many_items(items, rules.max_items, refused)
+        yield from _too_many_items(items, rules, refused)
+
+
+def _spread(rules: PostRules) -> Spread:
+    return Spread(
+        max_items=rules.max_items,
+        max_images=rules.max_images,
+        max_videos=rules.max_videos,
+        max_animations=rules.max_animations,
+        mixing_allowed=rules.mixing_allowed,
+    )
+
+
+def _spread_fix(items: Sequence[MediaFacts], rules: PostRules, why: str) -> Fix:
+    """Publish the media over several posts, as the planner will (images a platform refuses
+    are left out of them: they are dropped, one by one)."""
+    need = _spread(rules)
+    kept = [
+        index for index, facts in enumerate(items) if rules.images_allowed or facts.kind != "image"
+    ]
+    _, animations, _ = _by_category(items, rules)
+    moving = set(animations)
+    categories = [
+        "video" if items[i].kind == "video" else "animation" if i in moving else "image"
+        for i in kept
+    ]
+    groups = [[kept[i] for i in group] for group in plan.spread_groups(categories, need)]
+    return plan.split_post(groups, why, need)
 
 
 def _too_many_items(
-    items: Sequence[MediaFacts], limit: int, refused: set[int]
+    items: Sequence[MediaFacts], rules: PostRules, refused: set[int]
 ) -> Iterator[Finding]:
     """Images a video-only platform refuses (``refused``) are already reported one by one:
     they do not count again as extra items (nor as a mix, in ``mixing``)."""
     kept = [index for index in range(len(items)) if index not in refused]
-    if len(kept) > limit:
+    limit = rules.max_items
+    if limit is not None and len(kept) > limit:
         yield Finding(
             "post.too_many_items",
             f"post has {len(kept)} media items; the limit is {limit}",
             key="max_items",
             actual=len(kept),
             limit=limit,
-            fix=plan.drop_media(kept[limit:], "item"),
+            fix=_spread_fix(items, rules, f"at most {limit} items each"),
         )
 
 
@@ -147,20 +176,25 @@ def mixing(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
             key="mixing_allowed",
             actual=", ".join(present),
             limit=False,
-            fix=plan.split_post([groups[name] for name in present], "one kind of media each"),
+            fix=_spread_fix(items, rules, "one kind of media each"),
         )
 
+
+_SPREAD_KEYS = (
+    "images_allowed", "mixing_allowed", "max_images", "max_animations", "max_videos", "max_items"
+)  # fmt: skip
 
 POST_CHECKS: tuple[PostCheck, ...] = (required, refused_images, counts, too_few_items, mixing)
 
 LIMIT_KEYS: dict[PostCheck, tuple[str, ...]] = {
     required: ("media_required", "video_required"),
     refused_images: ("images_allowed",),
-    counts: ("images_allowed", "max_images", "max_animations", "max_videos", "max_items"),
+    counts: _SPREAD_KEYS,
     too_few_items: ("min_items",),
-    mixing: ("mixing_allowed", "images_allowed", "max_animations"),
+    mixing: _SPREAD_KEYS,
 }
-"""The ``[post]`` keys each check reads: platforms whose values agree get the same findings."""
+"""The ``[post]`` keys each check reads: platforms whose values agree get the same findings
+(a split's fix spreads the media by all of the counts: see ``_spread``)."""
 
 
 _CAN_FIND: dict[PostCheck, Callable[[PostRules], bool]] = {  # else the check yields nothing

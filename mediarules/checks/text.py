@@ -8,6 +8,7 @@ from mediarules import text as textlib
 from mediarules.checks.finding import Finding
 from mediarules.fixes import plan
 from mediarules.models import MediaKind
+from mediarules.requirements import Shorter, Without
 from mediarules.ruleset import AltTextRules, Counting, TextRules
 
 _UNITS = textlib.UNIT_NAMES
@@ -101,7 +102,7 @@ def check_text(
             key="forbidden_characters",
             actual="".join(forbidden),
             limit=rules.forbidden_characters,
-            fix=plan.remove_characters(field, forbidden),
+            fix=plan.remove_characters(Without(field=field, characters="".join(forbidden))),  # type: ignore[arg-type]
         )
 
 
@@ -116,7 +117,7 @@ def _invalid_for_counter(field: str, value: str, rules: TextRules) -> Iterator[F
             key="counting",
             actual="".join(invalid),
             limit=list(textlib.INVALID_CHARACTERS),
-            fix=plan.remove_characters(field, invalid),
+            fix=plan.remove_characters(Without(field=field, characters="".join(invalid))),  # type: ignore[arg-type]
         )
 
 
@@ -162,11 +163,15 @@ def _length(
         actual=length,
         limit=limit,
         fix=plan.truncate_text(
-            field,
-            max(0, room),
-            rules.counting,
-            url_length=rules.url_length,
-            mention_domains_free=rules.mention_domains_free,
+            Shorter(
+                field=field,  # type: ignore[arg-type]
+                limit=max(0, room),
+                unit=rules.counting,
+                url_length=rules.url_length,
+                mention_domains_free=rules.mention_domains_free,
+                overflow=rules.overflow,
+                rest_limit=rules.max_length_text_only,
+            )
         ),
     )
 
@@ -197,7 +202,14 @@ def _utf8_bytes(
         key="max_utf8_bytes",
         actual=size,
         limit=limit,
-        fix=plan.truncate_text(field, limit, "utf8_bytes"),
+        fix=plan.truncate_text(
+            Shorter(
+                field=field,  # type: ignore[arg-type]
+                limit=limit,
+                unit="utf8_bytes",
+                overflow=rules.overflow,
+            )
+        ),
     )
 
 
@@ -256,5 +268,7 @@ def check_alt_text(
             key="max_length",
             actual=length,
             limit=rules.max_length,
-            fix=plan.truncate_text("alt_text", rules.max_length, rules.counting),
+            fix=plan.truncate_text(
+                Shorter(field="alt_text", limit=rules.max_length, unit=rules.counting)
+            ),
         )

@@ -13,8 +13,10 @@ from mediarules.checks.finding import (
     human_seconds,
 )
 from mediarules.checks.image import aspect_ratio_finding
+from mediarules.checks.registered import registered_checks
 from mediarules.fixes import plan
 from mediarules.models import Fix, MediaFacts
+from mediarules.requirements import Bound, ConstantRate, OneOf, Requirement
 from mediarules.ruleset import VideoRules
 
 VideoCheck = Callable[[MediaFacts, VideoRules], Iterator[Finding]]
@@ -52,7 +54,12 @@ def _target_container(rules: VideoRules) -> str:
 
 
 def _reencode(
-    facts: MediaFacts, rules: VideoRules, title: str, loses: list[str], **extra: object
+    facts: MediaFacts,
+    rules: VideoRules,
+    title: str,
+    loses: list[str],
+    requires: list[Requirement],
+    **extra: object,
 ) -> Fix:
     video, audio = _target_codecs(facts, rules)
     params: dict[str, str | int | float | bool | None] = {
@@ -61,7 +68,7 @@ def _reencode(
         "audio_codec": audio,
     }
     params.update({k: v for k, v in extra.items() if isinstance(v, str | int | float | bool)})
-    return plan.transcode(title, loses, **params)
+    return plan.transcode(title, loses, requires, **params)
 
 
 def containers(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
@@ -73,9 +80,10 @@ def containers(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
     codecs_fit = video == facts.video_codec and audio == facts.audio_codec
     streams = {c for c in (facts.video_codec, facts.audio_codec) if c}
     if codecs_fit and streams <= _MUXABLE.get(target, set()):
-        fix = plan.remux(target)
+        fix = plan.remux(target, rules.containers)
     else:
-        fix = _reencode(facts, rules, f"Transcode to {target.upper()} ({video})", ["quality"])
+        need: list[Requirement] = [OneOf(fact="container", values=list(rules.containers))]
+        fix = _reencode(facts, rules, f"Transcode to {target.upper()} ({video})", ["quality"], need)
     yield Finding(
         "video.container_not_allowed",
         f"{fmt.upper()} is not accepted; use {', '.join(c.upper() for c in rules.containers)}",
@@ -97,7 +105,13 @@ def video_codecs(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
         key="video_codecs",
         actual=codec,
         limit=rules.video_codecs,
-        fix=_reencode(facts, rules, f"Transcode the video track to {video}", ["quality"]),
+        fix=_reencode(
+            facts,
+            rules,
+            f"Transcode the video track to {video}",
+            ["quality"],
+            [OneOf(fact="video_codec", values=list(rules.video_codecs))],
+        ),
     )
 
 
@@ -112,7 +126,13 @@ def audio_codecs(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
         key="audio_codecs",
         actual=codec,
         limit=rules.audio_codecs,
-        fix=_reencode(facts, rules, f"Transcode the audio track to {audio}", ["audio quality"]),
+        fix=_reencode(
+            facts,
+            rules,
+            f"Transcode the audio track to {audio}",
+            ["audio quality"],
+            [OneOf(fact="audio_codec", values=list(rules.audio_codecs))],
+        ),
     )
 
 
@@ -134,7 +154,14 @@ def fps(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
         key=key,
         actual=float(rate),
         limit=float(limit),
-        fix=_reencode(facts, rules, f"Re-encode at {_fps(target)} fps", loses, fps=str(target)),
+        fix=_reencode(
+            facts,
+            rules,
+            f"Re-encode at {_fps(target)} fps",
+            loses,
+            [Bound(fact="fps", at_least=rules.min_fps, at_most=rules.max_fps)],
+            fps=str(target),
+        ),
     )
 
 
@@ -153,6 +180,7 @@ def constant_frame_rate(facts: MediaFacts, rules: VideoRules) -> Iterator[Findin
             rules,
             f"Re-encode at a constant {_fps(target)} fps",
             ["quality"],
+            [ConstantRate()],
             fps=str(target),
         ),
     )
@@ -211,7 +239,14 @@ def size_bytes(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
             key="max_size_bytes",
             actual=size,
             limit=rules.max_size_bytes,
-            fix=_reencode(facts, rules, "Re-encode at a lower bit rate", ["quality"], **extra),
+            fix=_reencode(
+                facts,
+                rules,
+                "Re-encode at a lower bit rate",
+                ["quality"],
+                [Bound(fact="bytes", at_most=rules.max_size_bytes)],
+                **extra,
+            ),
         )
 
 
@@ -235,6 +270,7 @@ def dimensions(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
                 rules,
                 f"Upscale to {new_w}x{new_h}",
                 ["sharpness"],
+                [Bound(fact=f, at_least=v) for f, v in (("width", min_w), ("height", min_h)) if v],  # type: ignore[arg-type]
                 width=_even(new_w),
                 height=_even(new_h),
             ),
@@ -270,6 +306,15 @@ def dimensions(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
             rules,
             f"Downscale to {_even(new_w)}x{_even(new_h)}",
             ["resolution"],
+            [
+                Bound(fact=fact, at_most=value)  # type: ignore[arg-type]
+                for fact, value in (
+                    ("width", rules.max_width),
+                    ("height", rules.max_height),
+                    ("pixels", rules.max_pixels),
+                )
+                if value
+            ],
             width=_even(new_w),
             height=_even(new_h),
         ),
@@ -300,10 +345,14 @@ def bitrate(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
             rules,
             f"Re-encode under {limit / 1e6:.3g} Mbps",
             ["quality"],
+            [Bound(fact="bitrate_bps", at_most=limit)],
             max_bitrate_bps=int(limit * 0.95),
         ),
     )
 
+
+_REGISTERED = registered_checks("video")
+"""The registry's video limit kinds (mediarules.limits), each with the key it reads."""
 
 VIDEO_CHECKS: tuple[VideoCheck, ...] = (
     containers,
@@ -316,6 +365,7 @@ VIDEO_CHECKS: tuple[VideoCheck, ...] = (
     dimensions,
     aspect_ratio,
     bitrate,
+    *(check for check, _ in _REGISTERED),
 )
 
 
@@ -330,6 +380,7 @@ LIMIT_KEYS: dict[VideoCheck, tuple[str, ...]] = {
     dimensions: ("min_width", "min_height", "max_width", "max_height", "max_pixels"),
     aspect_ratio: ("min_aspect_ratio", "max_aspect_ratio"),
     bitrate: ("max_bitrate_bps",),
+    **dict(_REGISTERED),
 }
 """The ``[video]`` keys each check reads: with all of them unset it never yields."""
 

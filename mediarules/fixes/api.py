@@ -72,11 +72,13 @@ def apply_fixes(
     rules: RuleSet | str | os.PathLike[str] | None = None,
 ) -> FixResult:
     """Write the planned outputs into ``out_dir`` (safe ones only unless ``unsafe``), build
-    each platform's posts and check every one of them again with the same rules."""
-    ruleset = as_ruleset(rules)
+    each platform's posts and check every one of them again with the rules the plan was made
+    with (``rules``: other rules to check them against instead)."""
+    ruleset = fix_plan.ruleset if rules is None else as_ruleset(rules)
 
     def recheck(media: list[int | NewFile], platform: str, post: PlannedPost) -> Report:
-        items = [_recheck_item(entry, fix_plan) for entry in media]
+        alt_texts = post.alt_texts or fix_plan.alt_texts
+        items = [_recheck_item(entry, fix_plan, alt_texts) for entry in media]
         return evaluate(
             items,
             [platform],
@@ -90,11 +92,11 @@ def apply_fixes(
     return apply(fix_plan, Path(out_dir), recheck, unsafe=unsafe, dry_run=dry_run)
 
 
-def _recheck_item(entry: int | NewFile, fix_plan: FixPlan) -> Item:
+def _recheck_item(entry: int | NewFile, fix_plan: FixPlan, alt_texts: list[str | None]) -> Item:
     """A new file is inspected; an input kept as it was reuses its facts (metadata-only
     records included), and an unreadable input is read again, to be reported again."""
     index = entry.media_index if isinstance(entry, NewFile) else entry
-    alt = fix_plan.alt_texts[index] if index < len(fix_plan.alt_texts) else None
+    alt = alt_texts[index] if index < len(alt_texts) else None
     if isinstance(entry, NewFile):
         return take(MediaRef(path=Path(entry.path), alt_text=alt) if alt else entry.path)
     facts = fix_plan.before.media[entry]

@@ -124,6 +124,7 @@ def apply(
             platform_plan.reshaped
             or platform_plan.text != "unchanged"
             or platform_plan.title_changed
+            or platform_plan.alt_texts_changed
         ):
             planned = [_unchanged_post(platform_plan.platform, plan)]
         for number, post in enumerate(planned):

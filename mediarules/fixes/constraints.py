@@ -8,13 +8,15 @@ A target (what to encode) is derived from the facts and the merged bounds last.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from mediarules.fixes.plan import nearest_standard_fps, pick_image_target
 from mediarules.fixes.targets import ImageTarget, VideoTarget
 from mediarules.models import MediaFacts
+from mediarules.requirements import Bound, ConstantRate, OneOf, Requirement
 from mediarules.ruleset import PlatformRules
 
 _ANIMATED_FORMATS = frozenset({"gif", "webp", "png"})
@@ -300,3 +302,74 @@ def video_bounds(rules: PlatformRules) -> VideoBounds:
         max_aspect_ratio=video.max_aspect_ratio,
         max_bitrate_bps=video.max_bitrate_bps,
     )
+
+
+_IMAGE_FIELDS = {
+    "bytes": ("max_bytes", None),
+    "width": ("max_width", "min_width"),
+    "height": ("max_height", "min_height"),
+    "pixels": ("max_pixels", None),
+    "dimension_sum": ("max_dimension_sum", None),
+    "aspect_ratio": ("max_aspect_ratio", "min_aspect_ratio"),
+    "frames": ("max_frames", None),
+}
+_VIDEO_FIELDS = {
+    "bytes": ("max_bytes", None),
+    "width": ("max_width", "min_width"),
+    "height": ("max_height", "min_height"),
+    "pixels": ("max_pixels", None),
+    "aspect_ratio": ("max_aspect_ratio", "min_aspect_ratio"),
+    "fps": ("max_fps", "min_fps"),
+    "duration_s": ("max_duration_s", None),
+    "bitrate_bps": ("max_bitrate_bps", None),
+}
+_CHOICES = {
+    "format": "formats",
+    "container": "containers",
+    "video_codec": "video_codecs",
+    "audio_codec": "audio_codecs",
+}
+
+
+def tightened(
+    bounds: ImageBounds | VideoBounds, needs: Sequence[Requirement]
+) -> ImageBounds | VideoBounds:
+    """``bounds`` narrowed by each requirement: a bound on a fact, a set of allowed values, a
+    preferred format, a constant frame rate. A requirement on a fact the box has no field
+    for (yet) is left to the re-check to confirm."""
+    fields = _VIDEO_FIELDS if isinstance(bounds, VideoBounds) else _IMAGE_FIELDS
+    changes: dict[str, Any] = {}
+
+    def current(name: str) -> Any:
+        return changes.get(name, getattr(bounds, name))
+
+    for need in needs:
+        if isinstance(need, Bound) and need.fact in fields:
+            high, low = fields[need.fact]
+            if need.at_most is not None and high is not None:
+                value = _as_field(bounds, high, need.at_most)
+                changes[high] = _high(current(high), value)
+            if need.at_least is not None and low is not None:
+                value = _as_field(bounds, low, need.at_least)
+                changes[low] = _low(current(low), value)
+        elif (
+            isinstance(need, OneOf)
+            and need.fact in _CHOICES
+            and hasattr(bounds, _CHOICES[need.fact])
+        ):
+            name = _CHOICES[need.fact]
+            changes[name] = _common(current(name), tuple(str(v) for v in need.values))
+            if need.prefer is not None and isinstance(bounds, ImageBounds):
+                changes["convert_to"] = need.prefer
+        elif isinstance(need, ConstantRate) and isinstance(bounds, VideoBounds):
+            changes["constant_frame_rate"] = True
+    return replace(bounds, **changes) if changes else bounds
+
+
+def _as_field(bounds: ImageBounds | VideoBounds, name: str, value: Fraction | int) -> Any:
+    """A requirement's exact number in the type of the box's field."""
+    if "aspect_ratio" in name or name.endswith("_fps"):
+        return value
+    if name == "max_duration_s":
+        return float(value)
+    return int(value)

@@ -6,9 +6,25 @@ loses; executors carry it out later, always into new files.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from fractions import Fraction
 
 from mediarules.models import Applicability, Fix, FixStep, MediaFacts
+from mediarules.requirements import (
+    Bound,
+    ByHand,
+    Dropped,
+    Named,
+    OneOf,
+    Requirement,
+    SetField,
+    Shorter,
+    Spread,
+    Without,
+)
+
+Requires = Sequence[Requirement]
 
 SAFE, UNSAFE, MANUAL = Applicability.SAFE, Applicability.UNSAFE, Applicability.MANUAL
 
@@ -23,10 +39,16 @@ _PNG_METADATA_ROOM = 256 * 1024
 
 
 def manual(title: str) -> Fix:
-    return Fix(title=title, applicability=MANUAL, steps=[FixStep(op="manual", params={})])
+    """Work for a person, rendered from :class:`ByHand`."""
+    return Fix(
+        title=title,
+        applicability=MANUAL,
+        steps=[FixStep(op="manual", params={})],
+        requires=[ByHand(task=title)],
+    )
 
 
-def convert_image(facts: MediaFacts, target: str) -> Fix:
+def convert_image(facts: MediaFacts, target: str, requires: Requires | None = None) -> Fix:
     """Convert to ``target``; safe unless the target drops transparency or animation."""
     loses = []
     if facts.has_alpha and target in ("jpeg", "bmp"):
@@ -41,6 +63,7 @@ def convert_image(facts: MediaFacts, target: str) -> Fix:
         applicability=UNSAFE if loses else SAFE,
         steps=[FixStep(op="convert_image", params=params)],
         loses=loses,
+        requires=list(requires or [OneOf(fact="format", values=[target])]),
     )
 
 
@@ -108,13 +131,20 @@ def pick_image_target(facts: MediaFacts, allowed: list[str]) -> str:
 
 
 def resize_image(
-    facts: MediaFacts, *, width: int, height: int, reason: str, upscale: bool = False
+    facts: MediaFacts,
+    *,
+    width: int,
+    height: int,
+    reason: str,
+    requires: Requires,
+    upscale: bool = False,
 ) -> Fix:
     return Fix(
         title=f"{'Upscale' if upscale else 'Downscale'} to {width}x{height} ({reason})",
         applicability=UNSAFE,
         steps=[FixStep(op="resize_image", params={"width": width, "height": height})],
         loses=["sharpness"] if upscale else ["resolution"],
+        requires=list(requires),
     )
 
 
@@ -158,7 +188,7 @@ def grow_to(width: int, height: int, *, min_width: int = 0, min_height: int = 0)
     )
 
 
-def reshape(kind: str, ratio: Fraction, target: Fraction) -> Fix:
+def reshape(kind: str, ratio: Fraction, target: Fraction, requires: Requires) -> Fix:
     """Pad to the nearest in-range aspect ratio: nothing of the picture is cut, bars are added."""
     params: dict[str, str | int | float | bool | None] = {
         "aspect_ratio": f"{target.numerator}:{target.denominator}",
@@ -174,6 +204,7 @@ def reshape(kind: str, ratio: Fraction, target: Fraction) -> Fix:
         applicability=UNSAFE,
         steps=[step],
         loses=["framing"] if kind == "image" else ["framing", "quality"],
+        requires=list(requires),
     )
 
 
@@ -183,10 +214,11 @@ def trim_animation(max_frames: int) -> Fix:
         applicability=UNSAFE,
         steps=[FixStep(op="trim_animation", params={"max_frames": max_frames})],
         loses=["frames"],
+        requires=[Bound(fact="frames", at_most=max_frames)],
     )
 
 
-def shrink_image(facts: MediaFacts, max_bytes: int, allowed: list[str]) -> Fix:
+def shrink_image(facts: MediaFacts, max_bytes: int, allowed: list[str], key: str) -> Fix:
     target = pick_image_target(facts, allowed) if allowed else (facts.format or "jpeg")
     if target == "png" and not facts.has_alpha and (not allowed or "jpeg" in allowed):
         target = "jpeg"
@@ -197,6 +229,7 @@ def shrink_image(facts: MediaFacts, max_bytes: int, allowed: list[str]) -> Fix:
             FixStep(op="convert_image", params={"format": target, "max_bytes": max_bytes}),
         ],
         loses=["quality"],
+        requires=[Bound(fact="bytes", at_most=max_bytes)],
     )
 
 
@@ -213,20 +246,24 @@ def nearest_standard_fps(
     return min(candidates, key=lambda f: abs(f - current))
 
 
-def transcode(title: str, loses: list[str], **params: str | int | float | bool | None) -> Fix:
+def transcode(
+    title: str, loses: list[str], requires: Requires, **params: str | int | float | bool | None
+) -> Fix:
     return Fix(
         title=title,
         applicability=UNSAFE,
         steps=[FixStep(op="transcode_video", params=dict(params))],
         loses=loses,
+        requires=list(requires),
     )
 
 
-def remux(container: str) -> Fix:
+def remux(container: str, allowed: list[str]) -> Fix:
     return Fix(
         title=f"Remux into {container.upper()} (no re-encode)",
         applicability=SAFE,
         steps=[FixStep(op="remux_video", params={"container": container})],
+        requires=[OneOf(fact="container", values=list(allowed))],
     )
 
 
@@ -236,45 +273,60 @@ def trim_video(max_duration_s: float) -> Fix:
         applicability=UNSAFE,
         steps=[FixStep(op="trim_video", params={"max_duration_s": max_duration_s})],
         loses=["the end of the video"],
+        requires=[Bound(fact="duration_s", at_most=Fraction(max_duration_s))],
     )
 
 
-def truncate_text(
-    field: str,
-    limit: int,
-    counting: str,
-    *,
-    url_length: int | None = None,
-    mention_domains_free: bool = False,
-) -> Fix:
-    """Carried out with ``text.truncate`` and these same counting options."""
+def meet(what: str, need: Requirement) -> Fix:
+    """The fix of a registered limit kind, rendered from its requirement alone."""
+    if isinstance(need, Bound) and need.fact == "duration_s" and need.at_most is not None:
+        trim = trim_video(float(need.at_most))
+        return trim.model_copy(update={"title": f"{trim.title} ({what})", "requires": [need]})
     return Fix(
-        title=f"Truncate the {field} to {limit:,} ({counting.replace('_', ' ')})",
+        title=f"Re-encode ({what})",
+        applicability=UNSAFE,
+        steps=[FixStep(op="transcode_video", params={})],
+        loses=["quality"],
+        requires=[need],
+    )
+
+
+def truncate_text(need: Shorter) -> Fix:
+    """Rendered from ``need``; carried out with ``text.truncate`` and its counting options
+    (or split into a thread or follow-ups, where ``need.overflow`` says the platform has them)."""
+    unit = need.unit.replace("_", " ")
+    return Fix(
+        title=f"Truncate the {need.field.replace('_', ' ')} to {need.limit:,} ({unit})",
         applicability=UNSAFE,
         steps=[
             FixStep(
                 op="truncate_text",
                 params={
-                    "field": field,
-                    "limit": limit,
-                    "counting": counting,
-                    "url_length": url_length,
-                    "mention_domains_free": mention_domains_free,
+                    "field": need.field,
+                    "limit": need.limit,
+                    "counting": need.unit,
+                    "url_length": need.url_length,
+                    "mention_domains_free": need.mention_domains_free,
                 },
             )
         ],
         loses=["text"],
+        requires=[need],
     )
 
 
-def remove_characters(field: str, characters: list[str]) -> Fix:
+def remove_characters(need: Without) -> Fix:
+    characters = list(need.characters)
     return Fix(
-        title=f"Remove {' '.join(characters)} from the {field}",
+        title=f"Remove {' '.join(characters)} from the {need.field.replace('_', ' ')}",
         applicability=UNSAFE,
         steps=[
-            FixStep(op="remove_text", params={"field": field, "characters": "".join(characters)})
+            FixStep(
+                op="remove_text", params={"field": need.field, "characters": "".join(characters)}
+            )
         ],
         loses=["characters"],
+        requires=[need],
     )
 
 
@@ -284,6 +336,7 @@ def drop_media(indices: list[int], what: str) -> Fix:
         applicability=UNSAFE,
         steps=[FixStep(op="drop_media", params={"index": i}) for i in indices],
         loses=["media"],
+        requires=[Dropped()],
     )
 
 
@@ -292,6 +345,7 @@ def rename_file(new_name: str) -> Fix:
         title=f"Save a copy named {new_name}",
         applicability=SAFE,
         steps=[FixStep(op="rename_file", params={"name": new_name})],
+        requires=[Named(name=new_name)],
     )
 
 
@@ -300,10 +354,47 @@ def set_field(field: str, value: str) -> Fix:
         title=f"Send {field} = {value!r}",
         applicability=SAFE,
         steps=[FixStep(op="set_field", params={"field": field, "value": value})],
+        requires=[SetField(field=field, value=value)],
     )
 
 
-def split_post(groups: list[list[int]], why: str) -> Fix:
+def spread_groups(categories: Sequence[str | None], need: Spread) -> list[list[int]]:
+    """The items (by index; ``categories``: ``image``, ``animation`` or ``video``, None when
+    unread) in posts that each hold what ``need`` allows, in order: one kind a post where the
+    platform does not mix them. What ``post.*`` checks offer and what the planner does."""
+    per_kind = {
+        "image": need.max_images,
+        "video": need.max_videos,
+        "animation": need.max_animations,
+    }
+    buckets: dict[str, list[tuple[int, str]]] = {}
+    for index, category in enumerate(categories):
+        kind = category if category in ("video", "animation") else "image"
+        if kind == "animation" and need.max_animations is None:
+            kind = (
+                "image"  # animations count as images where the platform does not count them apart
+            )
+        buckets.setdefault("any" if need.mixing_allowed else kind, []).append((index, kind))
+    groups: list[list[int]] = []
+    for members in buckets.values():
+        group: list[int] = []
+        counted: Counter[str] = Counter()
+        for index, kind in members:
+            cap = per_kind[kind]
+            full = (need.max_items and len(group) >= need.max_items) or (
+                cap and counted[kind] >= cap
+            )
+            if group and full:
+                groups.append(group)
+                group, counted = [], Counter()
+            group.append(index)
+            counted[kind] += 1
+        if group:
+            groups.append(group)
+    return groups
+
+
+def split_post(groups: list[list[int]], why: str, need: Spread) -> Fix:
     """Publish the media as several posts (a thread where the platform has one)."""
     described = " + ".join("[" + ", ".join(f"#{i + 1}" for i in g) + "]" for g in groups)
     return Fix(
@@ -314,4 +405,5 @@ def split_post(groups: list[list[int]], why: str) -> Fix:
             for group in groups
         ],
         loses=["one-post layout"],
+        requires=[need],
     )

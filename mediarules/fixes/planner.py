@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import replace
+from fractions import Fraction
 from pathlib import PurePath
 from typing import Literal
 
@@ -24,29 +24,30 @@ from mediarules.fixes.constraints import (
     VideoBounds,
     animated_image_bounds,
     image_bounds,
+    tightened,
     video_bounds,
 )
 from mediarules.fixes.images import describe_image_changes
+from mediarules.fixes.plan import spread_groups
 from mediarules.fixes.targets import ImageTarget, VideoTarget
 from mediarules.fixes.text_split import split_text
 from mediarules.fixes.video import describe_video_changes, ffmpeg_command
 from mediarules.intake import Item
 from mediarules.models import Applicability, MediaFacts, Report, Severity, Violation
+from mediarules.requirements import (
+    MEDIA_REQUIREMENTS,
+    Dropped,
+    Named,
+    Requirement,
+    Shorter,
+    Spread,
+    Without,
+)
 from mediarules.ruleset import PlatformRules, RuleSet
 from mediarules.safe_write import fit_name, split_suffix
 
 TextMethod = Literal["unchanged", "cleaned", "truncate", "thread", "follow_up"]
 """What a fix does to the caption: nothing, remove refused characters, cut, thread, follow up."""
-
-_MEDIA_PREFIXES = ("image.", "video.", "audio.", "media.too_large")
-"""Codes a new file can fix (the rest of ``media.*`` is about names, types and alt text)."""
-
-_PLANNED_NOTES = frozenset({"image.format_not_preferred"})
-"""Notes whose fix is carried out too: their check offers it only when it loses nothing."""
-
-_RENAME = "rename_file"
-"""A fix step (``media.format_mismatch``, ``media.filename_changed``) that every output's
-name carries out; with nothing else to change, a copy under the name ``check`` showed."""
 
 
 class OutputPlan(BaseModel):
@@ -80,6 +81,9 @@ class PlannedPost(BaseModel):
     caption: str | None
     title: str | None = None
     media: list[int | str] = Field(description="An int is an input kept as is; a str an output.")
+    alt_texts: list[str | None] | None = Field(
+        default=None, description="Each input's alt text, shortened; None: as given."
+    )
 
 
 class PlatformPlan(BaseModel):
@@ -89,7 +93,7 @@ class PlatformPlan(BaseModel):
     posts: list[PlannedPost]
     text: TextMethod = "unchanged"
     title_changed: bool = False
-    text_applicability: Applicability | None = None
+    alt_texts_changed: bool = False
     reshaped: bool = Field(default=False, description="Media dropped or split over posts.")
 
 
@@ -109,6 +113,11 @@ class FixPlan(BaseModel):
     account_type: str | None = None
     content_warning: str | None = None
     before: Report
+    ruleset: RuleSet = Field(
+        exclude=True,
+        repr=False,
+        description="The rules the plan was made with: its re-check uses them.",
+    )
 
 
 def plan(
@@ -125,8 +134,7 @@ def plan(
     """The fix plan for a post already checked (``report``) against ``platforms``."""
     outputs = _plan_outputs(items, report, platforms, ruleset)
     platform_plans = [
-        _plan_platform(key, ruleset.platforms[key], items, report, outputs, caption, title)
-        for key in platforms
+        _plan_platform(key, items, report, outputs, caption, title) for key in platforms
     ]
     manual = [
         v
@@ -144,20 +152,19 @@ def plan(
         account_type=account_type,
         content_warning=content_warning,
         before=report,
+        ruleset=ruleset,
     )
 
 
 # -- media ---------------------------------------------------------------------------------
 
 
-def _fixable(violation: Violation) -> bool:
-    return (
-        violation.media_index is not None
-        and (violation.severity is not Severity.INFO or violation.code in _PLANNED_NOTES)
-        and violation.code.startswith(_MEDIA_PREFIXES)
-        and violation.fix is not None
-        and violation.fix.applicability is not Applicability.MANUAL
-    )
+def _media_needs(violation: Violation) -> list[Requirement]:
+    """What a new file must meet to remove ``violation`` (nothing when a person must act)."""
+    fix = violation.fix
+    if violation.media_index is None or fix is None or fix.applicability is Applicability.MANUAL:
+        return []
+    return [need for need in fix.requires if isinstance(need, MEDIA_REQUIREMENTS)]
 
 
 def _renames(report: Report, index: int) -> tuple[list[str], str | None]:
@@ -168,16 +175,19 @@ def _renames(report: Report, index: int) -> tuple[list[str], str | None]:
     for v in report.violations:
         if v.media_index != index or v.fix is None or v.fix.applicability is Applicability.MANUAL:
             continue
-        for step in v.fix.steps:
-            if step.op == _RENAME and isinstance(step.params.get("name"), str):
+        for need in v.fix.requires:
+            if isinstance(need, Named):
                 codes.append(v.code)
-                name = name or str(step.params["name"])
+                name = name or need.name
     return sorted(set(codes)), name
 
 
 def _plan_outputs(
     items: Sequence[Item], report: Report, platforms: Sequence[str], ruleset: RuleSet
 ) -> list[OutputPlan]:
+    """Per input, the fewest new files that meet every platform's requirements: each
+    platform's requirements for the item are merged into its box (the platform's limits, so
+    an output breaks none it met), and boxes that can share one file do."""
     outputs: list[OutputPlan] = []
     for index, item in enumerate(items):
         facts = item.facts
@@ -188,20 +198,17 @@ def _plan_outputs(
         groups: list[tuple[ImageBounds | VideoBounds, list[str], list[str]]] = []
         copied: list[str] = []  # platforms that need only the new name
         for key in platforms:
-            rules = ruleset.platforms[key]
-            if facts.kind == "image" and not rules.post.images_allowed:
-                continue  # dropped for this platform, not converted
-            codes = [
-                v.code
-                for v in report.violations
-                if v.platform == key and v.media_index == index and _fixable(v)
-            ]
-            if not codes:
+            mine = [v for v in report.violations if v.platform == key and v.media_index == index]
+            if any(v.fix and any(isinstance(n, Dropped) for n in v.fix.requires) for v in mine):
+                continue  # left out of this platform's posts, not converted
+            needs = [need for v in mine for need in _media_needs(v)]
+            if not needs:
                 if renames:
                     copied.append(key)
                 continue
-            codes.extend(renames)  # an output's name is sanitised and has the real extension
-            bounds = _bounds(facts, rules, codes)
+            # an output's name is sanitised and has the real extension: it fixes renames too
+            codes = [v.code for v in mine if _media_needs(v)] + renames
+            bounds = tightened(_box(facts, ruleset.platforms[key]), needs)
             for position, (group, members, fixed) in enumerate(groups):
                 merged = _merge(facts, group, bounds)
                 if merged is not None:
@@ -251,13 +258,11 @@ def _is_unsafe(facts: MediaFacts, bounds: ImageBounds | VideoBounds) -> bool:
     return describe_image_changes(facts, bounds.target(facts))[0]
 
 
-def _bounds(facts: MediaFacts, rules: PlatformRules, codes: list[str]) -> ImageBounds | VideoBounds:
+def _box(facts: MediaFacts, rules: PlatformRules) -> ImageBounds | VideoBounds:
+    """Every limit the platform sets on a file of this kind: what an output must not break."""
     if facts.kind == "video":
         return video_bounds(rules)
-    bounds = animated_image_bounds(rules) if facts.animated else image_bounds(rules)
-    if "image.format_not_preferred" in codes and rules.image.preferred:
-        bounds = replace(bounds, convert_to=rules.image.preferred[0])
-    return bounds
+    return animated_image_bounds(rules) if facts.animated else image_bounds(rules)
 
 
 def _output(
@@ -332,142 +337,157 @@ def _readable_stem(stem: str) -> str:
 
 def _plan_platform(
     key: str,
-    rules: PlatformRules,
     items: Sequence[Item],
     report: Report,
     outputs: Sequence[OutputPlan],
     caption: str | None,
     title: str | None,
 ) -> PlatformPlan:
-    codes = {v.code for v in report.violations if v.platform == key}
-    entries: list[tuple[int | str, MediaFacts]] = []
-    dropped = False
-    for index, item in enumerate(items):
-        if item.facts.kind == "image" and not rules.post.images_allowed:
-            dropped = True
+    """The platform's posts: its outputs swapped in, refused items left out, the media spread
+    over posts and the texts shortened as its violations' requirements ask."""
+    needs = [
+        (v.media_index, need)
+        for v in report.violations
+        if v.platform in (key, "all") and v.fix is not None
+        and v.fix.applicability is not Applicability.MANUAL
+        for need in v.fix.requires
+    ]  # fmt: skip
+    left_out = {index for index, need in needs if isinstance(need, Dropped) and index is not None}
+    entries: list[tuple[int | str, int]] = []
+    for index in range(len(items)):
+        if index in left_out:
             continue
         output = next((o for o in outputs if o.media_index == index and key in o.platforms), None)
-        entries.append((output.id if output is not None else index, item.facts))
-    groups = _media_groups(entries, rules, codes)
-    cleaned = caption
-    if caption is not None and "caption.invalid_characters" in codes:
-        cleaned = _without(caption, rules.caption.forbidden_characters)
-    text_method, parts = _plan_text(rules, cleaned, codes, has_media=bool(entries))
-    if text_method == "unchanged" and cleaned != caption:
-        text_method = "cleaned"
-    new_title = _plan_title(rules, title, codes)
-    changed = text_method != "unchanged" or new_title != title
+        entries.append((output.id if output is not None else index, index))
+    spreads = [need for _, need in needs if isinstance(need, Spread)]
+    groups = _media_groups(entries, items, spreads)
+    texts = [need for _, need in needs if isinstance(need, Shorter | Without)]
+    text_method, parts = _plan_text(caption, [n for n in texts if n.field == "caption"])
+    new_title = _shortened(title, [n for n in texts if n.field == "title"])
+    alt_texts = [item.ref.alt_text if item.ref else None for item in items]
+    for where, need in needs:
+        if isinstance(need, Shorter | Without) and need.field == "alt_text" and where is not None:
+            alt_texts[where] = _shortened(alt_texts[where], [need])
+    changed_alts = alt_texts != [item.ref.alt_text if item.ref else None for item in items]
     return PlatformPlan(
         platform=key,
-        posts=_pair(parts, groups, new_title),
+        posts=_pair(parts, groups, new_title, alt_texts if changed_alts else None),
         text=text_method,
         title_changed=new_title != title,
-        text_applicability=Applicability.UNSAFE if changed else None,
-        reshaped=dropped or len(groups) > 1,
+        alt_texts_changed=changed_alts,
+        reshaped=bool(left_out) or len(groups) > 1,
     )
 
 
-def _without(text: str, characters: Sequence[str]) -> str:
+def _without(text: str, characters: str) -> str:
     for character in characters:
         text = text.replace(character, "")
     return text
 
 
-def _plan_title(rules: PlatformRules, title: str | None, codes: set[str]) -> str | None:
-    """The title with refused characters removed and cut to its limit (a missing title
-    needs a person)."""
-    if title is None or rules.title is None:
-        return title
-    if "title.invalid_characters" in codes:
-        title = _without(title, rules.title.forbidden_characters)
-    limit = rules.title.max_length
-    if "title.too_long" in codes and limit is not None:
-        title = textlib.truncate(title, limit, rules.title.counting)
-    return title
+def _shortened(text: str | None, needs: Sequence[Shorter | Without]) -> str | None:
+    """``text`` without refused characters, cut to every length it must meet (each cut keeps
+    a prefix, so a later one never undoes an earlier one)."""
+    if text is None:
+        return None
+    for need in needs:
+        if isinstance(need, Without):
+            text = _without(text, need.characters)
+    for need in needs:
+        if isinstance(need, Shorter):
+            text = _truncate(text, need)
+    return text
 
 
-_SHAPE_CODES = frozenset(
-    {
-        "post.too_many_images",
-        "post.too_many_videos",
-        "post.too_many_items",
-        "post.too_many_animations",
-        "post.mixed_media_not_allowed",
-    }
-)
+def _truncate(text: str, need: Shorter) -> str:
+    return textlib.truncate(
+        text, need.limit, need.unit,  # type: ignore[arg-type]
+        url_length=need.url_length, mention_domains_free=need.mention_domains_free,
+    )  # fmt: skip
 
 
 def _media_groups(
-    entries: list[tuple[int | str, MediaFacts]], rules: PlatformRules, codes: set[str]
+    entries: list[tuple[int | str, int]], items: Sequence[Item], spreads: Sequence[Spread]
 ) -> list[list[int | str]]:
-    """One post's media, or several posts when one cannot hold them (count, mixing)."""
+    """One post's media, or several posts as the ``Spread`` requirement asks (every post
+    check of a platform asks the same one)."""
     if not entries:
         return [[]]
-    if not codes & _SHAPE_CODES:
+    if not spreads:
         return [[entry for entry, _ in entries]]
-    post = rules.post
-    kinds: dict[str, list[int | str]] = {}
-    for entry, facts in entries:
-        if facts.kind == "video":
-            kind = "video"
-        elif facts.animated and post.max_animations is not None:
-            kind = "animation"
-        else:
-            kind = "image"
-        kinds.setdefault(kind if not post.mixing_allowed else "any", []).append(entry)
-    per_kind = {
-        "image": post.max_images,
-        "video": post.max_videos,
-        "animation": post.max_animations,
-    }
-    groups: list[list[int | str]] = []
-    for kind, members in kinds.items():
-        limits = [n for n in (post.max_items, per_kind.get(kind)) if n]
-        size = min(limits) if limits else len(members)
-        groups.extend(members[i : i + size] for i in range(0, len(members), size))
-    return groups
+    categories = [
+        "video" if items[i].facts.kind == "video"
+        else "animation" if items[i].facts.animated else "image"
+        for _, i in entries
+    ]  # fmt: skip
+    return [[entries[i][0] for i in group] for group in spread_groups(categories, spreads[0])]
+
+
+_SPLIT_ROUNDS = 8
+"""Tries at a shorter first limit before a text that must also meet another count is cut."""
 
 
 def _plan_text(
-    rules: PlatformRules, caption: str | None, codes: set[str], *, has_media: bool
+    caption: str | None, needs: Sequence[Shorter | Without]
 ) -> tuple[TextMethod, list[str | None]]:
-    if caption is None or "caption.too_long" not in codes:
+    """The caption's parts: cleaned of refused characters, then continued in a thread or
+    follow-ups where the platform has them, else cut, so that every part meets every length
+    asked of it (Bluesky: 300 graphemes and 3,000 UTF-8 bytes)."""
+    if caption is None:
         return "unchanged", [caption]
-    text_rules = rules.caption
-    options = {"url_length": text_rules.url_length,
-               "mention_domains_free": text_rules.mention_domains_free}  # fmt: skip
-    limit = text_rules.max_length
-    if not has_media and text_rules.max_length_text_only is not None:
-        limit = text_rules.max_length_text_only
-    counting = text_rules.counting
-    if limit is None and text_rules.max_utf8_bytes is not None:
-        limit, counting = text_rules.max_utf8_bytes, "utf8_bytes"
-    if limit is None:
-        return "unchanged", [caption]
-    try:
-        if text_rules.overflow == "follow_up":
-            rest = text_rules.max_length_text_only or limit
-            parts = split_text(caption, limit, rest, counting, **options)  # type: ignore[arg-type]
-            return "follow_up", list(parts)
-        if text_rules.overflow == "thread":
-            parts = split_text(caption, limit, limit, counting, numbering=True, **options)  # type: ignore[arg-type]
-            return "thread", list(parts)
-    except ValueError:
-        pass  # one character (a grapheme cluster) is longer than a whole post: cut it instead
-    return "truncate", [textlib.truncate(caption, limit, counting, **options)]  # type: ignore[arg-type]
+    cleaned = _shortened(caption, [n for n in needs if isinstance(n, Without)]) or ""
+    lengths = [n for n in needs if isinstance(n, Shorter)]
+    if not lengths:
+        return ("cleaned" if cleaned != caption else "unchanged"), [cleaned]
+    lengths.sort(key=lambda n: n.unit != "utf8_bytes")  # the platform's own unit last: it splits
+    main, others = lengths[-1], lengths[:-1]
+    if main.overflow != "truncate":
+        numbering = main.overflow == "thread"
+        limit = main.limit
+        rest = limit if numbering else (main.rest_limit or limit)
+        for _ in range(_SPLIT_ROUNDS):
+            try:
+                parts = split_text(
+                    cleaned, limit, rest, main.unit,  # type: ignore[arg-type]
+                    url_length=main.url_length, mention_domains_free=main.mention_domains_free,
+                    numbering=numbering,
+                )  # fmt: skip
+            except ValueError:
+                break  # one character (a grapheme cluster) is longer than a whole post
+            worst = max(
+                (_over(part, other) for part in parts for other in others), default=Fraction(0)
+            )
+            if worst <= 1:
+                return main.overflow, list(parts)
+            limit = max(1, int(limit / worst))
+            rest = max(1, int(rest / worst))
+    return "truncate", [_shortened(cleaned, lengths)]
+
+
+def _over(text: str, need: Shorter) -> Fraction:
+    """How many times over ``need``'s limit ``text`` is (at most 1: it fits)."""
+    length = textlib.count(
+        text, need.unit,  # type: ignore[arg-type]
+        url_length=need.url_length, mention_domains_free=need.mention_domains_free,
+    )  # fmt: skip
+    return Fraction(length, max(1, need.limit))
 
 
 def _pair(
-    parts: list[str | None], groups: list[list[int | str]], title: str | None
+    parts: list[str | None],
+    groups: list[list[int | str]],
+    title: str | None,
+    alt_texts: list[str | None] | None,
 ) -> list[PlannedPost]:
     """Text parts and media groups into posts: the first part with the first group, and so on;
-    every post keeps the title."""
+    every post keeps the title. ``alt_texts`` (by input index): shortened ones, when any is."""
     count = max(len(parts), len(groups))
     return [
         PlannedPost(
             caption=parts[i] if i < len(parts) else None,
             title=title,
             media=groups[i] if i < len(groups) else [],
+            alt_texts=alt_texts,
         )
         for i in range(count)
     ]

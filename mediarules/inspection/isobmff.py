@@ -330,6 +330,7 @@ class _Track:
     width: int = 0
     height: int = 0
     stts: tuple[int, int, int, int] | None = None  # min delta, max delta, samples, total ticks
+    sample_rate: int = 0  # audio: the sample entry's rate (16.16 fixed point; 0 when not there)
 
 
 def _read(source: _Source, path: str, brand: bytes | None) -> MediaFacts | None:
@@ -374,6 +375,7 @@ def _read(source: _Source, path: str, brand: bytes | None) -> MediaFacts | None:
         audio_codec=_codec_name(audio.codec, audio_codec_name) if audio is not None else None,
         bit_rate=_overall_bit_rate(source.size, duration_ms),
         rotation=_rotation(video.matrix),
+        audio_sample_rate=(audio.sample_rate or None) if audio is not None else None,
     )
 
 
@@ -538,6 +540,8 @@ def _stsd(data: bytes, track: _Track, *, quicktime: bool) -> None:
         (version,) = struct.unpack_from(">H", entry, 8)
         if version and not quicktime:
             raise _UnsupportedError
+        if version in (0, 1) and len(entry) >= 28:
+            track.sample_rate = _U32.unpack_from(entry, 24)[0] >> 16
         children = _children(entry, {0: 28, 1: 44, 2: 64}.get(version, -1))
         if kind == b"mp4a":
             esds = children.get(b"esds")

@@ -167,6 +167,7 @@ def video_facts(found: Probe, *, path: str, size: int) -> MediaFacts:
         ),
         bit_rate=parse_count(general.get("overall_bit_rate")),
         rotation=parse_rotation(video.get("rotation")),
+        audio_sample_rate=(parse_count(audio.get("sampling_rate")) or None) if audio else None,
     )
 
 

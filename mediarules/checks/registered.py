@@ -1,0 +1,51 @@
+"""The checks of the limit kinds in the registry (:mod:`mediarules.limits`): one generic
+check per kind, made from its row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pydantic import BaseModel
+
+from mediarules.checks.finding import Finding
+from mediarules.fixes import plan
+from mediarules.limits import LimitKind, limits_of
+from mediarules.models import Fix, MediaFacts
+
+RegisteredCheck = Callable[[MediaFacts, Any], Iterator[Finding]]
+
+
+def check_for(kind: LimitKind) -> RegisteredCheck:
+    """The check of one limit kind: the fact against the section's value for ``kind.key``."""
+
+    def check(facts: MediaFacts, rules: BaseModel) -> Iterator[Finding]:
+        limit = getattr(rules, kind.key)
+        value = kind.fact(facts)
+        if limit is None or value is None or not kind.broken(limit, value):
+            return
+        shown = " or ".join(f"{v:,}" for v in limit) if isinstance(limit, list) else f"{limit:,}"
+        yield Finding(
+            kind.code,
+            kind.message.format(value=f"{value:,}", limit=shown),
+            key=kind.key,
+            actual=int(value),
+            limit=[str(v) for v in limit] if isinstance(limit, list) else limit,
+            fix=_fix(kind, limit, facts),
+        )
+
+    check.__name__ = check.__qualname__ = f"registered_{kind.key}"
+    return check
+
+
+def _fix(kind: LimitKind, limit: Any, facts: MediaFacts) -> Fix:
+    need = kind.requirement(limit, facts)
+    if need is None:
+        shown = ", ".join(str(v) for v in limit) if isinstance(limit, list) else str(limit)
+        return plan.manual(kind.by_hand.format(limit=shown) or kind.fix)
+    return plan.meet(f"{kind.unit}: at most {limit:,}", need)
+
+
+def registered_checks(section: str) -> tuple[tuple[RegisteredCheck, tuple[str, ...]], ...]:
+    """Each registered kind's check of ``section``, with the one key it reads."""
+    return tuple((check_for(kind), (kind.key,)) for kind in limits_of(section))
