@@ -229,7 +229,7 @@ class MediaSpace:
         d_hi = r.max_duration_s if r.max_duration_s is not None else max(DEFAULT_DURATION[1], d_lo)
         frames_cap = getattr(r, "max_frames", None)  # a registered kind (mediarules.limits)
         if frames_cap is not None:  # every frame rate drawn, up to twice the top, keeps it
-            d_hi = min(d_hi, frames_cap / (2 * float(max(fps_hi, 1))))
+            d_hi = min(d_hi, frames_cap / (2 * max(float(fps_hi), 1.0)))
         d_lo = min(d_lo, d_hi)
         top = r.max_size_bytes if r.max_size_bytes is not None else DEFAULT_VIDEO_BYTES
         low = r.min_size_bytes if r.min_size_bytes is not None else min(1000, top)
