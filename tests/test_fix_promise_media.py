@@ -177,7 +177,7 @@ def test_every_offered_media_fix_is_done_or_accounted_for(data: st.DataObject) -
 
         after = {(v.platform, v.code, v.media_index) for v in rechecked(result)}
         manual = {(v.platform, v.code, v.media_index) for v in plan.manual}
-        skipped = {o.id for o in result.skipped}
+        skipped = {o.output for o in result.skipped}
         for v in plan.before.violations:
             if v.fix is None or v.fix.applicability is Applicability.MANUAL:
                 continue
