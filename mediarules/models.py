@@ -266,6 +266,10 @@ class Fix(BaseModel):
     )
 
 
+ALL_PLATFORMS = "all"
+"""The ``platform`` of violations that hold whatever the platform (unreadable file, upload)."""
+
+
 class Violation(BaseModel):
     """One broken rule, with where it is, why it matters and how to fix it."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from fractions import Fraction
 
 from mediarules.checks.finding import (
     Finding,
@@ -14,6 +13,7 @@ from mediarules.checks.finding import (
 )
 from mediarules.checks.image import aspect_ratio_finding
 from mediarules.fixes import plan
+from mediarules.formatting import human_fps as _fps
 from mediarules.models import Fix, MediaFacts
 from mediarules.ruleset import VideoRules
 
@@ -26,10 +26,6 @@ _MUXABLE = {
     "webm": {"vp8", "vp9", "av1", "opus", "vorbis"},
     "mkv": {"h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "aac", "mp3", "opus", "vorbis", "flac"},
 }
-
-
-def _fps(value: Fraction) -> str:
-    return f"{float(value):.3f}".rstrip("0").rstrip(".")
 
 
 def _target_codecs(facts: MediaFacts, rules: VideoRules) -> tuple[str, str | None]:

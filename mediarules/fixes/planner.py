@@ -30,7 +30,7 @@ from mediarules.fixes.images import describe_image_changes
 from mediarules.fixes.targets import ImageTarget, VideoTarget
 from mediarules.fixes.text_split import split_text
 from mediarules.fixes.video import describe_video_changes, ffmpeg_command
-from mediarules.intake import Item
+from mediarules.inputs.intake import Item
 from mediarules.models import Applicability, MediaFacts, Report, Severity, Violation
 from mediarules.ruleset import PlatformRules, RuleSet
 from mediarules.safe_write import fit_name, split_suffix
