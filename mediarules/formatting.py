@@ -71,12 +71,9 @@ def echo_message(text: str, limit: int = MESSAGE_LIMIT) -> str:
 
 def human_bytes(size: int) -> str:
     """1_500_000 -> '1.5 MB' (decimal units, as the platforms' docs mostly use)."""
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:,.0f} {unit}" if unit == "bytes" else f"{value:,.3g} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
+    if size < 1000:
+        return f"{size:,} bytes"
+    return _three_digits(size / 1000, ("KB", "MB", "GB"))
 
 
 def human_seconds(seconds: float) -> str:
@@ -84,6 +81,8 @@ def human_seconds(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:g} s"
     minutes, rest = divmod(seconds, 60)
+    if float(f"{rest:.3g}") >= 60:  # 119.97 s is 2 min, not "1 min 60 s"
+        minutes, rest = minutes + 1, 0.0
     if minutes < 60:
         return f"{minutes:g} min" + (f" {rest:.3g} s" if rest >= 0.05 else "")
     hours, minutes = divmod(minutes, 60)
@@ -98,9 +97,17 @@ def human_fps(rate: Fraction | float) -> str:
 
 def human_bit_rate(bits_per_second: float) -> str:
     """4_500_000 -> '4.5 Mbit/s'; 128_000 -> '128 kbit/s'."""
-    if bits_per_second >= 1_000_000:
-        return f"{bits_per_second / 1e6:.3g} Mbit/s"
-    return f"{bits_per_second / 1e3:.3g} kbit/s"
+    return _three_digits(bits_per_second / 1000, ("kbit/s", "Mbit/s"))
+
+
+def _three_digits(value: float, units: tuple[str, ...]) -> str:
+    """``value`` (in ``units[0]``) in the first unit that shows it in three significant
+    digits: 999,999 bytes is "1 MB", never "1e+03 KB"; past the last unit, whole numbers."""
+    for unit in units[:-1]:
+        if value < 999.5:
+            return f"{value:.3g} {unit}"
+        value /= 1000
+    return f"{value:.3g} {units[-1]}" if value < 999.5 else f"{value:,.0f} {units[-1]}"
 
 
 def _escape(match: re.Match[str]) -> str:
