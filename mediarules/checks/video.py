@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 
 from mediarules.checks.finding import (
     Finding,
@@ -333,11 +333,3 @@ LIMIT_KEYS: dict[VideoCheck, tuple[str, ...]] = {
 def video_checks_for(rules: VideoRules) -> tuple[VideoCheck, ...]:
     """The checks of ``VIDEO_CHECKS`` (in order) that can find something under ``rules``."""
     return checks_that_apply(VIDEO_CHECKS, LIMIT_KEYS, rules)
-
-
-def check_video(
-    facts: MediaFacts, rules: VideoRules, checks: Sequence[VideoCheck] = VIDEO_CHECKS
-) -> Iterator[Finding]:
-    """``checks``: all by default, or ``video_checks_for(rules)`` worked out in advance."""
-    for check in checks:
-        yield from check(facts, rules)
