@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mediarules.api import check, check_payload, inspect
     from mediarules.codes import CODES, explain
-    from mediarules.engine import ALL_PLATFORMS
     from mediarules.fixes.api import FixPlan, FixResult, apply_fixes, plan_fixes
+    from mediarules.inputs.intake import MediaInput
+    from mediarules.inputs.payload import PostPayload, load_payload
     from mediarules.inspection import UnreadableMediaError
-    from mediarules.intake import MediaInput
     from mediarules.measuring import Measurement, measure
     from mediarules.models import (
+        ALL_PLATFORMS,
         Applicability,
         Fix,
         FixStep,
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
         Severity,
         Violation,
     )
-    from mediarules.payload import PostPayload, load_payload
     from mediarules.ruleset import (
         PlatformRules,
         RuleConfigError,
@@ -46,16 +46,15 @@ __version__ = "0.1.0"
 _HOME = {
     "mediarules.api": ("check", "check_payload", "inspect"),
     "mediarules.codes": ("CODES", "explain"),
-    "mediarules.engine": ("ALL_PLATFORMS",),
     "mediarules.fixes.api": ("FixPlan", "FixResult", "apply_fixes", "plan_fixes"),
     "mediarules.inspection": ("UnreadableMediaError",),
-    "mediarules.intake": ("MediaInput",),
+    "mediarules.inputs.intake": ("MediaInput",),
     "mediarules.measuring": ("Measurement", "measure"),
     "mediarules.models": (
-        "Applicability", "Fix", "FixStep", "MediaFacts", "MediaRef", "Report", "Severity",
-        "Violation",
+        "ALL_PLATFORMS", "Applicability", "Fix", "FixStep", "MediaFacts", "MediaRef", "Report",
+        "Severity", "Violation",
     ),
-    "mediarules.payload": ("PostPayload", "load_payload"),
+    "mediarules.inputs.payload": ("PostPayload", "load_payload"),
     "mediarules.ruleset": (
         "PlatformRules", "RuleConfigError", "RuleSet", "UnknownPlatformError", "default_rules",
         "load_rules", "resolve_platforms",

@@ -7,16 +7,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mediarules.engine import evaluate
-from mediarules.inspection import inspect as _inspect_file
-from mediarules.intake import MediaInput, take_all
-from mediarules.models import MediaFacts, Report
-from mediarules.payload import (
+from mediarules.inputs.intake import MediaInput, take_all
+from mediarules.inputs.payload import (
     PostPayload,
     load_payload,
     payload_media,
     platform_names,
     scheduled_before_upload,
 )
+from mediarules.inspection import inspect as _inspect_file
+from mediarules.models import MediaFacts, Report
 from mediarules.ruleset import RuleSet, as_ruleset, resolve_platforms
 
 

@@ -31,12 +31,16 @@ from mediarules.checks.text import TextMeasures, check_alt_text, check_text
 from mediarules.checks.upload import check_upload
 from mediarules.checks.video import VideoCheck, video_checks_for
 from mediarules.codes import CODES
-from mediarules.intake import Item
-from mediarules.models import MediaFacts, Report, Severity, Violation, construct_trusted
+from mediarules.inputs.intake import Item
+from mediarules.models import (
+    ALL_PLATFORMS,
+    MediaFacts,
+    Report,
+    Severity,
+    Violation,
+    construct_trusted,
+)
 from mediarules.ruleset import PlatformRules, RuleSet, Section
-
-ALL_PLATFORMS = "all"
-"""The ``platform`` of violations that hold whatever the platform (unreadable file, upload)."""
 
 
 def evaluate(

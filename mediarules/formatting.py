@@ -1,13 +1,16 @@
-"""How input is shown back to people: cut to a readable length, control characters escaped.
+"""How things are shown to people: echoed input cut and escaped, and quantities in words.
 
 Every message that echoes something a user (or an attacker) wrote, a platform name, a file
 name, a key, a value, goes through here, so a 5 MB platform name costs one line and an ESC
-sequence in a file name cannot repaint the terminal. Standard library only: any room may use it.
+sequence in a file name cannot repaint the terminal. Sizes, durations, frame rates and bit
+rates are written here too, once, so a check's message, the terminal table and the HTML page
+say "1.5 MB", "1 min 15.5 s" and "23.976 fps" alike. Standard library only: any room may use it.
 """
 
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 ECHO_LIMIT = 80
 """Characters of echoed input kept in a message (the rest becomes an ellipsis)."""
@@ -64,6 +67,47 @@ def echo_message(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """A message or fix title as human output shows it (a fix that drops 100,000 items names
     them all only in JSON): cut at ``limit``, then escaped."""
     return echo(text, limit)
+
+
+def human_bytes(size: int) -> str:
+    """1_500_000 -> '1.5 MB' (decimal units, as the platforms' docs mostly use)."""
+    if size < 1000:
+        return f"{size:,} bytes"
+    return _three_digits(size / 1000, ("KB", "MB", "GB"))
+
+
+def human_seconds(seconds: float) -> str:
+    """75.5 -> '1 min 15.5 s'."""
+    if seconds < 60:
+        return f"{seconds:g} s"
+    minutes, rest = divmod(seconds, 60)
+    if float(f"{rest:.3g}") >= 60:  # 119.97 s is 2 min, not "1 min 60 s"
+        minutes, rest = minutes + 1, 0.0
+    if minutes < 60:
+        return f"{minutes:g} min" + (f" {rest:.3g} s" if rest >= 0.05 else "")
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:g} h" + (f" {minutes:g} min" if minutes else "")
+
+
+def human_fps(rate: Fraction | float) -> str:
+    """A frame rate as a number people read, without its unit: 30, 29.97, 23.976 (at most
+    three decimals, no trailing zeros)."""
+    return f"{float(rate):.3f}".rstrip("0").rstrip(".")
+
+
+def human_bit_rate(bits_per_second: float) -> str:
+    """4_500_000 -> '4.5 Mbit/s'; 128_000 -> '128 kbit/s'."""
+    return _three_digits(bits_per_second / 1000, ("kbit/s", "Mbit/s"))
+
+
+def _three_digits(value: float, units: tuple[str, ...]) -> str:
+    """``value`` (in ``units[0]``) in the first unit that shows it in three significant
+    digits: 999,999 bytes is "1 MB", never "1e+03 KB"; past the last unit, whole numbers."""
+    for unit in units[:-1]:
+        if value < 999.5:
+            return f"{value:.3g} {unit}"
+        value /= 1000
+    return f"{value:.3g} {units[-1]}" if value < 999.5 else f"{value:,.0f} {units[-1]}"
 
 
 def _escape(match: re.Match[str]) -> str:

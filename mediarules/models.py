@@ -1,6 +1,10 @@
 """The records mediarules reads and returns.
 
-Field names here are a public contract (see DESIGN.md): extend, never rename.
+Field names here are a public contract: callers read them from Python and, through
+``Report.model_dump(mode="json")`` and ``mediarules schema``, from other languages, and the
+README's "Records (contract)" lists them. Add fields; never rename or drop one, nor change
+what a value means (``severity``, ``applicability``, ``platform = "all"``). Violation codes are
+the same kind of contract (:mod:`mediarules.codes`).
 Everything is plain data: no Pillow image, no pymediainfo track ever reaches a record.
 """
 
@@ -273,6 +277,10 @@ class Fix(BaseModel):
         description="What the fixed post must satisfy, as typed data: the fix planner merges"
         " these over platforms and carries them out.",
     )
+
+
+ALL_PLATFORMS = "all"
+"""The ``platform`` of violations that hold whatever the platform (unreadable file, upload)."""
 
 
 class Violation(BaseModel):

@@ -8,8 +8,9 @@ through its descriptor; publishing links that very file under its final name
 and removes the temporary name. Where hard links are not supported, ``renameat2`` with
 ``RENAME_NOREPLACE`` publishes instead; where neither exists, nothing is published.
 
-Stdlib only (and :mod:`mediarules.formatting`): the fix executors and the HTML report both
-write through this module.
+Stdlib only (and :mod:`mediarules.formatting`): every file mediarules writes goes through this
+module: the fix executors' outputs, the HTML report, and the test files the hypothesis
+strategies (:mod:`mediarules.strategies`) draw.
 """
 
 from __future__ import annotations
@@ -266,12 +267,15 @@ class TemporaryFile:
         self.file.seek(0)
         self.file.truncate()
 
-    def publish(self, name: str, *, next_free: bool = False) -> str:
+    def publish(self, name: str, *, next_free: bool = False, sync: bool = True) -> str:
         """Give the file ``name`` (or with ``next_free`` the first free ``name-N``) without
         replacing anything; returns the name used. Raises :class:`FileExistsError` when the
-        name (every name) is taken."""
+        name (every name) is taken. ``sync=False`` skips the ``fsync`` (a few ms on a disk)
+        for files nobody needs after a power cut, such as the test files of
+        :mod:`mediarules.strategies`."""
         self.file.flush()
-        os.fsync(self.file.fileno())
+        if sync:
+            os.fsync(self.file.fileno())
         for candidate in _candidates(name, next_free):
             try:
                 self._link(candidate)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mediarules.cli import main
-from mediarules.config import find_project_config
+from mediarules.inputs.config import find_project_config
 from tests.media import make_image
 
 

@@ -28,7 +28,7 @@ from mediarules import MediaFacts, MediaRef, RuleConfigError
 from mediarules.cli import main
 from mediarules.fixes.geometry import plan_geometry
 from mediarules.fixes.plan import fit_within
-from mediarules.payload import PayloadError
+from mediarules.inputs.payload import PayloadError
 from mediarules.safe_read import MAX_INPUT_BYTES, MAX_NESTING
 from tests.deadline import within
 

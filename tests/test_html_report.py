@@ -6,29 +6,24 @@ import base64
 import io
 import os
 import shutil
-import struct
 import subprocess
 import sys
-import time
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
-from PIL.JpegImagePlugin import JpegImageFile
 
 import mediarules
-from mediarules import html_report
 from mediarules.codes import CODES
-from mediarules.engine import ALL_PLATFORMS
-from mediarules.html_report import render_html, write_html_report
 from mediarules.models import (
+    ALL_PLATFORMS,
     Applicability,
     Fix,
     FixStep,
@@ -37,6 +32,8 @@ from mediarules.models import (
     Severity,
     Violation,
 )
+from mediarules.outputs import html_report
+from mediarules.outputs.html_report import render_html, write_html_report
 from mediarules.ruleset import RuleSet, default_rules
 from tests.media import make_corrupt, make_image, make_video
 
@@ -240,122 +237,13 @@ def test_video_without_pyav_gets_a_placeholder(
     assert "<svg" in thumb.html("thumb") and "MP4" in thumb.html("thumb")
 
 
-def test_thumbnail_errors_never_escape(
-    media: dict[str, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def explode(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("decoder crashed")
-
-    monkeypatch.setattr(Image, "open", explode)
-    facts = mediarules.inspect(media["photo.jpg"])
-    assert html_report._thumbnail(facts).uri is None
-    if "av" in sys.modules or _has_av():
-        import av
-
-        monkeypatch.setattr(av, "open", explode)
-        assert html_report._thumbnail(mediarules.inspect(media["clip.mp4"])).uri is None
-
-
-def _has_av() -> bool:
-    try:
-        import av  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def test_twelve_megapixel_jpeg_is_quick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "big.jpg"
-    Image.effect_noise((4000, 3000), 64).convert("RGB").save(path, quality=90)  # busy, like a photo
-    facts = mediarules.inspect(path)
-    drafts: list[object] = []
-    draft = JpegImageFile.draft
-
-    def spy(self: JpegImageFile, mode: str | None, size: tuple[int, int] | None) -> object:
-        result = draft(self, mode, size)
-        drafts.append(result)
-        return result
-
-    monkeypatch.setattr(JpegImageFile, "draft", spy)
-    best = min(_timed(lambda: html_report._thumbnail(facts)) for _ in range(3))
-    assert best < 0.5, f"{best:.3f} s for a 12 MP thumbnail"
-    assert drafts and drafts[0] is not None  # decoded at a fraction of its size
-    thumb = html_report._thumbnail(facts)
-    assert thumb.uri is not None and decode_uri(thumb.uri).size == (160, 120)
-
-
-def _timed(work: object) -> float:
-    assert callable(work)
-    start = time.perf_counter()
-    work()
-    return time.perf_counter() - start
-
-
-def test_exif_orientation_is_respected(tmp_path: Path) -> None:
-    path = make_image(tmp_path / "turned.jpg", size=(64, 48), orientation=6)
-    thumb = html_report._thumbnail(mediarules.inspect(path))
-    assert thumb.uri is not None and decode_uri(thumb.uri).size == (48, 64)
-
-
-def test_animation_shows_its_first_frame(tmp_path: Path) -> None:
-    path = make_image(tmp_path / "anim.gif", format="GIF", size=(80, 60), mode="RGB", frames=3)
-    thumb = html_report._thumbnail(mediarules.inspect(path))
-    assert thumb.uri is not None
-    pixel = decode_uri(thumb.uri).convert("RGB").getpixel((40, 30))
-    assert isinstance(pixel, tuple) and pixel[0] > 150 and pixel[1] < 80  # frame 1 is red
-
-
-def test_transparency_is_kept_as_png(tmp_path: Path) -> None:
-    see_through = make_image(tmp_path / "alpha.png", format="PNG", mode="RGBA", size=(90, 90))
-    opaque = tmp_path / "opaque.png"
-    Image.new("RGBA", (90, 90), (10, 20, 30, 255)).save(opaque)
-    thumb = html_report._thumbnail(mediarules.inspect(see_through))
-    assert thumb.uri is not None and thumb.uri.startswith("data:image/png;")
-    assert decode_uri(thumb.uri).mode == "RGBA"
-    plain = html_report._thumbnail(mediarules.inspect(opaque))
-    assert plain.uri is not None and plain.uri.startswith("data:image/jpeg;")
-
-
-def _png_header(path: Path, width: int, height: int) -> Path:
-    """A PNG that claims ``width`` x ``height`` and holds a few bytes of pixels."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    idat = zlib.compress(b"\x00" * 1000)
-    path.write_bytes(
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
-    )
-    return path
-
-
-@pytest.mark.parametrize(("width", "height"), [(30_000, 30_000), (8_000, 6_000)])
-def test_huge_pictures_get_a_placeholder_quickly(tmp_path: Path, width: int, height: int) -> None:
-    limit = Image.MAX_IMAGE_PIXELS
-    path = _png_header(tmp_path / "huge.png", width, height)
-    facts = MediaFacts(path=str(path), kind="image", format="png", width=width, height=height)
-    start = time.perf_counter()
-    thumb = html_report._thumbnail(facts)
-    assert time.perf_counter() - start < 1
-    assert thumb.uri is None and thumb.label == "PNG"
-    assert limit == Image.MAX_IMAGE_PIXELS  # the bomb limit is left as it was
-
-
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
-def test_a_fifo_is_not_opened(tmp_path: Path) -> None:
-    fifo = tmp_path / "pipe.jpg"
-    os.mkfifo(fifo)
-    thumb = html_report._thumbnail(MediaFacts(path=str(fifo), kind="image", format="jpeg"))
-    assert thumb.uri is None and thumb.note == "not a file"
-
-
 def test_missing_and_damaged_files_get_placeholders(tmp_path: Path, rules: RuleSet) -> None:
     clip = make_video(tmp_path / "cut.mp4", size=(64, 48), duration_s=1)
     clip.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])
     gone = MediaFacts(path=str(tmp_path / "gone.jpg"), kind="image", format="jpeg")
-    assert html_report._thumbnail(gone).note == "file missing"
+    placeholder = html_report._thumbnail(gone)
+    assert placeholder.uri is None and placeholder.note == "file missing"
+    assert placeholder.label == "JPEG" and "file missing" in placeholder.html("thumb")
     report = mediarules.check([str(clip)], platforms=PLATFORMS, rules=rules)
     tree = parse(render_html([report], PLATFORMS, rules))
     card_named(tree, "cut.mp4").one(cls="thumb")  # a picture or a placeholder, never a crash
@@ -568,6 +456,15 @@ def test_no_external_resources(each_page: str, rules: RuleSet) -> None:
         assert "url(" not in style and "@import" not in style
     # no URL in the markup at all, not even an SVG namespace (HTML implies it)
     assert "xmlns" not in each_page and '"http' not in each_page
+
+
+def test_the_style_sheet_is_the_package_data_file(each_tree: Node) -> None:
+    shipped = resources.files("mediarules.outputs").joinpath("report.css").read_text("utf-8")
+    source = Path(html_report.__file__).with_name("report.css").read_text("utf-8")
+    assert shipped == source and html_report.style_sheet() == shipped
+    [style] = each_tree.find("style")
+    assert style.text.strip() == shipped.strip()
+    assert ".matrix" in shipped and "@media print" in shipped  # the whole sheet, not a stub
 
 
 def test_undecodable_file_names(tmp_path: Path, rules: RuleSet) -> None:

@@ -12,7 +12,7 @@ import pytest
 import mediarules
 from mediarules import MediaFacts
 from mediarules.cli import main
-from mediarules.instances import mastodon_instance_layer, tiktok_creator_layer
+from mediarules.inputs.instances import mastodon_instance_layer, tiktok_creator_layer
 from mediarules.ruleset import RuleConfigError, load_rules
 
 # Shaped like a real /api/v2/instance answer (Mastodon 4.x), for a server that raised limits.

@@ -24,9 +24,9 @@ from rich.console import Console
 
 import mediarules
 from mediarules import MediaRef, Report
-from mediarules.ci_formats import github_annotations, sarif_log, sarif_results
-from mediarules.html_report import render_html
-from mediarules.render import report_json, report_text
+from mediarules.outputs.ci_formats import github_annotations, sarif_log, sarif_results
+from mediarules.outputs.html_report import render_html
+from mediarules.outputs.render import report_json, report_text
 
 PLATFORMS = [
     "tiktok",

@@ -17,7 +17,7 @@ import mediarules
 from mediarules import MediaRef
 from mediarules.cli import main
 from mediarules.formatting import MESSAGE_LIMIT, NAME_LIMIT
-from mediarules.html_report import render_html
+from mediarules.outputs.html_report import render_html
 from tests.media import make_image
 
 HOSTILE = "clear\x1b[2Jnew\nline\u202egpj.exe"
@@ -123,7 +123,7 @@ def _text_report(report: mediarules.Report, platforms: list[str]) -> str:
 
     from rich.console import Console
 
-    from mediarules.render import report_text
+    from mediarules.outputs.render import report_text
 
     buffer = io.StringIO()
     console = Console(file=buffer, soft_wrap=True, highlight=False, width=200)

@@ -13,7 +13,7 @@ import pytest
 
 import mediarules
 from mediarules import Applicability, Report, Severity
-from mediarules.payload import (
+from mediarules.inputs.payload import (
     PayloadError,
     PayloadMedia,
     PostPayload,
@@ -81,7 +81,7 @@ def no_files(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(path: object) -> mediarules.MediaFacts:
         raise AssertionError(f"a file was read: {path}")
 
-    monkeypatch.setattr("mediarules.intake.inspect", refuse)
+    monkeypatch.setattr("mediarules.inputs.intake.inspect", refuse)
 
 
 def check(payload: PostPayload) -> Report:

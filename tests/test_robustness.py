@@ -37,6 +37,7 @@ from PIL import Image, ImageFile
 import mediarules
 from mediarules import MediaRef, Report, RuleConfigError
 from mediarules.cli import main
+from mediarules.inputs.payload import PayloadError
 from tests.deadline import within
 from tests.fuzz_media import (
     MEDIAINFO_HANG,
@@ -767,7 +768,7 @@ def test_a_declared_frame_rate_with_a_huge_exponent_is_refused_quickly(
     path = tmp_path / "post.json"
     path.write_text(json.dumps(body))
     began = time.perf_counter()
-    with pytest.raises(mediarules.payload.PayloadError, match="frame rate"):
+    with pytest.raises(PayloadError, match="frame rate"):
         mediarules.check_payload(path)
     assert time.perf_counter() - began < 0.25
 

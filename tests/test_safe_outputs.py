@@ -309,3 +309,28 @@ def test_without_hard_links_publishing_still_never_replaces(
     assert (tmp_path / "photo.jpg").read_bytes() == b"mine"
     assert (tmp_path / "photo-2.jpg").read_bytes() == b"new one"
     assert sorted(os.listdir(tmp_path)) == ["photo-2.jpg", "photo-3.jpg", "photo.jpg"]
+
+
+def test_publishing_syncs_unless_told_not_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(descriptor: int) -> None:
+        synced.append(descriptor)
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    with OutputFolder.open(tmp_path, create=False) as folder:
+        with folder.temporary("kept") as temporary:
+            temporary.file.write(b"kept")
+            assert temporary.publish("kept.bin") == "kept.bin"
+        assert len(synced) == 1
+        with folder.temporary("fixture") as temporary:
+            temporary.file.write(b"fixture")
+            assert temporary.publish("kept.bin", next_free=True, sync=False) == "kept-2.bin"
+        assert len(synced) == 1
+    assert (tmp_path / "kept.bin").read_bytes() == b"kept"
+    assert (tmp_path / "kept-2.bin").read_bytes() == b"fixture"
+    assert sorted(os.listdir(tmp_path)) == ["kept-2.bin", "kept.bin"]

@@ -6,6 +6,7 @@ disagreement is a bug on one side or the other.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -383,6 +384,8 @@ def test_image_files_read_back_with_their_format(media_dir: Path, data: st.DataO
     assert path.parent == media_dir
     assert facts.kind == "image" and facts.format == SUFFIX_FORMATS[path.suffix]
     assert facts.width is not None and 1 <= facts.width <= 40
+    # written through safe_write: published whole, no temporary left behind
+    assert not [name for name in os.listdir(media_dir) if name.endswith(".tmp")]
 
 
 @settings(max_examples=2, deadline=None)
@@ -393,6 +396,8 @@ def test_video_files_read_back_as_video(media_dir: Path, data: st.DataObject) ->
     assert facts.kind == "video" and facts.format == "mp4" and facts.video_codec == "h264"
     assert facts.fps is not None and 24 <= facts.fps <= 30
     assert facts.width is not None and facts.width % 2 == 0
+    assert path.parent == media_dir
+    assert not [name for name in os.listdir(media_dir) if name.endswith(".tmp")]
 
 
 # -- arguments ------------------------------------------------------------------------------

@@ -11,11 +11,11 @@ deleted, so keep ``max_examples`` small.
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Sequence
+import secrets
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -23,6 +23,7 @@ from PIL import Image
 
 from mediarules._strategies._args import check_range
 from mediarules._strategies.numbers import STANDARD_FPS
+from mediarules.safe_write import OutputFolder
 
 __all__ = ["image_files", "video_files"]
 
@@ -76,10 +77,14 @@ def _choices(name: str, given: Sequence[str] | None, known: Sequence[str]) -> tu
     return chosen
 
 
-def _new_file(directory: Path, prefix: str, suffix: str) -> Path:
-    handle, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=directory)
-    os.close(handle)
-    return Path(name)
+def _new_file(directory: Path, prefix: str, suffix: str, write: Callable[[BinaryIO], Any]) -> Path:
+    """A file of ``directory`` under a new name, holding what ``write`` wrote into it: written
+    as a temporary and published complete, never over another file (:mod:`mediarules.safe_write`,
+    like every file mediarules writes; without ``fsync``: test files need not outlive a crash)."""
+    with OutputFolder.open(directory, create=False) as folder, folder.temporary(prefix) as temp:
+        write(temp.file)
+        name = f"{prefix}{secrets.token_hex(4)}{suffix}"
+        return folder.shown(temp.publish(name, next_free=True, sync=False))
 
 
 def image_files(
@@ -124,12 +129,15 @@ def image_files(
         top = max_frames if fmt in _ANIMATABLE else 1
         frames = draw(st.integers(max(1, min_frames), max(1, top)))
         pictures = [Image.new("RGB", size, draw(_COLOURS)).convert(mode) for _ in range(frames)]
-        path = _new_file(folder, "image-", suffix)
         options: dict[str, Any] = {}
         if frames > 1:
             options = {"save_all": True, "append_images": pictures[1:], "duration": 100, "loop": 0}
-        pictures[0].save(path, format=pillow_format, **options)
-        return path
+        return _new_file(
+            folder,
+            "image-",
+            suffix,
+            lambda file: pictures[0].save(file, format=pillow_format, **options),
+        )
 
     return draw_file()
 
@@ -190,25 +198,24 @@ def video_files(
     @st.composite
     def draw_file(draw: st.DrawFn) -> Path:
         container, codec = draw(st.sampled_from(pairs))
-        fps = draw(rates)
-        path = _new_file(folder, "video-", _CONTAINERS[container][1])
-        _encode(
-            path,
-            container=container,
-            codec=codec,
-            size=(draw(sides[0]), draw(sides[1])),
-            fps=fps,
-            frames=draw(st.integers(max(1, min_frames), max_frames)),
-            colour=draw(_COLOURS),
-            audio=draw(sounds),
-        )
-        return path
+        fps = draw(rates)  # drawn in the order they always were: examples stay the same
+        settings: dict[str, Any] = {
+            "container": container,
+            "codec": codec,
+            "size": (draw(sides[0]), draw(sides[1])),
+            "fps": fps,
+            "frames": draw(st.integers(max(1, min_frames), max_frames)),
+            "colour": draw(_COLOURS),
+            "audio": draw(sounds),
+        }
+        suffix = _CONTAINERS[container][1]
+        return _new_file(folder, "video-", suffix, lambda file: _encode(file, **settings))
 
     return draw_file()
 
 
 def _encode(
-    path: Path,
+    file: BinaryIO,
     *,
     container: str,
     codec: str,
@@ -222,7 +229,7 @@ def _encode(
 
     muxer, _, _, audio_encoder = _CONTAINERS[container]
     options = {"x265-params": "log-level=error"} if codec == "hevc" else {}
-    with av.open(str(path), "w", format=muxer) as output:
+    with av.open(file, "w", format=muxer) as output:
         video: Any = output.add_stream(_ENCODERS[codec], rate=fps, options=options)
         video.width, video.height = size
         video.pix_fmt = "yuv420p"

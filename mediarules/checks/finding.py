@@ -7,6 +7,8 @@ from typing import NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
+from mediarules.formatting import human_bytes as human_bytes  # re-exported for the checks
+from mediarules.formatting import human_seconds as human_seconds
 from mediarules.models import Fix, Severity
 
 Scalar = str | int | float | bool | None
@@ -50,24 +52,3 @@ def checks_that_apply(
     return tuple(
         check for check in checks if any(is_set(getattr(rules, key)) for key in limit_keys[check])
     )
-
-
-def human_bytes(size: int) -> str:
-    """1_500_000 -> '1.5 MB' (decimal units, as the platforms' docs mostly use)."""
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:,.0f} {unit}" if unit == "bytes" else f"{value:,.3g} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
-
-
-def human_seconds(seconds: float) -> str:
-    """75.5 -> '1 min 15.5 s'."""
-    if seconds < 60:
-        return f"{seconds:g} s"
-    minutes, rest = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes:g} min" + (f" {rest:.3g} s" if rest >= 0.05 else "")
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours:g} h" + (f" {minutes:g} min" if minutes else "")

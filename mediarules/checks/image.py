@@ -8,7 +8,7 @@ reports it as ``media.metadata_invalid`` or ``media.unreadable`` and leaves it o
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 
 from mediarules.checks.finding import Finding, checks_that_apply, human_bytes
@@ -347,11 +347,3 @@ LIMIT_KEYS: dict[ImageCheck, tuple[str, ...]] = {
 def image_checks_for(rules: ImageRules) -> tuple[ImageCheck, ...]:
     """The checks of ``IMAGE_CHECKS`` (in order) that can find something under ``rules``."""
     return checks_that_apply(IMAGE_CHECKS, LIMIT_KEYS, rules)
-
-
-def check_image(
-    facts: MediaFacts, rules: ImageRules, checks: Sequence[ImageCheck] = IMAGE_CHECKS
-) -> Iterator[Finding]:
-    """``checks``: all by default, or ``image_checks_for(rules)`` worked out in advance."""
-    for check in checks:
-        yield from check(facts, rules)

@@ -214,12 +214,6 @@ def post_checks_for(rules: PostRules) -> tuple[PostCheck, ...]:
     return tuple(check for check in POST_CHECKS if _CAN_FIND[check](rules))
 
 
-def check_post(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
-    """``items`` holds one record per input, unreadable ones too (their ``kind`` is None)."""
-    for check in POST_CHECKS:
-        yield from check(items, rules)
-
-
 def check_account(account_type: str | None, rules: AccountRules) -> Iterator[Finding]:
     """Unknown account type: a reminder (info); a known type not on the list: an error."""
     if not rules.types or (account_type is not None and account_type in rules.types):

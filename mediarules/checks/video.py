@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
-from fractions import Fraction
+from collections.abc import Callable, Iterator
 
 from mediarules.checks.finding import (
     Finding,
@@ -15,6 +14,7 @@ from mediarules.checks.finding import (
 from mediarules.checks.image import aspect_ratio_finding
 from mediarules.checks.registered import registered_checks
 from mediarules.fixes import plan
+from mediarules.formatting import human_fps as _fps
 from mediarules.models import Fix, MediaFacts
 from mediarules.requirements import Bound, ConstantRate, OneOf, Requirement
 from mediarules.ruleset import VideoRules
@@ -28,10 +28,6 @@ _MUXABLE = {
     "webm": {"vp8", "vp9", "av1", "opus", "vorbis"},
     "mkv": {"h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "aac", "mp3", "opus", "vorbis", "flac"},
 }
-
-
-def _fps(value: Fraction) -> str:
-    return f"{float(value):.3f}".rstrip("0").rstrip(".")
 
 
 def _target_codecs(facts: MediaFacts, rules: VideoRules) -> tuple[str, str | None]:
@@ -388,11 +384,3 @@ LIMIT_KEYS: dict[VideoCheck, tuple[str, ...]] = {
 def video_checks_for(rules: VideoRules) -> tuple[VideoCheck, ...]:
     """The checks of ``VIDEO_CHECKS`` (in order) that can find something under ``rules``."""
     return checks_that_apply(VIDEO_CHECKS, LIMIT_KEYS, rules)
-
-
-def check_video(
-    facts: MediaFacts, rules: VideoRules, checks: Sequence[VideoCheck] = VIDEO_CHECKS
-) -> Iterator[Finding]:
-    """``checks``: all by default, or ``video_checks_for(rules)`` worked out in advance."""
-    for check in checks:
-        yield from check(facts, rules)

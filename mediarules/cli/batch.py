@@ -29,10 +29,10 @@ from rich.text import Text
 from mediarules import __version__
 from mediarules.api import check
 from mediarules.checks.upload import EXTENSIONS
-from mediarules.ci_formats import github_annotations, sarif_log, sarif_results
 from mediarules.formatting import echo_message, echo_name
 from mediarules.models import Report, Severity, Violation
-from mediarules.render import json_line, json_text, printable
+from mediarules.outputs.ci_formats import github_annotations, sarif_log, sarif_results
+from mediarules.outputs.render import json_line, json_text, printable
 from mediarules.ruleset import RuleSet
 
 MEDIA_SUFFIXES = frozenset(EXTENSIONS)

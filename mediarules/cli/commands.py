@@ -14,21 +14,21 @@ from rich.console import Console
 
 from mediarules import __version__
 from mediarules.api import check, check_payload
-from mediarules.ci_formats import github_annotations, sarif_log, sarif_results
 from mediarules.cli.parser import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, UsageError
 from mediarules.codes import CODES, explain
-from mediarules.config import find_project_config
 from mediarules.formatting import echo_name, escape_controls, shorten
-from mediarules.instances import mastodon_instance_layer, read_json, tiktok_creator_layer
-from mediarules.models import MediaRef, Report
-from mediarules.payload import (
+from mediarules.inputs.config import find_project_config
+from mediarules.inputs.instances import mastodon_instance_layer, read_json, tiktok_creator_layer
+from mediarules.inputs.payload import (
     PayloadError,
     PostPayload,
     load_payload,
     parse_payload,
     platform_names,
 )
-from mediarules.render import (
+from mediarules.models import MediaRef, Report
+from mediarules.outputs.ci_formats import github_annotations, sarif_log, sarif_results
+from mediarules.outputs.render import (
     fix_json,
     fix_text,
     json_text,
@@ -163,7 +163,7 @@ def _check_each(args: argparse.Namespace, console: Console) -> int:
 
 
 def _write_html(path: Path, reports: list[Report], platforms: list[str], ruleset: RuleSet) -> None:
-    from mediarules.html_report import write_html_report  # Pillow/PyAV thumbnails: only here
+    from mediarules.outputs.html_report import write_html_report  # Pillow/PyAV: only here
 
     try:
         write_html_report(reports, platforms, ruleset, path)

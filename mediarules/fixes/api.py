@@ -21,7 +21,7 @@ from mediarules.fixes.apply import (
     apply,
 )
 from mediarules.fixes.planner import FixPlan, OutputPlan, PlannedPost, PlatformPlan, plan
-from mediarules.intake import Item, MediaInput, take, take_all
+from mediarules.inputs.intake import Item, MediaInput, take, take_all
 from mediarules.models import MediaRef, Report
 from mediarules.ruleset import RuleSet, as_ruleset, resolve_platforms
 

@@ -32,7 +32,7 @@ from mediarules.fixes.plan import spread_groups
 from mediarules.fixes.targets import ImageTarget, VideoTarget
 from mediarules.fixes.text_split import split_text
 from mediarules.fixes.video import describe_video_changes, ffmpeg_command
-from mediarules.intake import Item
+from mediarules.inputs.intake import Item
 from mediarules.models import Applicability, MediaFacts, Report, Severity, Violation
 from mediarules.requirements import (
     MEDIA_REQUIREMENTS,

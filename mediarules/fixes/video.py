@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, cast
 
 from mediarules.fixes.geometry import Geometry, plan_geometry
 from mediarules.fixes.targets import VideoTarget
+from mediarules.formatting import human_fps as _rate
 from mediarules.inspection import UnreadableMediaError, inspect
 from mediarules.models import MediaFacts
 from mediarules.safe_write import OutputFolder, TemporaryFile
@@ -437,10 +438,6 @@ def _shape(facts: MediaFacts, target: VideoTarget, geometry: Geometry) -> str:
     if bound is None or bound.denominator > 100:
         return f"{geometry.canvas[0]}x{geometry.canvas[1]}"
     return f"{bound.numerator}:{bound.denominator} ({geometry.canvas[0]}x{geometry.canvas[1]})"
-
-
-def _rate(fps: Fraction) -> str:
-    return str(fps.numerator) if fps.denominator == 1 else f"{float(fps):.3f}".rstrip("0")
 
 
 def _bps(rate: int) -> str:

@@ -1,4 +1,10 @@
-"""Inspection: the only code that reads media bytes. It turns a file into ``MediaFacts``.
+"""Inspection turns a file into ``MediaFacts``: every fact a check reads comes from here.
+
+It is where media bytes are read to learn about them (and where a report's thumbnails are
+made, :mod:`~mediarules.inspection.thumbnails`). It is not the only code that opens media:
+the fix executors (:mod:`mediarules.fixes.images`, :mod:`mediarules.fixes.video`) decode
+files to write new ones and read what they wrote back through :func:`inspect`, and
+:mod:`mediarules.fixes.apply` copies a file whose only fix is a new name.
 
 The kind is decided by the bytes, never the extension. An ISO base media video (MP4, MOV, M4V,
 3GP) is read first by :mod:`~mediarules.inspection.isobmff` from its ``moov`` header (tens of

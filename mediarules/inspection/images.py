@@ -38,25 +38,13 @@ _NOT_THIS_FORMAT = (SyntaxError, IndexError, TypeError, struct.error)
 """What a Pillow plugin raises for "this is not my format" (the same list ``Image.open`` uses)."""
 
 
-def inspect_image(path: str, *, size: int) -> MediaFacts | None:
-    """Facts about the image at ``path``, or ``None`` when Pillow does not recognise it.
-
-    Raises :class:`UnreadableMediaError`: "permission" or "missing" when the file cannot be
-    opened, "corrupt" when a format recognises the file by its magic number but cannot read the
-    header (the caller may still ask MediaInfo about it).
-    """
-    try:
-        fp = open(path, "rb")  # noqa: SIM115 - closed by the with-block just below
-    except PermissionError as exc:
-        raise UnreadableMediaError("permission", path=path) from exc
-    except FileNotFoundError as exc:
-        raise UnreadableMediaError("missing", path=path) from exc
-    with fp:
-        return inspect_open_image(fp, path, size=size)
-
-
 def inspect_open_image(fp: BinaryIO, path: str, *, size: int) -> MediaFacts | None:
-    """:func:`inspect_image` for a file the caller has open (read from its start)."""
+    """Facts about the image open as ``fp`` (read from its start), or ``None`` when Pillow
+    does not recognise it.
+
+    Raises :class:`UnreadableMediaError` "corrupt" when a format recognises the file by its
+    magic number but cannot read the header (the caller may still ask MediaInfo about it).
+    """
     fp.seek(0)
     prefix = fp.read(16)
     if webp.is_webp(prefix):

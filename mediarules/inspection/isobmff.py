@@ -44,7 +44,6 @@ __all__ = [
     "read_video_facts",
 ]
 
-_HEAD = 4096  # the first read: the brand, and the boxes before mdat
 _BLOCK = 1 << 16  # later reads fetch this much: most moov boxes fit in one
 _MAX_READ = 32 << 20  # bytes read from one file before giving up (a huge stts)
 _MAX_BOXES = 20_000  # box headers walked in one file

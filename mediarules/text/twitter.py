@@ -84,7 +84,6 @@ _DEFAULT_PROTOCOL: Final = "https://"
 
 _DOMAIN_CHAR = f"[^{_PUNCT}{SPACES}{_INVALID}{_DIRECTIONAL}]"
 _SUBDOMAIN_LABEL = rf"(?>{_DOMAIN_CHAR}(?:[_-]*+{_DOMAIN_CHAR})*+)"
-_DOMAIN_LABEL = rf"(?>{_DOMAIN_CHAR}(?:-*+{_DOMAIN_CHAR})*+)"
 _TLD_NAMES: Final = COUNTRY_TLDS | GENERIC_TLDS
 _LONGEST_TLD: Final = max(map(len, _TLD_NAMES))
 _NOT_AFTER_TLD: Final = frozenset(

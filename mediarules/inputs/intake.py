@@ -137,12 +137,6 @@ def _size_or_none(path: str | os.PathLike[str]) -> int | None:
         return None
 
 
-def facts_from_metadata(ref: MediaRef) -> MediaFacts:
-    """Facts as the scheduler's stored metadata declares them (no file to read), without the
-    values that cannot be true (``impossible_values``)."""
-    return _from_metadata(ref).facts
-
-
 def _declared_facts(ref: MediaRef) -> dict[str, object]:
     """The ``MediaFacts`` fields the record declares, as declared (not yet validated)."""
     kind = ref.type

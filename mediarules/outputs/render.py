@@ -13,10 +13,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from mediarules.checks.finding import human_bytes
-from mediarules.engine import ALL_PLATFORMS
-from mediarules.formatting import echo_message, echo_name, shorten
-from mediarules.models import Fix, MediaFacts, Report, Severity, Violation
+from mediarules.formatting import (
+    echo_message,
+    echo_name,
+    human_bytes,
+    human_fps,
+    human_seconds,
+    shorten,
+)
+from mediarules.models import ALL_PLATFORMS, Fix, MediaFacts, Report, Severity, Violation
 from mediarules.ruleset import PlatformRules, RuleSet
 
 if TYPE_CHECKING:
@@ -278,9 +283,9 @@ def _details(facts: MediaFacts) -> str:
     parts = []
     if facts.kind == "video":
         if facts.fps is not None:
-            parts.append(f"{float(facts.fps):.3f}".rstrip("0").rstrip(".") + " fps")
+            parts.append(f"{human_fps(facts.fps)} fps")
         if facts.duration_s is not None:
-            parts.append(f"{facts.duration_s:.1f} s")
+            parts.append(human_seconds(round(facts.duration_s, 1)))
         codecs = "/".join(c for c in (facts.video_codec, facts.audio_codec) if c)
         if codecs:
             parts.append(codecs)

@@ -13,45 +13,42 @@ a video without PyAV) gets a neutral placeholder naming its format.
 from __future__ import annotations
 
 import base64
-import contextlib
+import functools
 import html
-import io
 import os
-import stat
-import time
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import resources
 from pathlib import Path, PurePath
 from typing import Literal
 
-from PIL import Image, ImageOps
-
 from mediarules import __version__
-from mediarules.checks.finding import human_bytes, human_seconds
 from mediarules.codes import CODES
-from mediarules.engine import ALL_PLATFORMS
-from mediarules.formatting import MESSAGE_LIMIT, escape_controls, shorten, shorten_middle
-from mediarules.models import Applicability, MediaFacts, Report, Severity, Violation
-from mediarules.render import printable
+from mediarules.formatting import (
+    MESSAGE_LIMIT,
+    escape_controls,
+    human_bit_rate,
+    human_bytes,
+    human_fps,
+    human_seconds,
+    shorten,
+    shorten_middle,
+)
+from mediarules.inspection.thumbnails import thumbnail as make_thumbnail
+from mediarules.models import (
+    ALL_PLATFORMS,
+    Applicability,
+    MediaFacts,
+    Report,
+    Severity,
+    Violation,
+)
+from mediarules.outputs.render import printable
 from mediarules.ruleset import RuleSet
 from mediarules.safe_write import OutputFolder
 
-__all__ = ["render_html", "write_html_report"]
-
-THUMBNAIL_SIZE = (160, 160)
-"""The largest thumbnail, in pixels; it keeps the picture's shape."""
-
-MAX_DECODE_PIXELS = 40_000_000
-"""A picture that still has more pixels than this after JPEG draft scaling is not decoded
-for its thumbnail (a placeholder instead): bounds memory at about 160 MB."""
-
-VIDEO_DEADLINE_S = 3.0
-"""Time allowed to find a video's poster frame before giving up for a placeholder."""
-
-VIDEO_MAX_PACKETS = 240
-"""Packets read from the video stream at most while looking for a poster frame."""
+__all__ = ["render_html", "style_sheet", "write_html_report"]
 
 Status = Literal["error", "warning", "ok"]
 
@@ -108,9 +105,15 @@ def render_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="color-scheme" content="light">\n'
         f'<meta name="generator" content="mediarules {_e(__version__)}">\n'
-        f"<title>{_e(heading)}</title>\n<style>{_CSS}</style>\n</head>\n"
+        f"<title>{_e(heading)}</title>\n<style>\n{style_sheet()}</style>\n</head>\n"
         f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
+
+
+@functools.cache
+def style_sheet() -> str:
+    """The page's CSS, the package data file ``mediarules/outputs/report.css``."""
+    return resources.files("mediarules.outputs").joinpath("report.css").read_text("utf-8")
 
 
 # -- the page --------------------------------------------------------------------------------
@@ -576,7 +579,7 @@ def _facts_list(facts: MediaFacts) -> str:
         if facts.duration_s is not None:
             rows.append(("Duration", human_seconds(round(facts.duration_s, 2))))
         if facts.fps is not None:
-            fps = f"{float(facts.fps):.3f}".rstrip("0").rstrip(".") + " fps"
+            fps = f"{human_fps(facts.fps)} fps"
             if facts.variable_frame_rate:
                 fps += " (variable)"
             rows.append(("Frame rate", fps))
@@ -584,9 +587,7 @@ def _facts_list(facts: MediaFacts) -> str:
         if codecs:
             rows.append(("Codecs", codecs))
         if facts.bit_rate:
-            rate = facts.bit_rate
-            text = f"{rate / 1e6:.3g} Mbit/s" if rate >= 1_000_000 else f"{rate / 1e3:.3g} kbit/s"
-            rows.append(("Bit rate", text))
+            rows.append(("Bit rate", human_bit_rate(facts.bit_rate)))
     if facts.kind == "image":
         if facts.animated:
             rows.append(("Frames", str(facts.frames)))
@@ -661,32 +662,16 @@ class _Thumbnail:
         )
 
 
-class _NoPreviewError(Exception):
-    """Why a file gets a placeholder; the message is shown under the format name."""
-
-
 def _thumbnail(facts: MediaFacts) -> _Thumbnail:
-    """The file's thumbnail; a placeholder for anything that goes wrong (never raises)."""
-    try:
-        if facts.kind is None:
-            return _placeholder(facts, "unreadable")
-        path = facts.path
-        if not path:
-            return _placeholder(facts, "declared, no file")
-        try:
-            regular = stat.S_ISREG(os.stat(path).st_mode)
-        except (OSError, ValueError):
-            return _placeholder(facts, "file missing")
-        if not regular:  # a FIFO or device would block or never end
-            return _placeholder(facts, "not a file")
-        picture = _video_poster(path, facts) if facts.kind == "video" else _image_picture(path)
-        return _encode(picture, facts)
-    except _NoPreviewError as reason:
-        return _placeholder(facts, str(reason))
-    except MemoryError:
-        return _placeholder(facts, "too big to preview")
-    except Exception:  # whatever a decoder raises on a damaged file
-        return _placeholder(facts, "no preview")
+    """The file's thumbnail (:func:`mediarules.inspection.thumbnails.thumbnail`) as the page
+    shows it: a ``data:`` URI, or a placeholder naming the format and the reason."""
+    made = make_thumbnail(facts)
+    if not made.data:
+        return _placeholder(facts, made.reason)
+    uri = f"data:{made.mime};base64,{base64.b64encode(made.data).decode('ascii')}"
+    name = PurePath(facts.path).name if facts.path else "the file"
+    what = "Poster frame of" if facts.kind == "video" else "Preview of"
+    return _Thumbnail(uri, made.width, made.height, "", "", f"{what} {_clean(name)}")
 
 
 def _placeholder(facts: MediaFacts, note: str) -> _Thumbnail:
@@ -696,106 +681,6 @@ def _placeholder(facts: MediaFacts, note: str) -> _Thumbnail:
     label = _clean(label)[:8] or "FILE"
     kind = facts.kind or "file"
     return _Thumbnail(None, 160, 120, label, note, f"No preview of this {kind} ({label}): {note}")
-
-
-def _image_picture(path: str) -> Image.Image:
-    """The first frame, scaled to fit ``THUMBNAIL_SIZE`` and turned upright (EXIF)."""
-    with warnings.catch_warnings():
-        # The bomb *limit* stays as it is: over twice it Pillow raises (a placeholder here);
-        # between once and twice the warning is noise, the pixel bound below decides.
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        with Image.open(path) as image:
-            image.draft("RGB", THUMBNAIL_SIZE)  # JPEG: decode at 1/2, 1/4 or 1/8 scale
-            if image.width * image.height > MAX_DECODE_PIXELS:
-                raise _NoPreviewError("too big to preview")
-            image.thumbnail(THUMBNAIL_SIZE)  # loads the first frame only
-            try:
-                upright = ImageOps.exif_transpose(image)
-            except Exception:  # damaged EXIF: the picture as stored beats a placeholder
-                upright = image.copy()
-            upright.thumbnail(THUMBNAIL_SIZE)
-            return upright
-
-
-def _video_poster(path: str, facts: MediaFacts) -> Image.Image:
-    """The first picture at or before 10 % of the video (at most 3 s in), scaled and turned
-    as the player shows it. PyAV is optional: without it, ``_NoPreviewError``."""
-    try:
-        import av
-    except ImportError:
-        raise _NoPreviewError("video") from None
-    deadline = time.monotonic() + VIDEO_DEADLINE_S
-    with av.open(path, metadata_errors="ignore") as container:
-        if not container.streams.video:
-            raise _NoPreviewError("no picture")
-        stream = container.streams.video[0]
-        if facts.duration_s and facts.duration_s > 2 and stream.time_base:
-            target = min(facts.duration_s * 0.1, 3.0)
-            with contextlib.suppress(Exception):  # a file that cannot seek: from the start
-                container.seek(int(target / stream.time_base), stream=stream, backward=True)
-        frame = None
-        for count, packet in enumerate(container.demux(stream)):
-            if count >= VIDEO_MAX_PACKETS or time.monotonic() > deadline:
-                break
-            try:
-                frames = packet.decode()
-            except Exception:  # a damaged packet: try the next one
-                continue
-            if frames:
-                frame = frames[0]
-                break
-        if frame is None:
-            raise _NoPreviewError("no picture")
-        width, height = frame.width, frame.height
-        ratio = stream.sample_aspect_ratio
-        if ratio is not None and ratio > 0 and ratio != 1:
-            width = max(1, round(width * ratio))
-        scale = min(1.0, THUMBNAIL_SIZE[0] / max(width, height) * 2)
-        picture: Image.Image = frame.to_image(  # type: ignore[no-untyped-call]
-            width=max(1, round(width * scale)),
-            height=max(1, round(height * scale)),
-            interpolation="AREA",
-        )
-    rotation = (facts.rotation or 0) % 360
-    turn = {
-        90: Image.Transpose.ROTATE_270,  # clockwise display rotation
-        180: Image.Transpose.ROTATE_180,
-        270: Image.Transpose.ROTATE_90,
-    }.get(rotation)
-    if turn is not None:
-        picture = picture.transpose(turn)
-    picture.thumbnail(THUMBNAIL_SIZE)
-    return picture
-
-
-def _encode(picture: Image.Image, facts: MediaFacts) -> _Thumbnail:
-    """JPEG for opaque pictures, PNG when some pixel is see-through, as a ``data:`` URI."""
-    picture = _web_mode(picture)
-    buffer = io.BytesIO()
-    if picture.mode == "RGBA":
-        picture.save(buffer, format="PNG", optimize=True)
-        mime = "image/png"
-    else:
-        picture.save(buffer, format="JPEG", quality=85, optimize=True)
-        mime = "image/jpeg"
-    uri = f"data:{mime};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
-    name = PurePath(facts.path).name if facts.path else "the file"
-    what = "Poster frame of" if facts.kind == "video" else "Preview of"
-    return _Thumbnail(uri, picture.width, picture.height, "", "", f"{what} {_clean(name)}")
-
-
-def _web_mode(picture: Image.Image) -> Image.Image:
-    """RGB, or RGBA when the picture has real transparency."""
-    if picture.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        picture = picture.convert("I").point(lambda v: v * (1 / 256)).convert("L")
-    if picture.mode == "P" and "transparency" in picture.info:
-        picture = picture.convert("RGBA")
-    if picture.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in picture.info:
-        picture = picture.convert("RGBA")
-        low = picture.getchannel("A").getextrema()[0]
-        if isinstance(low, int | float) and low < 255:
-            return picture
-    return picture.convert("RGB")
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -856,171 +741,3 @@ def _have(count: int) -> str:
 def _time_text(when: datetime) -> str:
     zone = when.strftime("%Z") or when.strftime("UTC%z")
     return f"{when:%Y-%m-%d %H:%M} {zone}".strip()
-
-
-# -- style -----------------------------------------------------------------------------------
-
-_CSS = """
-:root{--ink:#101828;--text:#344054;--muted:#667085;--line:#e4e7ec;--soft:#f9fafb;
---bg:#f4f5f7;--card:#fff;--ok:#067647;--ok-bg:#ecfdf3;--ok-line:#abefc6;--warning:#b54708;
---warning-bg:#fffaeb;--warning-line:#fedf89;--error:#b42318;--error-bg:#fef3f2;
---error-line:#fecdca;--info:#175cd3;--info-bg:#eff8ff;--info-line:#b2ddff}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--text);
-font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,
-"Noto Sans",sans-serif}
-main{max-width:1160px;margin:0 auto;padding:36px 28px 40px}
-h1,h2,h3,h4{color:var(--ink);line-height:1.25}
-h1{font-size:30px;margin:2px 0 6px;letter-spacing:-.01em;overflow-wrap:anywhere}
-h2{font-size:19px;margin:0 0 12px}
-h3{font-size:16px;margin:0 0 8px}
-h4{font-size:14px;margin:0 0 4px}
-p{margin:0}
-code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-a{color:inherit;text-decoration:none}
-.kicker{color:var(--muted);font-size:12px;font-weight:600;letter-spacing:.08em;
-text-transform:uppercase}
-.meta{color:var(--muted);font-size:14px}
-.verdict{display:flex;gap:16px;align-items:flex-start;margin:22px 0 8px;padding:18px 20px;
-border:1px solid;border-radius:14px;background:var(--card)}
-.verdict.ok{border-color:var(--ok-line);background:var(--ok-bg)}
-.verdict.warning{border-color:var(--warning-line);background:var(--warning-bg)}
-.verdict.error{border-color:var(--error-line);background:var(--error-bg)}
-.big-mark{flex:none;display:flex;align-items:center;justify-content:center;width:42px;
-height:42px;border-radius:50%;color:#fff;font-size:22px;font-weight:700}
-.verdict.ok .big-mark{background:var(--ok)}
-.verdict.warning .big-mark{background:var(--warning)}
-.verdict.error .big-mark{background:var(--error)}
-.verdict-line{font-size:17px;color:var(--ink)}
-.chips{display:flex;flex-wrap:wrap;gap:8px;margin-top:10px}
-.chip{display:inline-block;padding:2px 10px;border-radius:999px;font-size:13px;
-font-weight:600;background:var(--card);border:1px solid var(--line)}
-.chip.ok,.by-platform .ok{color:var(--ok)}
-.chip.warning,.by-platform .warning{color:var(--warning)}
-.chip.error,.by-platform .error{color:var(--error)}
-.by-platform{margin-top:10px;font-size:14px;font-weight:500}
-.block{margin-top:34px}
-.legend{display:flex;flex-wrap:wrap;gap:6px 18px;list-style:none;margin:-2px 0 12px;
-padding:0;color:var(--muted);font-size:13px}
-.legend li{display:flex;align-items:center;gap:7px}
-.legend li:nth-child(2) .key{margin-right:3px}
-.key{position:relative;display:inline-flex;align-items:center;justify-content:center;
-width:20px;height:20px;border-radius:50%;font-size:11px;font-weight:700;border:1px solid}
-.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;background:var(--card);
-border:1px solid var(--line);border-radius:14px;box-shadow:0 1px 2px rgba(16,24,40,.05)}
-.scroll:focus{outline:2px solid var(--info-line)}
-table.matrix{width:100%;border-collapse:separate;border-spacing:0}
-.matrix th,.matrix td{padding:10px 12px;border-bottom:1px solid var(--line);
-text-align:center;vertical-align:middle}
-.matrix tbody tr:last-child>*{border-bottom:0}
-.matrix thead th{background:var(--soft);color:var(--muted);font-size:12px;font-weight:600;
-letter-spacing:.04em;text-transform:uppercase;white-space:nowrap}
-.matrix th.file{position:sticky;left:0;z-index:1;background:var(--card);text-align:left;
-min-width:230px;max-width:340px;font-weight:400;border-right:1px solid var(--line)}
-.matrix thead th.file{background:var(--soft)}
-.matrix tfoot th,.matrix tfoot td{background:var(--soft);border-top:1px solid var(--line);
-border-bottom:0;font-size:13px;color:var(--muted)}
-.matrix tfoot th.file{background:var(--soft);font-weight:600}
-.matrix tr.group th{background:var(--soft);text-align:left;font-size:13px;color:var(--ink);
-position:static}
-.matrix tr.whole>*{background:var(--soft)}
-.matrix tr.whole th.file{background:var(--soft)}
-.who{display:flex;align-items:center;gap:12px}
-.who-text{display:flex;flex-direction:column;min-width:0}
-.who .name{font-weight:600;color:var(--ink);overflow:hidden;text-overflow:ellipsis;
-white-space:nowrap}
-.who .sub{color:var(--muted);font-size:12px;white-space:nowrap;overflow:hidden;
-text-overflow:ellipsis}
-.mini{flex:none;width:48px;height:48px;border-radius:8px;object-fit:cover;
-background:var(--soft);border:1px solid var(--line)}
-span.mini.placeholder{display:flex;align-items:center;justify-content:center;
-color:var(--muted);font-size:10px;font-weight:700;letter-spacing:.03em;
-background:repeating-linear-gradient(135deg,#f2f4f7 0 6px,#fff 6px 12px)}
-.post-icon{display:flex;align-items:center;justify-content:center;color:var(--muted);
-font-size:22px}
-.cell a{display:inline-flex;flex-direction:column;align-items:center;gap:2px;min-width:64px}
-.cell .mark{position:relative;display:inline-flex;align-items:center;justify-content:center;
-width:30px;height:30px;border-radius:50%;font-size:16px;font-weight:700;border:1px solid}
-.cell .word{font-size:11.5px;color:var(--muted);white-space:nowrap}
-.cell.ok .mark,.key.ok{color:var(--ok);background:var(--ok-bg);border-color:var(--ok-line)}
-.cell.warning .mark,.key.warning{color:var(--warning);background:var(--warning-bg);
-border-color:var(--warning-line)}
-.cell.error .mark,.key.error{color:#fff;background:var(--error);border-color:var(--error)}
-.cell.error .word{color:var(--error);font-weight:600}
-.cell.warning .word{color:var(--warning);font-weight:600}
-.note{position:absolute;top:-5px;right:-7px;width:15px;height:15px;border-radius:50%;
-background:var(--info);color:#fff;font:italic 700 10px/15px Georgia,serif;text-align:center}
-.key .note{top:-5px;right:-6px;width:12px;height:12px;font-size:8px;line-height:12px}
-.tally{font-weight:600;color:var(--ink);white-space:nowrap}
-.post{margin:22px 0}
-.post-title{font-size:17px;margin:26px 0 10px}
-.card{background:var(--card);border:1px solid var(--line);border-radius:14px;
-padding:20px 22px;margin:14px 0;box-shadow:0 1px 2px rgba(16,24,40,.05)}
-.card.whole{background:var(--soft)}
-.card-head{display:grid;grid-template-columns:160px minmax(0,1fr);gap:22px;align-items:start}
-.pic{display:flex;align-items:center;justify-content:center;width:160px;min-height:90px;
-background:var(--soft);border-radius:10px;overflow:hidden;border:1px solid var(--line)}
-img.alpha{background:repeating-conic-gradient(#e4e7ec 0 25%,#fff 0 50%) 0 0/12px 12px}
-.thumb{display:block;max-width:160px;max-height:160px;width:auto;height:auto}
-svg.thumb{width:160px;height:120px}
-.file-name{display:flex;flex-wrap:wrap;align-items:center;gap:8px;font-size:17px;
-overflow-wrap:anywhere}
-.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:3px 18px;margin:10px 0 0;
-font-size:14px}
-.facts dt{color:var(--muted)}
-.facts dd{margin:0;color:var(--ink);overflow-wrap:anywhere}
-.badge{display:inline-flex;align-items:center;gap:4px;padding:1px 9px;border-radius:999px;
-font-size:12px;font-weight:700;border:1px solid;white-space:nowrap;vertical-align:middle}
-.badge.ok{color:var(--ok);background:var(--ok-bg);border-color:var(--ok-line)}
-.badge.warning{color:var(--warning);background:var(--warning-bg);border-color:var(--warning-line)}
-.badge.error{color:var(--error);background:var(--error-bg);border-color:var(--error-line)}
-.badge.info{color:var(--info);background:var(--info-bg);border-color:var(--info-line)}
-.fine{color:var(--ok);font-weight:600;margin-top:12px}
-.issues{list-style:none;margin:16px 0 0;padding:0;display:grid;gap:8px}
-.issue{border:1px solid var(--line);border-left:4px solid;border-radius:10px;
-padding:10px 16px 11px;background:var(--card);break-inside:avoid}
-.issue.error{border-left-color:var(--error)}
-.issue.warning{border-left-color:var(--warning)}
-.issue.info{border-left-color:var(--info)}
-.issue-head{display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px}
-.plats{font-weight:600;color:var(--ink)}
-.code{color:var(--muted);background:var(--soft);border:1px solid var(--line);
-border-radius:6px;padding:0 6px;font-size:12px}
-.msg{margin-top:4px;color:var(--ink);overflow-wrap:anywhere}
-.fix{margin-top:6px;display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 8px}
-.fix-label,.why-label{display:inline-block;min-width:34px;font-size:11px;font-weight:700;
-letter-spacing:.06em;text-transform:uppercase;color:var(--muted)}
-.fix-title{font-weight:600;color:var(--ink)}
-.appl{font-size:11px;font-weight:700;padding:0 7px;border-radius:6px;border:1px solid;
-text-transform:uppercase;letter-spacing:.04em}
-.appl.safe{color:var(--ok);border-color:var(--ok-line);background:var(--ok-bg)}
-.appl.unsafe{color:var(--warning);border-color:var(--warning-line);background:var(--warning-bg)}
-.appl.manual{color:var(--info);border-color:var(--info-line);background:var(--info-bg)}
-.loses{font-size:13px;color:var(--warning)}
-.why{margin-top:4px;font-size:13.5px;color:var(--muted)}
-.source{margin-top:4px;font-size:12px;color:var(--muted);opacity:.85;overflow-wrap:anywhere}
-.foot{margin-top:40px;padding-top:14px;border-top:1px solid var(--line);color:var(--muted);
-font-size:12px}
-@media (max-width:700px){
-main{padding:20px 14px 28px}
-h1{font-size:23px}
-.card{padding:16px}
-.card-head{grid-template-columns:1fr;gap:14px}
-.matrix th.file{min-width:150px;max-width:170px;padding:8px 10px}
-.mini{width:36px;height:36px}
-.who{gap:8px}
-.who .sub{display:none}
-.cell a{min-width:40px}
-.cell .word{display:none}
-}
-@media print{
-*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-body{background:#fff;font-size:10.5pt}
-main{max-width:none;padding:0}
-.scroll{overflow:visible;box-shadow:none}
-.matrix th.file{position:static}
-.card,.issue,.verdict,tr{break-inside:avoid}
-.card{box-shadow:none}
-}
-"""
