@@ -238,11 +238,12 @@ def test_inputs_never_import_outputs_or_the_command_line() -> None:
 
 
 def test_the_lowest_rooms_import_only_each_other() -> None:
-    """formatting imports nothing of mediarules; models only formatting; inspection only
-    models, formatting and itself."""
+    """formatting and requirements import nothing of mediarules; models only those two;
+    inspection only models, formatting and itself."""
     lowest = {
         "mediarules.formatting": set(),
-        "mediarules.models": {"mediarules.formatting"},
+        "mediarules.requirements": set(),
+        "mediarules.models": {"mediarules.formatting", "mediarules.requirements"},
         "mediarules.inspection": {"mediarules.models", "mediarules.formatting"},
     }
     for room, allowed in lowest.items():
