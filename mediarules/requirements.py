@@ -11,6 +11,7 @@ module imports pydantic and the standard library only, so anything may import it
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
@@ -29,6 +30,8 @@ __all__ = [
     "Spread",
     "TextField",
     "Without",
+    "bound",
+    "one_of",
 ]
 
 
@@ -183,6 +186,25 @@ Requirement = Annotated[
     Bound | OneOf | ConstantRate | Named | Shorter | Without | Spread | Dropped | SetField | ByHand,
     Field(discriminator="kind"),
 ]
+
+
+@lru_cache(maxsize=1024)
+def bound(
+    *,
+    fact: MediaFact,
+    at_most: Fraction | int | None = None,
+    at_least: Fraction | int | None = None,
+) -> Bound:
+    """A shared ``Bound``: checks ask for the same few limits over and over, and a record is
+    immutable, so one is made (and validated) once."""
+    return Bound(fact=fact, at_most=at_most, at_least=at_least)
+
+
+@lru_cache(maxsize=1024)
+def one_of(*, fact: ChoiceFact, values: tuple[str | int, ...], prefer: str | None = None) -> OneOf:
+    """A shared ``OneOf`` (see :func:`bound`)."""
+    return OneOf(fact=fact, values=list(values), prefer=prefer)
+
 
 MEDIA_REQUIREMENTS = (Bound, OneOf, ConstantRate)
 """Requirements a new file meets (the rest are about text, names, the post or a person)."""

@@ -14,7 +14,7 @@ from fractions import Fraction
 from mediarules.checks.finding import Finding, checks_that_apply, human_bytes
 from mediarules.fixes import plan
 from mediarules.models import Fix, MediaFacts
-from mediarules.requirements import Bound, OneOf
+from mediarules.requirements import Bound, OneOf, bound, one_of
 from mediarules.ruleset import ImageRules, format_ratio
 
 ImageCheck = Callable[[MediaFacts, ImageRules], Iterator[Finding]]
@@ -64,7 +64,7 @@ def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
 def _taken(rules: ImageRules, fallback: str) -> list[OneOf]:
     """The formats the platform takes as they are (not converted by the publisher)."""
     kept = [f for f in rules.formats if f not in rules.converted]
-    return [OneOf(fact="format", values=list(kept or [fallback]))]
+    return [one_of(fact="format", values=tuple(kept or [fallback]))]
 
 
 def _preferred_conversion(facts: MediaFacts, rules: ImageRules) -> tuple[Fix | None, str]:
@@ -72,7 +72,7 @@ def _preferred_conversion(facts: MediaFacts, rules: ImageRules) -> tuple[Fix | N
     file is predicted (as the fix planner predicts it) to stay within the byte limit; else no
     fix, and the reason for the message."""
     target = rules.preferred[0]
-    need = OneOf(fact="format", values=list(rules.preferred), prefer=target)
+    need = one_of(fact="format", values=tuple(rules.preferred), prefer=target)
     fix = plan.convert_image(facts, target, [need])
     limit = rules.max_size_bytes
     if limit is None:
@@ -107,11 +107,11 @@ def max_size_bytes(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
 
 
 def _at_most(**bounds: int | None) -> list[Bound]:
-    return [Bound(fact=fact, at_most=value) for fact, value in bounds.items() if value]  # type: ignore[arg-type]
+    return [bound(fact=fact, at_most=value) for fact, value in bounds.items() if value]
 
 
 def _at_least(**bounds: int | None) -> list[Bound]:
-    return [Bound(fact=fact, at_least=value) for fact, value in bounds.items() if value]  # type: ignore[arg-type]
+    return [bound(fact=fact, at_least=value) for fact, value in bounds.items() if value]
 
 
 def _picture_size(facts: MediaFacts) -> tuple[int, int] | None:
@@ -198,7 +198,7 @@ def max_pixels(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
             width=width,
             height=height,
             reason="pixel limit",
-            requires=[Bound(fact="pixels", at_most=limit)],
+            requires=[bound(fact="pixels", at_most=limit)],
         ),
     )
 
@@ -222,7 +222,7 @@ def max_dimension_sum(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]
             width=width,
             height=height,
             reason="width + height limit",
-            requires=[Bound(fact="dimension_sum", at_most=limit)],
+            requires=[bound(fact="dimension_sum", at_most=limit)],
         ),
     )
 
@@ -254,7 +254,7 @@ def aspect_ratio_finding(
         actual=round(float(ratio), 4),
         limit=allowed,
         fix=plan.reshape(
-            kind, ratio, target, [Bound(fact="aspect_ratio", at_least=low, at_most=high)]
+            kind, ratio, target, [bound(fact="aspect_ratio", at_least=low, at_most=high)]
         ),
     )
 
@@ -312,7 +312,7 @@ def scaled_width(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
             height=new_height,
             reason="platform width",
             upscale=verb == "up",
-            requires=[Bound(fact="width", at_least=low, at_most=high)],
+            requires=[bound(fact="width", at_least=low, at_most=high)],
         ),
     )
 

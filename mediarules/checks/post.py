@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 
 from mediarules.checks.finding import Finding
 from mediarules.fixes import plan
@@ -102,31 +103,42 @@ def counts(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
         yield from _too_many_items(items, rules, refused)
 
 
-def _spread(rules: PostRules) -> Spread:
-    return Spread(
-        max_items=rules.max_items,
-        max_images=rules.max_images,
-        max_videos=rules.max_videos,
-        max_animations=rules.max_animations,
-        mixing_allowed=rules.mixing_allowed,
-    )
-
-
 def _spread_fix(items: Sequence[MediaFacts], rules: PostRules, why: str) -> Fix:
     """Publish the media over several posts, as the planner will (images a platform refuses
     are left out of them: they are dropped, one by one)."""
-    need = _spread(rules)
-    kept = [
-        index for index, facts in enumerate(items) if rules.images_allowed or facts.kind != "image"
-    ]
     _, animations, _ = _by_category(items, rules)
     moving = set(animations)
-    categories = [
-        "video" if items[i].kind == "video" else "animation" if i in moving else "image"
-        for i in kept
-    ]
-    groups = [[kept[i] for i in group] for group in plan.spread_groups(categories, need)]
-    return plan.split_post(groups, why, need)
+    categories = tuple(
+        None
+        if not rules.images_allowed and facts.kind == "image"
+        else "video"
+        if facts.kind == "video"
+        else "animation"
+        if i in moving
+        else "image"
+        for i, facts in enumerate(items)
+    )
+    limits = (rules.max_items, rules.max_images, rules.max_videos, rules.max_animations)
+    return _spread_fix_of(categories, limits, rules.mixing_allowed, why)
+
+
+@lru_cache(maxsize=256)
+def _spread_fix_of(
+    categories: tuple[str | None, ...],
+    limits: tuple[int | None, int | None, int | None, int | None],
+    mixing_allowed: bool,
+    why: str,
+) -> Fix:
+    """The split for items of these categories (None: refused, left out): the same post
+    shape on every platform and every post with it shares one (immutable) fix."""
+    max_items, max_images, max_videos, max_animations = limits
+    need = Spread(
+        max_items=max_items, max_images=max_images, max_videos=max_videos,
+        max_animations=max_animations, mixing_allowed=mixing_allowed,
+    )  # fmt: skip
+    kept = [index for index, category in enumerate(categories) if category is not None]
+    groups = plan.spread_groups([categories[i] for i in kept], need)
+    return plan.split_post([[kept[i] for i in group] for group in groups], why, need)
 
 
 def _too_many_items(

@@ -16,7 +16,7 @@ from mediarules.checks.registered import registered_checks
 from mediarules.fixes import plan
 from mediarules.formatting import human_fps as _fps
 from mediarules.models import Fix, MediaFacts
-from mediarules.requirements import Bound, ConstantRate, OneOf, Requirement
+from mediarules.requirements import ConstantRate, Requirement, bound, one_of
 from mediarules.ruleset import VideoRules
 
 VideoCheck = Callable[[MediaFacts, VideoRules], Iterator[Finding]]
@@ -78,7 +78,7 @@ def containers(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
     if codecs_fit and streams <= _MUXABLE.get(target, set()):
         fix = plan.remux(target, rules.containers)
     else:
-        need: list[Requirement] = [OneOf(fact="container", values=list(rules.containers))]
+        need: list[Requirement] = [one_of(fact="container", values=tuple(rules.containers))]
         fix = _reencode(facts, rules, f"Transcode to {target.upper()} ({video})", ["quality"], need)
     yield Finding(
         "video.container_not_allowed",
@@ -106,7 +106,7 @@ def video_codecs(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
             rules,
             f"Transcode the video track to {video}",
             ["quality"],
-            [OneOf(fact="video_codec", values=list(rules.video_codecs))],
+            [one_of(fact="video_codec", values=tuple(rules.video_codecs))],
         ),
     )
 
@@ -127,7 +127,7 @@ def audio_codecs(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
             rules,
             f"Transcode the audio track to {audio}",
             ["audio quality"],
-            [OneOf(fact="audio_codec", values=list(rules.audio_codecs))],
+            [one_of(fact="audio_codec", values=tuple(rules.audio_codecs))],
         ),
     )
 
@@ -155,7 +155,7 @@ def fps(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
             rules,
             f"Re-encode at {_fps(target)} fps",
             loses,
-            [Bound(fact="fps", at_least=rules.min_fps, at_most=rules.max_fps)],
+            [bound(fact="fps", at_least=rules.min_fps, at_most=rules.max_fps)],
             fps=str(target),
         ),
     )
@@ -240,7 +240,7 @@ def size_bytes(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
                 rules,
                 "Re-encode at a lower bit rate",
                 ["quality"],
-                [Bound(fact="bytes", at_most=rules.max_size_bytes)],
+                [bound(fact="bytes", at_most=rules.max_size_bytes)],
                 **extra,
             ),
         )
@@ -266,7 +266,7 @@ def dimensions(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
                 rules,
                 f"Upscale to {new_w}x{new_h}",
                 ["sharpness"],
-                [Bound(fact=f, at_least=v) for f, v in (("width", min_w), ("height", min_h)) if v],  # type: ignore[arg-type]
+                [bound(fact=f, at_least=v) for f, v in (("width", min_w), ("height", min_h)) if v],
                 width=_even(new_w),
                 height=_even(new_h),
             ),
@@ -303,7 +303,7 @@ def dimensions(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
             f"Downscale to {_even(new_w)}x{_even(new_h)}",
             ["resolution"],
             [
-                Bound(fact=fact, at_most=value)  # type: ignore[arg-type]
+                bound(fact=fact, at_most=value)
                 for fact, value in (
                     ("width", rules.max_width),
                     ("height", rules.max_height),
@@ -341,7 +341,7 @@ def bitrate(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
             rules,
             f"Re-encode under {limit / 1e6:.3g} Mbps",
             ["quality"],
-            [Bound(fact="bitrate_bps", at_most=limit)],
+            [bound(fact="bitrate_bps", at_most=limit)],
             max_bitrate_bps=int(limit * 0.95),
         ),
     )

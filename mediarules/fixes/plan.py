@@ -9,22 +9,52 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
+from functools import lru_cache
 
-from mediarules.models import Applicability, Fix, FixStep, MediaFacts
+from mediarules.models import Applicability, Fix, FixStep, MediaFacts, construct_trusted
 from mediarules.requirements import (
     Bound,
     ByHand,
     Dropped,
     Named,
-    OneOf,
     Requirement,
     SetField,
     Shorter,
     Spread,
     Without,
+    bound,
+    one_of,
 )
 
 Requires = Sequence[Requirement]
+
+
+def _fix(
+    *,
+    title: str,
+    applicability: Applicability,
+    steps: list[FixStep],
+    loses: Sequence[str] = (),
+    requires: Sequence[Requirement] = (),
+) -> Fix:
+    """A ``Fix`` from values this module made, unvalidated: checks make one per finding, and
+    validating them again cost a fifth of a metadata-only check (tests/
+    test_engine_speed_invariants.py holds them equal to validated ones)."""
+    return construct_trusted(
+        Fix,
+        {
+            "title": title,
+            "applicability": applicability,
+            "steps": steps,
+            "loses": list(loses),
+            "requires": list(requires),
+        },
+    )
+
+
+def _step(*, op: str, params: dict[str, str | int | float | bool | None]) -> FixStep:
+    return construct_trusted(FixStep, {"op": op, "params": params})
+
 
 SAFE, UNSAFE, MANUAL = Applicability.SAFE, Applicability.UNSAFE, Applicability.MANUAL
 
@@ -40,10 +70,10 @@ _PNG_METADATA_ROOM = 256 * 1024
 
 def manual(title: str) -> Fix:
     """Work for a person, rendered from :class:`ByHand`."""
-    return Fix(
+    return _fix(
         title=title,
         applicability=MANUAL,
-        steps=[FixStep(op="manual", params={})],
+        steps=[_step(op="manual", params={})],
         requires=[ByHand(task=title)],
     )
 
@@ -58,12 +88,12 @@ def convert_image(facts: MediaFacts, target: str, requires: Requires | None = No
     params: dict[str, str | int | float | bool | None] = {"format": target}
     if target == "jpeg":
         params["quality"] = JPEG_QUALITY
-    return Fix(
+    return _fix(
         title=f"Convert {facts.format or 'the image'} to {target.upper()}",
         applicability=UNSAFE if loses else SAFE,
-        steps=[FixStep(op="convert_image", params=params)],
+        steps=[_step(op="convert_image", params=params)],
         loses=loses,
-        requires=list(requires or [OneOf(fact="format", values=[target])]),
+        requires=list(requires or [one_of(fact="format", values=(target,))]),
     )
 
 
@@ -139,10 +169,10 @@ def resize_image(
     requires: Requires,
     upscale: bool = False,
 ) -> Fix:
-    return Fix(
+    return _fix(
         title=f"{'Upscale' if upscale else 'Downscale'} to {width}x{height} ({reason})",
         applicability=UNSAFE,
-        steps=[FixStep(op="resize_image", params={"width": width, "height": height})],
+        steps=[_step(op="resize_image", params={"width": width, "height": height})],
         loses=["sharpness"] if upscale else ["resolution"],
         requires=list(requires),
     )
@@ -195,11 +225,11 @@ def reshape(kind: str, ratio: Fraction, target: Fraction, requires: Requires) ->
         "mode": "pad",
     }
     step = (
-        FixStep(op="pad_or_crop_image", params=params)
+        _step(op="pad_or_crop_image", params=params)
         if kind == "image"
-        else FixStep(op="transcode_video", params=params)
+        else _step(op="transcode_video", params=params)
     )
-    return Fix(
+    return _fix(
         title=f"Pad to {float(target):.4g}:1 (now {float(ratio):.4g}:1)",
         applicability=UNSAFE,
         steps=[step],
@@ -209,12 +239,12 @@ def reshape(kind: str, ratio: Fraction, target: Fraction, requires: Requires) ->
 
 
 def trim_animation(max_frames: int) -> Fix:
-    return Fix(
+    return _fix(
         title=f"Keep the first {max_frames} frames",
         applicability=UNSAFE,
-        steps=[FixStep(op="trim_animation", params={"max_frames": max_frames})],
+        steps=[_step(op="trim_animation", params={"max_frames": max_frames})],
         loses=["frames"],
-        requires=[Bound(fact="frames", at_most=max_frames)],
+        requires=[bound(fact="frames", at_most=max_frames)],
     )
 
 
@@ -222,17 +252,18 @@ def shrink_image(facts: MediaFacts, max_bytes: int, allowed: list[str], key: str
     target = pick_image_target(facts, allowed) if allowed else (facts.format or "jpeg")
     if target == "png" and not facts.has_alpha and (not allowed or "jpeg" in allowed):
         target = "jpeg"
-    return Fix(
+    return _fix(
         title=f"Re-encode as {target.upper()} under {max_bytes:,} bytes",
         applicability=UNSAFE,
         steps=[
-            FixStep(op="convert_image", params={"format": target, "max_bytes": max_bytes}),
+            _step(op="convert_image", params={"format": target, "max_bytes": max_bytes}),
         ],
         loses=["quality"],
-        requires=[Bound(fact="bytes", at_most=max_bytes)],
+        requires=[bound(fact="bytes", at_most=max_bytes)],
     )
 
 
+@lru_cache(maxsize=256)
 def nearest_standard_fps(
     fps: Fraction | None, low: Fraction | None, high: Fraction | None
 ) -> Fraction:
@@ -249,29 +280,29 @@ def nearest_standard_fps(
 def transcode(
     title: str, loses: list[str], requires: Requires, **params: str | int | float | bool | None
 ) -> Fix:
-    return Fix(
+    return _fix(
         title=title,
         applicability=UNSAFE,
-        steps=[FixStep(op="transcode_video", params=dict(params))],
+        steps=[_step(op="transcode_video", params=dict(params))],
         loses=loses,
         requires=list(requires),
     )
 
 
 def remux(container: str, allowed: list[str]) -> Fix:
-    return Fix(
+    return _fix(
         title=f"Remux into {container.upper()} (no re-encode)",
         applicability=SAFE,
-        steps=[FixStep(op="remux_video", params={"container": container})],
-        requires=[OneOf(fact="container", values=list(allowed))],
+        steps=[_step(op="remux_video", params={"container": container})],
+        requires=[one_of(fact="container", values=tuple(allowed))],
     )
 
 
 def trim_video(max_duration_s: float) -> Fix:
-    return Fix(
+    return _fix(
         title=f"Trim to {max_duration_s:g} s",
         applicability=UNSAFE,
-        steps=[FixStep(op="trim_video", params={"max_duration_s": max_duration_s})],
+        steps=[_step(op="trim_video", params={"max_duration_s": max_duration_s})],
         loses=["the end of the video"],
         requires=[Bound(fact="duration_s", at_most=Fraction(max_duration_s))],
     )
@@ -282,10 +313,10 @@ def meet(what: str, need: Requirement) -> Fix:
     if isinstance(need, Bound) and need.fact == "duration_s" and need.at_most is not None:
         trim = trim_video(float(need.at_most))
         return trim.model_copy(update={"title": f"{trim.title} ({what})", "requires": [need]})
-    return Fix(
+    return _fix(
         title=f"Re-encode ({what})",
         applicability=UNSAFE,
-        steps=[FixStep(op="transcode_video", params={})],
+        steps=[_step(op="transcode_video", params={})],
         loses=["quality"],
         requires=[need],
     )
@@ -295,7 +326,7 @@ def truncate_text(need: Shorter) -> Fix:
     """Rendered from ``need``; carried out with ``text.truncate`` and its counting options
     (or split into a thread or follow-ups, where ``need.overflow`` says the platform has them)."""
     unit = need.unit.replace("_", " ")
-    return Fix(
+    return _fix(
         title=f"Truncate the {need.field.replace('_', ' ')} to {need.limit:,} ({unit})",
         applicability=UNSAFE,
         steps=[
@@ -317,7 +348,7 @@ def truncate_text(need: Shorter) -> Fix:
 
 def remove_characters(need: Without) -> Fix:
     characters = list(need.characters)
-    return Fix(
+    return _fix(
         title=f"Remove {' '.join(characters)} from the {need.field.replace('_', ' ')}",
         applicability=UNSAFE,
         steps=[
@@ -331,29 +362,29 @@ def remove_characters(need: Without) -> Fix:
 
 
 def drop_media(indices: list[int], what: str) -> Fix:
-    return Fix(
+    return _fix(
         title=f"Drop {what} {', '.join(f'#{i + 1}' for i in indices)} for this platform",
         applicability=UNSAFE,
-        steps=[FixStep(op="drop_media", params={"index": i}) for i in indices],
+        steps=[_step(op="drop_media", params={"index": i}) for i in indices],
         loses=["media"],
         requires=[Dropped()],
     )
 
 
 def rename_file(new_name: str) -> Fix:
-    return Fix(
+    return _fix(
         title=f"Save a copy named {new_name}",
         applicability=SAFE,
-        steps=[FixStep(op="rename_file", params={"name": new_name})],
+        steps=[_step(op="rename_file", params={"name": new_name})],
         requires=[Named(name=new_name)],
     )
 
 
 def set_field(field: str, value: str) -> Fix:
-    return Fix(
+    return _fix(
         title=f"Send {field} = {value!r}",
         applicability=SAFE,
-        steps=[FixStep(op="set_field", params={"field": field, "value": value})],
+        steps=[_step(op="set_field", params={"field": field, "value": value})],
         requires=[SetField(field=field, value=value)],
     )
 
@@ -397,11 +428,11 @@ def spread_groups(categories: Sequence[str | None], need: Spread) -> list[list[i
 def split_post(groups: list[list[int]], why: str, need: Spread) -> Fix:
     """Publish the media as several posts (a thread where the platform has one)."""
     described = " + ".join("[" + ", ".join(f"#{i + 1}" for i in g) + "]" for g in groups)
-    return Fix(
+    return _fix(
         title=f"Split into {len(groups)} posts ({why}): {described}",
         applicability=UNSAFE,
         steps=[
-            FixStep(op="split_post", params={"media": ",".join(str(i) for i in group)})
+            _step(op="split_post", params={"media": ",".join(str(i) for i in group)})
             for group in groups
         ],
         loses=["one-post layout"],
