@@ -119,6 +119,15 @@ def test_mastodon_counts_a_content_warning_without_text() -> None:
     assert "caption.too_long" not in _codes(fine, "mastodon")
 
 
+def test_mastodon_counts_a_blank_text_as_empty_beside_its_content_warning() -> None:
+    """StatusLengthValidator: countable_text of a blank text is '', so only the warning counts."""
+    for caption, warning, too_long in (("   ", "w" * 500, False), ("\n\t ", "w" * 501, True)):
+        report = mediarules.check(
+            [], platforms=["mastodon"], caption=caption, content_warning=warning
+        )
+        assert ("caption.too_long" in _codes(report, "mastodon")) == too_long, (caption, warning)
+
+
 def test_mastodon_content_warning_urls_count_as_written() -> None:
     warning = "https://example.com/" + "p" * 480  # 500 graphemes, no URL concession in a CW
     report = mediarules.check([], platforms=["mastodon"], caption="hi", content_warning=warning)

@@ -659,7 +659,7 @@ URL_HEAVY = st.lists(
 def test_urls_match_a_scan_of_the_whole_text(text: str, without_protocol: bool) -> None:
     """Scanning only the dotted, space-free runs finds what a scan of the whole text finds."""
     spans = twitter._run_url_spans(text, without_protocol=without_protocol)
-    expected = [text[start:end] for start, end in spans]
+    expected = [text[start:end] for start, end, _ in spans]
     assert find_urls(text, without_protocol=without_protocol) == expected
 
 

@@ -156,7 +156,9 @@ def countable_text(
         placeholder = _URL_PLACEHOLDER * url_length
         replacements += [
             (start, end, placeholder)
-            for start, end in twitter.url_spans(text, without_protocol=urls_without_protocol)
+            for start, end in twitter.counted_url_spans(
+                text, without_protocol=urls_without_protocol
+            )
         ]
     if mention_domains_free:
         replacements += [
@@ -184,7 +186,7 @@ def countable_text(
 def find_urls(text: str, *, without_protocol: bool = True) -> list[str]:
     """URLs as twitter-text detects them, in order: ``http(s)://`` links, and (unless
     ``without_protocol`` is false) bare domains such as ``example.com/a`` or ``foo.jp``,
-    whose top-level domain is on twitter-text's list (``mediarules/data/tlds.txt``).
+    whose top-level domain is on twitter-text's list (``mediarules/text/data/tlds.txt``).
 
     Trailing punctuation and unbalanced parentheses are not part of a URL.
     """
