@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import regex  # noqa: E402
+import regex
 
-import mediarules  # noqa: E402
-from tests.test_robustness import PLATFORMS, mixed_caption  # noqa: E402
+import mediarules
+from tests.test_robustness import PLATFORMS, mixed_caption
 
 GOAL_S = 1.0
 

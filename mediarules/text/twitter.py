@@ -111,10 +111,9 @@ _URL_PRECEDING_CHARS_BAD: Final = frozenset(
 )
 
 # After the host: port, path and query, as twitter-text's JavaScript and Java patterns are
-# written. Their path-ending class is spliced into the path pattern without a group, so the
+# written (X). Their path-ending class is spliced into the path pattern without a group, so the
 # balanced-parenthesis alternative of the ending stands as a path unit on its own: after
-# ``/ok!`` a ``(3.14)`` is not taken (the path is ``/ok``), while ``/ok(3.14)`` is. Ruby's
-# twitter-text groups it; X runs the Java and JavaScript ones.
+# ``/ok!`` a ``(3.14)`` is not taken (the path is ``/ok``), while ``/ok(3.14)`` is.
 _PATH_CHARS = rf"a-zA-Z{_CYRILLIC}0-9!*';:=+,.$/%#\[\]\-\u2013_~@|&{LATIN_ACCENTS}"
 _PATH_CHAR = f"[{_PATH_CHARS}]"
 _BALANCED_PARENS = rf"\((?:{_PATH_CHAR}+|{_PATH_CHAR}*\({_PATH_CHAR}+\){_PATH_CHAR}*)\)"
@@ -131,6 +130,23 @@ _TCO_URL: Final = regex.compile(
     rf"https?://t\.co/(?P<slug>[a-z0-9]+)(?:{_QUERY})?",
     regex.IGNORECASE,
 )
+# The Ruby gem's (Mastodon, which only takes URLs with a protocol): its interpolated patterns
+# are groups, so a path unit ends in an ending character or a parenthesis group alike; its
+# path characters take every dash (\p{Pd}) and the Cyrillic script; its last path unit is any
+# path characters and a slash; and a t.co URL loses its query.
+_RUBY_PATH_CHAR = rf"[a-z\p{{Cyrillic}}0-9!*';:=+,.$/%#\[\]\p{{Pd}}_~&|@{LATIN_ACCENTS}]"
+_RUBY_PARENS = (
+    rf"\((?:{_RUBY_PATH_CHAR}+|{_RUBY_PATH_CHAR}*\({_RUBY_PATH_CHAR}+\){_RUBY_PATH_CHAR}*)\)"
+)
+_RUBY_PATH_ENDING = rf"(?:[a-z\p{{Cyrillic}}0-9=_#/+\-{LATIN_ACCENTS}]|{_RUBY_PARENS})"
+_RUBY_PATH_UNIT = (
+    rf"(?:{_RUBY_PATH_CHAR}*(?:{_RUBY_PARENS}{_RUBY_PATH_CHAR}*)*{_RUBY_PATH_ENDING}"
+    rf"|{_RUBY_PATH_CHAR}+/)"
+)
+_RUBY_TAIL: Final = regex.compile(
+    rf"(?::[0-9]+)?(?P<path>/{_RUBY_PATH_UNIT}*)?(?:{_QUERY})?", regex.IGNORECASE
+)
+_RUBY_TCO_URL: Final = regex.compile(r"https?://t\.co/(?P<slug>[a-z0-9]+)", regex.IGNORECASE)
 # A run of non-space characters with a dot in it, matched from its first character only (the
 # lookbehind), so a long run without a dot is scanned once. The standard ``re`` module runs
 # this simple pattern ~6x faster than ``regex``.
@@ -148,7 +164,10 @@ class _Scan(NamedTuple):
 def url_spans(text: str, *, without_protocol: bool = True) -> tuple[Span, ...]:
     """Spans of the URLs twitter-text finds, cached: one check counts and searches the same
     caption several times per platform. The caches hold at most ~64 short texts and the last
-    2 long ones, so a stream of huge captions cannot pin memory."""
+    2 long ones, so a stream of huge captions cannot pin memory.
+
+    ``without_protocol=False`` finds URLs as Mastodon does: twitter-text's Ruby gem with
+    ``extract_url_without_protocol: false``, and so the gem's own path and t.co patterns."""
     return _scan(text, without_protocol).spans
 
 
@@ -219,7 +238,7 @@ def _run_url_spans(
             lowest = _after_failed_start(run, start)
             continue
         host_start, host_end = found
-        end = _url_end(run, host_end)
+        end = _url_end(run, host_end, ruby=not without_protocol)
         lowest = end + 1
         spans += _kept_spans(run, start, host_start, host_end, end, without_protocol)
     return tuple(spans)
@@ -310,8 +329,8 @@ def _after_failed_start(run: str, start: int) -> int:
     return end
 
 
-def _url_end(run: str, host_end: int) -> int:
-    tail = _TAIL.match(run, host_end)
+def _url_end(run: str, host_end: int, *, ruby: bool) -> int:
+    tail = (_RUBY_TAIL if ruby else _TAIL).match(run, host_end)
     assert tail is not None  # every part of the pattern is optional
     return tail.end()
 
@@ -331,7 +350,7 @@ def _kept_spans(
     if not _is_valid_url(url, run[start:host_start] or _DEFAULT_PROTOCOL, domain):
         return []
     if has_protocol:
-        tco = _TCO_URL.match(url)
+        tco = (_TCO_URL if without_protocol else _RUBY_TCO_URL).match(url)
         if tco is None:
             return [(start, end, end)]
         if len(tco.group("slug")) > _MAX_TCO_SLUG_LENGTH:
