@@ -111,6 +111,17 @@ def test_x_bare_domain_and_non_latin_tld_no_longer_pass() -> None:
         assert "caption.too_long" in _codes(report, "x"), caption
 
 
+def test_threads_counts_each_emoji_as_its_utf8_bytes() -> None:
+    """Threads' doc: "Emojis are counted as the number of UTF-8 bytes" (was 1 code point)."""
+    caption = "a" * 497 + "\U0001f600"  # 497 + 4 bytes = 501, though 498 code points
+    report = mediarules.check([], platforms=["threads"], caption=caption)
+    too_long = [v for v in report.for_platform("threads") if v.code == "caption.too_long"]
+    assert [v.actual for v in too_long] == [501]
+    assert measure("a" * 496 + "\U0001f600", "threads").valid
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert measure(family, "threads").length == len(family.encode("utf-8")) == 18
+
+
 def test_mastodon_counts_a_content_warning_without_text() -> None:
     report = mediarules.check([], platforms=["mastodon"], caption=None, content_warning="w" * 520)
     too_long = [v for v in report.for_platform("mastodon") if v.code == "caption.too_long"]
