@@ -151,7 +151,7 @@ def _entities(text: str, family: str) -> tuple[Entity, ...]:
             text,
             bluesky.url_spans(text),
             bluesky.mention_spans(text),
-            bluesky.hashtag_spans(text),
+            sorted([*bluesky.hashtag_spans(text), *bluesky.cashtag_spans(text)]),
         )
     else:
         urls = twitter.url_spans(text)

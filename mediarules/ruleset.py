@@ -151,9 +151,10 @@ AspectRatio = Annotated[
 
 FrameRateLimit = Annotated[FrameRate, AfterValidator(_positive_rate)]
 
-Counting = Literal["code_points", "graphemes", "utf16", "utf8_bytes", "weighted"]
+Counting = Literal["code_points", "graphemes", "utf16", "utf8_bytes", "weighted", "emoji_utf8"]
 """How a platform counts text: Unicode code points, extended grapheme clusters, UTF-16 code
-units, UTF-8 bytes, or X's weighted count (most CJK and emoji weigh 2, URLs a fixed length)."""
+units, UTF-8 bytes, X's weighted count (most CJK and emoji weigh 2, URLs a fixed length), or
+code points with each emoji as its UTF-8 bytes (Threads)."""
 
 
 class Section(BaseModel):

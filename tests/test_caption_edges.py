@@ -35,7 +35,7 @@ from mediarules.ruleset import PlatformRules, TextRules
 RULES = mediarules.default_rules()
 
 Field = Literal["caption", "title"]
-Unit = Literal["code_points", "graphemes", "utf16", "utf8_bytes", "weighted"]
+Unit = Literal["code_points", "graphemes", "utf16", "utf8_bytes", "weighted", "emoji_utf8"]
 
 VIDEO = MediaFacts(
     kind="video",
@@ -56,6 +56,7 @@ UNIT_WORDS: Mapping[Unit, str] = {
     "utf16": "UTF-16 units",
     "utf8_bytes": "bytes",
     "weighted": "weighted characters",
+    "emoji_utf8": "characters (emoji as UTF-8 bytes)",
 }
 UNIT_IDS: Mapping[Unit, str] = {
     "code_points": "code-points",
@@ -63,6 +64,7 @@ UNIT_IDS: Mapping[Unit, str] = {
     "utf16": "utf16",
     "utf8_bytes": "bytes",
     "weighted": "weighted",
+    "emoji_utf8": "emoji-utf8",
 }
 
 URL = "https://example.com/a-very-long-path-that-is-longer-than-twenty-three"  # 69 characters
@@ -86,8 +88,16 @@ class Brick:
     mentions: int = 0
 
 
-def _costs(cp: int, gr: int, u16: int, u8: int, w: int) -> dict[Unit, int]:
-    return {"code_points": cp, "graphemes": gr, "utf16": u16, "utf8_bytes": u8, "weighted": w}
+def _costs(cp: int, gr: int, u16: int, u8: int, w: int, *, emoji: bool = False) -> dict[Unit, int]:
+    """``emoji``: the brick is one emoji sequence, which Threads counts as its UTF-8 bytes."""
+    return {
+        "code_points": cp,
+        "graphemes": gr,
+        "utf16": u16,
+        "utf8_bytes": u8,
+        "weighted": w,
+        "emoji_utf8": u8 if emoji else cp,
+    }
 
 
 BRICKS = [
@@ -95,28 +105,28 @@ BRICKS = [
     # U+65E5: BMP, 3 bytes; outside X's light ranges, so 2 weighted.
     Brick("cjk", "\u65e5", _costs(1, 1, 1, 3, 2)),
     # U+1F642 slightly smiling face: astral, a surrogate pair, 4 bytes; every emoji weighs 2.
-    Brick("emoji", "\U0001f642", _costs(1, 1, 2, 4, 2)),
+    Brick("emoji", "\U0001f642", _costs(1, 1, 2, 4, 2, emoji=True)),
     # man ZWJ woman ZWJ girl ZWJ boy: 4 astral + 3 ZWJ (U+200D, 3 bytes) = 7 code points,
     # 4*2 + 3 = 11 UTF-16 units, 4*4 + 3*3 = 25 bytes; one grapheme, one emoji (2 weighted).
     Brick(
         "family",
         "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466",
-        _costs(7, 1, 11, 25, 2),
+        _costs(7, 1, 11, 25, 2, emoji=True),
     ),
     # Two regional indicators (F, R): 2 code points, 4 UTF-16 units, 8 bytes; one grapheme.
-    Brick("flag", "\U0001f1eb\U0001f1f7", _costs(2, 1, 4, 8, 2)),
+    Brick("flag", "\U0001f1eb\U0001f1f7", _costs(2, 1, 4, 8, 2, emoji=True)),
     # Thumbs up + medium skin tone modifier: 2 astral code points; one grapheme, one emoji.
-    Brick("skin-tone", "\U0001f44d\U0001f3fd", _costs(2, 1, 4, 8, 2)),
+    Brick("skin-tone", "\U0001f44d\U0001f3fd", _costs(2, 1, 4, 8, 2, emoji=True)),
     # Red heart + U+FE0F emoji presentation: 2 BMP code points, 3 + 3 bytes; one grapheme.
-    Brick("heart", "\u2764\ufe0f", _costs(2, 1, 2, 6, 2)),
+    Brick("heart", "\u2764\ufe0f", _costs(2, 1, 2, 6, 2, emoji=True)),
     # Keycap one: '1' + U+FE0F + U+20E3 = 3 BMP code points, 1 + 3 + 3 bytes; one grapheme.
-    Brick("keycap", "1\ufe0f\u20e3", _costs(3, 1, 3, 7, 2)),
+    Brick("keycap", "1\ufe0f\u20e3", _costs(3, 1, 3, 7, 2, emoji=True)),
     # Scotland's tag flag: black flag + 5 tag characters + cancel tag, all astral: 7 code
     # points, 14 UTF-16 units, 28 bytes; one grapheme, one emoji.
     Brick(
         "tag-flag",
         "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
-        _costs(7, 1, 14, 28, 2),
+        _costs(7, 1, 14, 28, 2, emoji=True),
     ),
     # e + U+0301 combining acute: 2 code points, 1 + 2 bytes; one grapheme; NFC makes it
     # U+00E9, which X weighs 1.
@@ -374,7 +384,7 @@ SPEC_TEXT_LIMITS: set[tuple[str, str, str, int, str]] = {
     ("x", "caption", "max_length", 280, "weighted"),
     ("linkedin", "caption", "max_length", 3000, "utf16"),
     ("instagram", "caption", "max_length", 2200, "utf16"),
-    ("threads", "caption", "max_length", 500, "code_points"),
+    ("threads", "caption", "max_length", 500, "emoji_utf8"),
     ("tiktok", "caption", "max_length", 2200, "utf16"),
     ("youtube", "caption", "max_utf8_bytes", 5000, "utf8_bytes"),
     ("youtube", "title", "max_length", 100, "code_points"),

@@ -111,12 +111,32 @@ def test_x_bare_domain_and_non_latin_tld_no_longer_pass() -> None:
         assert "caption.too_long" in _codes(report, "x"), caption
 
 
+def test_threads_counts_each_emoji_as_its_utf8_bytes() -> None:
+    """Threads' doc: "Emojis are counted as the number of UTF-8 bytes" (was 1 code point)."""
+    caption = "a" * 497 + "\U0001f600"  # 497 + 4 bytes = 501, though 498 code points
+    report = mediarules.check([], platforms=["threads"], caption=caption)
+    too_long = [v for v in report.for_platform("threads") if v.code == "caption.too_long"]
+    assert [v.actual for v in too_long] == [501]
+    assert measure("a" * 496 + "\U0001f600", "threads").valid
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert measure(family, "threads").length == len(family.encode("utf-8")) == 18
+
+
 def test_mastodon_counts_a_content_warning_without_text() -> None:
     report = mediarules.check([], platforms=["mastodon"], caption=None, content_warning="w" * 520)
     too_long = [v for v in report.for_platform("mastodon") if v.code == "caption.too_long"]
     assert [v.actual for v in too_long] == [520]
     fine = mediarules.check([], platforms=["mastodon"], content_warning="w" * 500)
     assert "caption.too_long" not in _codes(fine, "mastodon")
+
+
+def test_mastodon_counts_a_blank_text_as_empty_beside_its_content_warning() -> None:
+    """StatusLengthValidator: countable_text of a blank text is '', so only the warning counts."""
+    for caption, warning, too_long in (("   ", "w" * 500, False), ("\n\t ", "w" * 501, True)):
+        report = mediarules.check(
+            [], platforms=["mastodon"], caption=caption, content_warning=warning
+        )
+        assert ("caption.too_long" in _codes(report, "mastodon")) == too_long, (caption, warning)
 
 
 def test_mastodon_content_warning_urls_count_as_written() -> None:

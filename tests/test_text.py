@@ -86,7 +86,29 @@ def test_public_names_exist() -> None:
 
 
 def test_counting_names_match_the_literal() -> None:
-    assert COUNTINGS == ("code_points", "graphemes", "utf16", "utf8_bytes", "weighted")
+    assert COUNTINGS == (
+        "code_points",
+        "graphemes",
+        "utf16",
+        "utf8_bytes",
+        "weighted",
+        "emoji_utf8",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("caf\u00e9 \u65e5\u672c", 7, id="no-emoji-code-points"),
+        pytest.param("\U0001f642", 4, id="emoji-4-bytes"),
+        pytest.param("\u2764\ufe0f", 6, id="heart-with-vs16"),
+        pytest.param("\u00a9", 1, id="copyright-as-text"),
+        pytest.param("1\ufe0f\u20e3 x", 9, id="keycap-7-bytes"),
+        pytest.param("\U0001f1eb\U0001f1f7\U0001f1eb", 12, id="flag-then-lone-indicator"),
+    ],
+)
+def test_emoji_utf8_counts_emoji_as_their_bytes(text: str, expected: int) -> None:
+    assert count(text, "emoji_utf8") == expected
 
 
 def test_unknown_counting_is_an_error() -> None:
@@ -659,7 +681,7 @@ URL_HEAVY = st.lists(
 def test_urls_match_a_scan_of_the_whole_text(text: str, without_protocol: bool) -> None:
     """Scanning only the dotted, space-free runs finds what a scan of the whole text finds."""
     spans = twitter._run_url_spans(text, without_protocol=without_protocol)
-    expected = [text[start:end] for start, end in spans]
+    expected = [text[start:end] for start, end, _ in spans]
     assert find_urls(text, without_protocol=without_protocol) == expected
 
 

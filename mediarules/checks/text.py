@@ -88,7 +88,7 @@ def check_text(
             )
         if warning is None:
             return
-        value = value or ""  # Mastodon counts a content warning with no text too
+        value = ""  # Mastodon counts a content warning with a blank text as the warning alone
     measures = measures or TextMeasures()
     yield from _length(field, value, rules, measures, has_media=has_media, content_warning=warning)
     yield from _utf8_bytes(field, value, rules, measures)

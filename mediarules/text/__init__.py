@@ -14,6 +14,8 @@ The units (``Counting``):
   "characters"; its entity offsets are UTF-16 units and its limit counts the same way
   (tdlib/telegram-bot-api#374), so Telegram is counted in UTF-16 units.
 - ``utf8_bytes``: bytes on the wire (YouTube description, Bluesky's ``maxLength``).
+- ``emoji_utf8``: code points, each emoji sequence (as ``weighted`` finds them) counting its
+  UTF-8 bytes: Threads' API doc, "Emojis are counted as the number of UTF-8 bytes".
 - ``weighted``: X's twitter-text v3. The text is NFC-normalised; code points in 0-4351,
   8192-8205, 8208-8223 and 8242-8247 weigh 1, all others 2; an emoji sequence (ZWJ family,
   skin tone, flag, keycap, tag flag) weighs 2 as a whole.
@@ -81,6 +83,7 @@ ELLIPSIS: Final = "\u2026"
 
 UNIT_NAMES: Final[dict[Counting, str]] = {
     "code_points": "characters",
+    "emoji_utf8": "characters (emoji as UTF-8 bytes)",
     "graphemes": "characters (graphemes)",
     "utf16": "UTF-16 units",
     "utf8_bytes": "bytes",
@@ -156,7 +159,9 @@ def countable_text(
         placeholder = _URL_PLACEHOLDER * url_length
         replacements += [
             (start, end, placeholder)
-            for start, end in twitter.url_spans(text, without_protocol=urls_without_protocol)
+            for start, end in twitter.counted_url_spans(
+                text, without_protocol=urls_without_protocol
+            )
         ]
     if mention_domains_free:
         replacements += [
@@ -184,7 +189,7 @@ def countable_text(
 def find_urls(text: str, *, without_protocol: bool = True) -> list[str]:
     """URLs as twitter-text detects them, in order: ``http(s)://`` links, and (unless
     ``without_protocol`` is false) bare domains such as ``example.com/a`` or ``foo.jp``,
-    whose top-level domain is on twitter-text's list (``mediarules/data/tlds.txt``).
+    whose top-level domain is on twitter-text's list (``mediarules/text/data/tlds.txt``).
 
     Trailing punctuation and unbalanced parentheses are not part of a URL.
     """

@@ -4,7 +4,8 @@ From mastodon/mastodon: ``Account::MENTION_RE`` (app/models/account.rb),
 ``Extractor#extract_mentions_or_lists_with_indices`` (app/lib/extractor.rb: a mention whose
 domain is longer than ``MAX_DOMAIN_LENGTH`` = 253 is not a mention) and
 ``StatusLengthValidator`` (spoiler text + the status text with every ``http(s)://`` URL as 23
-characters and every ``@user@domain`` as ``@user``, counted in grapheme clusters).
+characters and every ``@user@domain`` as ``@user``, counted in grapheme clusters; a blank
+status text counts as empty, so a content warning alone is counted).
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ import regex
 
 from mediarules.text.twitter import AT_SIGNS, LATIN_ACCENTS, Span
 
-__all__ = ["MAX_DOMAIN_LENGTH", "mention_spans"]
+__all__ = ["MAX_DOMAIN_LENGTH", "as_spans", "mention_spans"]
 
 MAX_DOMAIN_LENGTH: Final = 253
 
+# Ruby's [[:word:]]: letters, marks, decimal digits and connector punctuation (Python's \w
+# also takes letter numbers, some symbols and the joiners).
+_WORD = r"[\p{L}\p{M}\p{Nd}\p{Pc}]"
 _MENTION: Final = regex.compile(
-    r"(?<![=/\w])@(?P<user>(?i:[a-z0-9_]+(?:[.\-]+[a-z0-9_]+)*))(?P<domain>@\w+(?:[.\-]+\w+)*)?"
+    r"(?<![=/\p{L}\p{M}\p{Nd}\p{Pc}])@(?P<user>(?i:[a-z0-9_]+(?:[.\-]+[a-z0-9_]+)*))"
+    rf"(?P<domain>@{_WORD}+(?:[.\-]+{_WORD}+)*)?"
 )
 _END_MENTION: Final = regex.compile(rf"[{AT_SIGNS}{LATIN_ACCENTS}]|://")
 

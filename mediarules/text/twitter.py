@@ -7,7 +7,7 @@ end)`` offsets into the Python string (code points).
 
 How it finds a URL, as twitter-text does: at a start that follows an allowed character, an
 optional ``http(s)://``, then dot-separated labels whose last one starts with a top-level
-domain from ``mediarules/data/tlds.txt`` (the TLD may be followed by a non-ASCII letter:
+domain from ``mediarules/text/data/tlds.txt`` (the TLD may be followed by a non-ASCII letter:
 ``example.comだよね`` holds ``example.com``). Without a protocol only the ASCII domains inside
 that host count (``twitter.jp日本語it.so`` holds two). Then a port, a path and a query, with
 trailing punctuation and unbalanced parentheses left out.
@@ -22,7 +22,7 @@ import functools
 import re
 from collections.abc import Sequence
 from importlib import resources
-from typing import Final
+from typing import Final, NamedTuple
 
 import regex
 
@@ -30,6 +30,7 @@ __all__ = [
     "COUNTRY_TLDS",
     "GENERIC_TLDS",
     "INVALID_CHARACTERS",
+    "counted_url_spans",
     "hashtag_spans",
     "mention_spans",
     "overlaps_any",
@@ -60,7 +61,7 @@ _HASH_SIGNS = r"#\uff03"
 
 
 def _load_tlds() -> tuple[frozenset[str], frozenset[str]]:
-    text = resources.files("mediarules").joinpath("data", "tlds.txt").read_text("utf-8")
+    text = resources.files("mediarules.text").joinpath("data", "tlds.txt").read_text("utf-8")
     kinds: dict[str, set[str]] = {"country": set(), "generic": set()}
     for line in text.splitlines():
         if line and not line.startswith("#"):
@@ -79,7 +80,6 @@ _MAX_LABELS = 127
 _MAX_URL_LENGTH: Final = 4096
 _MAX_TCO_SLUG_LENGTH: Final = 40
 _MAX_LABEL_LENGTH: Final = 63
-_MAX_PAREN_DEPTH: Final = 2
 _DEFAULT_PROTOCOL: Final = "https://"
 
 _DOMAIN_CHAR = f"[^{_PUNCT}{SPACES}{_INVALID}{_DIRECTIONAL}]"
@@ -109,30 +109,77 @@ _URL_PRECEDING_CHARS_BAD: Final = frozenset(
     + INVALID_CHARACTERS
 )
 
-_PATH_CHARS = rf"a-z{_CYRILLIC}0-9!*';:=+,.$/%#\[\]\-\u2013_~@|&{LATIN_ACCENTS}"
-_QUERY_CHARS = r"a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|"
-_PORT: Final = regex.compile(r"(?::[0-9]+)?")
-_TAIL: Final = regex.compile(
-    rf"(?::[0-9]+)?(?P<tail>(?:/[{_PATH_CHARS}()]*)?(?:\?[{_QUERY_CHARS}]*)?)", regex.IGNORECASE
+# After the host: port, path and query, as twitter-text's JavaScript and Java patterns are
+# written (X). Their path-ending class is spliced into the path pattern without a group, so the
+# balanced-parenthesis alternative of the ending stands as a path unit on its own: after
+# ``/ok!`` a ``(3.14)`` is not taken (the path is ``/ok``), while ``/ok(3.14)`` is.
+_PATH_CHARS = rf"a-zA-Z{_CYRILLIC}0-9!*';:=+,.$/%#\[\]\-\u2013_~@|&{LATIN_ACCENTS}"
+_PATH_CHAR = f"[{_PATH_CHARS}]"
+_BALANCED_PARENS = rf"\((?:{_PATH_CHAR}+|{_PATH_CHAR}*\({_PATH_CHAR}+\){_PATH_CHAR}*)\)"
+_PATH_ENDING = rf"[+\-a-zA-Z{_CYRILLIC}0-9=_#/{LATIN_ACCENTS}]"
+_PATH_UNIT = (
+    rf"(?:{_PATH_CHAR}*(?:{_BALANCED_PARENS}{_PATH_CHAR}*)*{_PATH_ENDING}"
+    rf"|{_BALANCED_PARENS}|@{_PATH_CHAR}+/)"
 )
-_PATH_END: Final = regex.compile(rf"[+\-a-z{_CYRILLIC}0-9=_#/{LATIN_ACCENTS})]", regex.IGNORECASE)
-_QUERY_END: Final = regex.compile(r"[a-z0-9\-_&=#/]", regex.IGNORECASE)
+_QUERY_CHARS = r"a-zA-Z0-9!?*'@();:&=+$/%#\[\]\-_.,~|"
+_QUERY = rf"\?[{_QUERY_CHARS}]*[a-zA-Z0-9\-_&=#/]"
+_PORT: Final = regex.compile(r"(?::[0-9]+)?")
+_TAIL: Final = regex.compile(rf"(?::[0-9]+)?(?P<path>/{_PATH_UNIT}*)?(?:{_QUERY})?")
 _TCO_URL: Final = regex.compile(
-    rf"https?://t\.co/(?P<slug>[a-z0-9]+)(?:\?[{_QUERY_CHARS}]*[a-z0-9\-_&=#/])?",
+    rf"https?://t\.co/(?P<slug>[a-z0-9]+)(?:{_QUERY})?",
     regex.IGNORECASE,
 )
+# The Ruby gem's (Mastodon, which only takes URLs with a protocol): its interpolated patterns
+# are groups, so a path unit ends in an ending character or a parenthesis group alike; its
+# path characters take every dash (\p{Pd}) and the Cyrillic script; its last path unit is any
+# path characters and a slash; and a t.co URL loses its query.
+_RUBY_PATH_CHAR = rf"[a-z\p{{Cyrillic}}0-9!*';:=+,.$/%#\[\]\p{{Pd}}_~&|@{LATIN_ACCENTS}]"
+_RUBY_PARENS = (
+    rf"\((?:{_RUBY_PATH_CHAR}+|{_RUBY_PATH_CHAR}*\({_RUBY_PATH_CHAR}+\){_RUBY_PATH_CHAR}*)\)"
+)
+_RUBY_PATH_ENDING = rf"(?:[a-z\p{{Cyrillic}}0-9=_#/+\-{LATIN_ACCENTS}]|{_RUBY_PARENS})"
+_RUBY_PATH_UNIT = (
+    rf"(?:{_RUBY_PATH_CHAR}*(?:{_RUBY_PARENS}{_RUBY_PATH_CHAR}*)*{_RUBY_PATH_ENDING}"
+    rf"|{_RUBY_PATH_CHAR}+/)"
+)
+_RUBY_TAIL: Final = regex.compile(
+    rf"(?::[0-9]+)?(?P<path>/{_RUBY_PATH_UNIT}*)?(?:{_QUERY})?", regex.IGNORECASE
+)
+_RUBY_TCO_URL: Final = regex.compile(r"https?://t\.co/(?P<slug>[a-z0-9]+)", regex.IGNORECASE)
 # A run of non-space characters with a dot in it, matched from its first character only (the
 # lookbehind), so a long run without a dot is scanned once. The standard ``re`` module runs
 # this simple pattern ~6x faster than ``regex``.
 _DOTTED_RUN: Final = re.compile(rf"(?<![^{SPACES}])[^{SPACES}.]*+\.[^{SPACES}]*+")
 
 Span = tuple[int, int]
+_Found = tuple[int, int, int]  # start, end, and where X's counter resumes (see ``_kept_spans``)
+
+
+class _Scan(NamedTuple):
+    spans: tuple[Span, ...]
+    counted: tuple[Span, ...]  # the same object as ``spans`` when no URL differs
 
 
 def url_spans(text: str, *, without_protocol: bool = True) -> tuple[Span, ...]:
     """Spans of the URLs twitter-text finds, cached: one check counts and searches the same
     caption several times per platform. The caches hold at most ~64 short texts and the last
-    2 long ones, so a stream of huge captions cannot pin memory."""
+    2 long ones, so a stream of huge captions cannot pin memory.
+
+    ``without_protocol=False`` finds URLs as Mastodon does: twitter-text's Ruby gem with
+    ``extract_url_without_protocol: false``, and so the gem's own path and t.co patterns."""
+    return _scan(text, without_protocol).spans
+
+
+def counted_url_spans(text: str, *, without_protocol: bool = True) -> tuple[Span, ...]:
+    """The stretches X's counter (``parseTweet``) counts as one URL each: the URL spans,
+    except that a protocol-less URL whose host goes on past its ASCII domain and that has a
+    path (``readme.md.☃.co/a``, the URL ``readme.md/a``) covers only as many characters as
+    the URL ``twitter-text`` reports has (11 here), and the rest of its span is counted as
+    text."""
+    return _scan(text, without_protocol).counted
+
+
+def _scan(text: str, without_protocol: bool) -> _Scan:
     if len(text) <= _SHORT_TEXT:
         return _short_text_url_spans(text, without_protocol=without_protocol)
     return _long_text_url_spans(text, without_protocol=without_protocol)
@@ -142,21 +189,29 @@ _SHORT_TEXT: Final = 65_536
 _SHORT_RUN: Final = 512
 
 
-def _scan_url_spans(text: str, *, without_protocol: bool) -> tuple[Span, ...]:
+def _scan_url_spans(text: str, *, without_protocol: bool) -> _Scan:
     """What ``_run_url_spans`` finds in a run depends only on the run and on whether it opens
     the text (a space before it is an allowed character before a URL; at the very start,
     twitter-text first takes the first character as that one), so a short run's answer is
     cached by its content: long captions repeat their links, and X's NFC copy of a caption
     has the same runs."""
     if "." not in text:
-        return ()
+        return _Scan((), ())
     spans: list[Span] = []
+    counted: list[Span] | None = None
     for run in _DOTTED_RUN.finditer(text):
         offset, found = run.start(), run.group()
         scan = _short_run_url_spans if len(found) <= _SHORT_RUN else _run_url_spans
-        run_spans = scan(found, without_protocol=without_protocol, opens_text=offset == 0)
-        spans += ((offset + start, offset + end) for start, end in run_spans)
-    return tuple(spans)
+        for start, end, counted_end in scan(
+            found, without_protocol=without_protocol, opens_text=offset == 0
+        ):
+            if counted_end != end and counted is None:
+                counted = spans.copy()
+            spans.append((offset + start, offset + end))
+            if counted is not None:
+                counted.append((offset + start, offset + counted_end))
+    found_spans = tuple(spans)
+    return _Scan(found_spans, found_spans if counted is None else tuple(counted))
 
 
 _short_text_url_spans = functools.lru_cache(maxsize=64)(_scan_url_spans)
@@ -165,12 +220,12 @@ _long_text_url_spans = functools.lru_cache(maxsize=2)(_scan_url_spans)
 
 def _run_url_spans(
     run: str, *, without_protocol: bool, opens_text: bool = True
-) -> tuple[Span, ...]:
+) -> tuple[_Found, ...]:
     """twitter-text's scan of one space-free run (``opens_text``: at the start of the text,
     else after a space): each start is tried in turn; a start whose host has no top-level
     domain fails and the next is tried; a match, kept or dropped by the checks after it,
     moves the scan past its end."""
-    spans: list[Span] = []
+    spans: list[_Found] = []
     lowest = 0  # the first start the next attempt may use (JavaScript's lastIndex, plus one)
     while (start := _next_start(run, lowest, opens_text)) is not None:
         found = _domain_at(run, start)
@@ -182,7 +237,7 @@ def _run_url_spans(
             lowest = _after_failed_start(run, start)
             continue
         host_start, host_end = found
-        end = _url_end(run, host_end)
+        end = _url_end(run, host_end, ruby=not without_protocol)
         lowest = end + 1
         spans += _kept_spans(run, start, host_start, host_end, end, without_protocol)
     return tuple(spans)
@@ -273,37 +328,55 @@ def _after_failed_start(run: str, start: int) -> int:
     return end
 
 
-def _url_end(run: str, host_end: int) -> int:
-    tail_match = _TAIL.match(run, host_end)
-    assert tail_match is not None  # every part of the pattern is optional
-    tail = _trim_tail(tail_match.group("tail"))
-    return tail_match.start("tail") + len(tail)
+def _url_end(run: str, host_end: int, *, ruby: bool) -> int:
+    tail = (_RUBY_TAIL if ruby else _TAIL).match(run, host_end)
+    assert tail is not None  # every part of the pattern is optional
+    return tail.end()
 
 
 def _kept_spans(
     run: str, start: int, host_start: int, host_end: int, end: int, without_protocol: bool
-) -> list[Span]:
+) -> list[_Found]:
     """The spans twitter-text keeps from one match (none, one, or the ASCII domains inside a
-    protocol-less host)."""
+    protocol-less host), each with where X's counter resumes after it.
+
+    A protocol-less host's last ASCII domain takes the path (``readme.md.☃.co/a`` gives the
+    span ``readme.md.☃.co/a`` and the URL ``readme.md/a``); ``parseTweet`` skips as many
+    UTF-16 units as the URL has, so the rest of the span counts as text."""
     has_protocol = host_start > start
     domain = run[host_start:host_end]
     url = run[start:end]
     if not _is_valid_url(url, run[start:host_start] or _DEFAULT_PROTOCOL, domain):
         return []
     if has_protocol:
-        tco = _TCO_URL.match(url)
+        tco = (_TCO_URL if without_protocol else _RUBY_TCO_URL).match(url)
         if tco is None:
-            return [(start, end)]
+            return [(start, end, end)]
         if len(tco.group("slug")) > _MAX_TCO_SLUG_LENGTH:
             return []
-        return [(start, start + tco.end())]
+        return [(start, start + tco.end(), start + tco.end())]
     if not without_protocol or (start and run[start - 1] in _NO_PROTOCOL_PRECEDING_BAD):
         return []
     spans = [(start + first, start + last) for first, last in _ascii_domain_spans(domain)]
+    found = [(first, last, last) for first, last in spans]
     port = _PORT.match(run, host_end)
     if spans and port and run.startswith("/", port.end(), end):  # the path goes with the last one
-        spans[-1] = (spans[-1][0], end)
-    return spans
+        first, last = spans[-1]
+        found[-1] = (first, end, _advance_utf16(run, first, (last - first) + (end - host_end)))
+    return found
+
+
+def _advance_utf16(text: str, start: int, units: int) -> int:
+    """Where ``units`` UTF-16 units from ``start`` end, not inside a character: a character
+    cut in half counts as text, and so does the lone surrogate JavaScript sees there (both
+    weigh 2)."""
+    position = start
+    while units > 0 and position < len(text):
+        units -= 2 if ord(text[position]) > 0xFFFF else 1
+        if units < 0:
+            break
+        position += 1
+    return position
 
 
 def _is_valid_url(url: str, protocol: str, domain: str) -> bool:
@@ -327,44 +400,6 @@ def _ascii_length(label: str) -> int:
         return len("xn--") + len(label.encode("punycode"))
     except UnicodeError:
         return _MAX_LABEL_LENGTH + 1
-
-
-def _trim_tail(tail: str) -> str:
-    """Path and query as twitter-text keeps them: balanced parentheses (two levels), no
-    trailing punctuation, and a query only after an untrimmed path."""
-    path, question, query = tail.partition("?")
-    if path:
-        kept = _trim_path(path)
-        if len(kept) < len(path):
-            return kept
-    if not question:
-        return path
-    end = len(query)
-    while end and not _QUERY_END.match(query[end - 1]):
-        end -= 1
-    return f"{path}?{query[:end]}" if end else path
-
-
-def _trim_path(path: str) -> str:
-    opened: list[int] = []
-    cut = len(path)
-    for index, char in enumerate(path):
-        if char == "(":
-            if len(opened) == _MAX_PAREN_DEPTH:
-                cut = index
-                break
-            opened.append(index)
-        elif char == ")":
-            if not opened:
-                cut = index
-                break
-            opened.pop()
-    if opened:
-        cut = opened[0]
-    end = cut
-    while end > 1 and not _PATH_END.match(path[end - 1]):
-        end -= 1
-    return path[:end]
 
 
 # --------------------------------------------------------------------------------------------

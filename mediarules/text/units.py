@@ -15,6 +15,7 @@ import regex
 
 __all__ = [
     "MEASURES",
+    "emoji_utf8_length",
     "find_emoji",
     "grapheme_count",
     "graphemes",
@@ -39,6 +40,7 @@ _EMOJI: Final = regex.compile(
     r"[#*0-9]\ufe0f?\u20e3"  # keycap
     r"|\p{Regional_Indicator}\p{Regional_Indicator}"  # flag
     rf"|{_EMOJI_ELEMENT}(?:[\U000e0020-\U000e007e]+\U000e007f)?(?:\u200d{_EMOJI_ELEMENT})*"
+    r"|\p{Regional_Indicator}"  # a lone indicator (Twemoji draws each); X weighs it 2 either way
 )
 _LIGHT_CHARS: Final = regex.compile(r"[\x00-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]+")
 _EMOJI_WEIGHT: Final = 2
@@ -132,8 +134,18 @@ def _character_weights(text: str) -> int:
     return 2 * len(text) - light
 
 
+def emoji_utf8_length(text: str) -> int:
+    """Code points, except that each emoji sequence (as X finds them) counts its UTF-8 bytes:
+    Threads' "emojis are counted as the number of UTF-8 bytes" (a flag 8, a ZWJ family 18)."""
+    total = len(text)
+    for emoji in _EMOJI.findall(text):
+        total += utf8_length(emoji) - len(emoji)
+    return total
+
+
 MEASURES: Final[dict[str, Callable[[str], int]]] = {
     "code_points": len,
+    "emoji_utf8": emoji_utf8_length,
     "graphemes": grapheme_count,
     "utf16": utf16_length,
     "utf8_bytes": utf8_length,
