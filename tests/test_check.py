@@ -10,6 +10,7 @@ import pytest
 
 import mediarules
 from mediarules import Applicability, MediaFacts, MediaRef, Report, Severity
+from mediarules.fixes.api import plan_fixes
 from tests.media import make_corrupt, make_image, make_video
 
 
@@ -80,13 +81,16 @@ def test_webp_on_linkedin_is_a_conversion_warning(tmp_path: Path) -> None:
     assert violation.fix.applicability is Applicability.SAFE
 
 
-def test_transparent_webp_conversion_is_unsafe(tmp_path: Path) -> None:
+def test_transparent_webp_is_offered_a_png_that_keeps_its_transparency(tmp_path: Path) -> None:
+    """The publisher would flatten it into a JPEG; the fix (what ``fix`` does) is a PNG."""
     image = make_image(tmp_path / "logo.webp", format="WEBP", mode="RGBA")
     violation = only(mediarules.check([image], platforms="bluesky"),
                      "image.format_converted", "bluesky")  # fmt: skip
-    assert violation.fix is not None
-    assert violation.fix.applicability is Applicability.UNSAFE
-    assert violation.fix.loses == ["transparency"]
+    assert "the publisher converts it to JPEG" in violation.message
+    assert violation.fix is not None and violation.fix.title == "Convert webp to PNG"
+    assert violation.fix.applicability is Applicability.SAFE and violation.fix.loses == []
+    (output,) = plan_fixes([image], platforms="bluesky").outputs
+    assert output.image is not None and output.image.format == "png" and output.loses == []
 
 
 def test_png_named_jpg_is_read_as_png(tmp_path: Path) -> None:

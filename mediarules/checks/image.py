@@ -14,7 +14,7 @@ from fractions import Fraction
 from mediarules.checks.finding import Finding, checks_that_apply, human_bytes
 from mediarules.fixes import plan
 from mediarules.models import Fix, MediaFacts
-from mediarules.requirements import Bound, OneOf, bound, one_of
+from mediarules.requirements import Bound, bound, one_of
 from mediarules.ruleset import ImageRules, format_ratio
 
 ImageCheck = Callable[[MediaFacts, ImageRules], Iterator[Finding]]
@@ -40,31 +40,33 @@ def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
             )
         return
     if fmt in rules.converted:
-        target = rules.converted[fmt]
+        converted = rules.converted[fmt]
         yield Finding(
             "image.format_converted",
-            f"{fmt.upper()} is not accepted as is: the publisher converts it to {target.upper()}",
+            f"{fmt.upper()} is not accepted as is: the publisher converts it to"
+            f" {converted.upper()}",
             key="converted",
             actual=fmt,
             limit=rules.formats,
-            fix=plan.convert_image(facts, target, _taken(rules, target)),
+            fix=_conversion(facts, rules, converted),
         )
         return
-    target = plan.pick_image_target(facts, rules.formats)
     yield Finding(
         "image.format_not_allowed",
         f"{fmt.upper()} is not accepted; use {', '.join(f.upper() for f in rules.formats)}",
         key="formats",
         actual=fmt,
         limit=rules.formats,
-        fix=plan.convert_image(facts, target, _taken(rules, target)),
+        fix=_conversion(facts, rules, plan.pick_image_target(facts, rules.formats)),
     )
 
 
-def _taken(rules: ImageRules, fallback: str) -> list[OneOf]:
-    """The formats the platform takes as they are (not converted by the publisher)."""
-    kept = [f for f in rules.formats if f not in rules.converted]
-    return [one_of(fact="format", values=tuple(kept or [fallback]))]
+def _conversion(facts: MediaFacts, rules: ImageRules, fallback: str) -> Fix:
+    """Into the format the fix planner picks among those the platform takes as they are
+    (not converted by the publisher): PNG keeps transparency and frames, else JPEG."""
+    kept = [f for f in rules.formats if f not in rules.converted] or [fallback]
+    target = plan.pick_image_target(facts, kept)
+    return plan.convert_image(facts, target, [one_of(fact="format", values=tuple(kept))])
 
 
 def _preferred_conversion(facts: MediaFacts, rules: ImageRules) -> tuple[Fix | None, str]:
