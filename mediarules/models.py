@@ -163,6 +163,14 @@ class MediaFacts(BaseModel):
     audio_codec: str | None = None
     bit_rate: int | None = Field(default=None, ge=0, description="Overall bit rate, bit/s.")
     rotation: int | None = Field(default=None, description="Display rotation in degrees.")
+    bit_depth: int | None = None
+    """Bits per colour sample of the video as coded (8, 10, 12); None when unknown."""
+    color_transfer: str | None = None
+    """Transfer function: "sdr", "pq" (HDR10, Dolby Vision) or "hlg"; None when not tagged."""
+    color_primaries: str | None = None
+    """Colour primaries: "bt709", "bt2020", "p3" (Display P3), ...; None when not tagged."""
+    dolby_vision: bool | None = None
+    """Whether the video carries a Dolby Vision configuration; None when not read."""
     # kept for people: no rule reads these
     brand: str | None = Field(
         default=None,
