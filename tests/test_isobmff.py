@@ -9,6 +9,7 @@ past the file or its budget.
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from collections.abc import Sequence
 from fractions import Fraction
@@ -137,6 +138,17 @@ def full_box(kind: bytes, *parts: bytes, version: int = 0) -> bytes:
 def stts(entries: Sequence[tuple[int, int]]) -> bytes:
     table = b"".join(struct.pack(">II", count, delta) for count, delta in entries)
     return full_box(b"stts", struct.pack(">I", len(entries)), table)
+
+
+def set_track_duration(data: bytearray, track: int, ticks: int) -> None:
+    """Write ``ticks`` as the track header's duration and as its one edit's (FFmpeg writes an
+    edit list per track; a header and edits that disagree make a different presentation)."""
+    tkhd, head, _ = find_box(data, ["moov", "trak", track, "tkhd"])
+    struct.pack_into(">I", data, tkhd + head + 20, ticks)
+    with contextlib.suppress(KeyError):
+        elst, head, _ = find_box(data, ["moov", "trak", track, "edts", "elst"])
+        assert data[elst + head] == 0 and struct.unpack_from(">I", data, elst + head + 4) == (1,)
+        struct.pack_into(">I", data, elst + head + 8, ticks)
 
 
 def matrix(a: int, b: int, c: int, d: int) -> bytes:
@@ -349,8 +361,7 @@ def test_durations_and_bit_rate_match_mediainfo(
     mvhd, head, _ = find_box(data, ["moov", "mvhd"])
     struct.pack_into(">I", data, mvhd + head + 12, movie_timescale)
     for track, ticks in ((0, video_ticks), (1, audio_ticks)):
-        tkhd, head, _ = find_box(data, ["moov", "trak", track, "tkhd"])
-        struct.pack_into(">I", data, tkhd + head + 20, ticks)
+        set_track_duration(data, track, ticks)
     scratch.write_bytes(data)
     # Under half a millisecond, MediaInfo has no duration and no bit rate: it decides.
     agree(scratch, must_answer=max(video_ticks, audio_ticks) * 1000 >= 2 * movie_timescale)
@@ -387,8 +398,7 @@ def test_long_consistent_durations_match_mediainfo(
         media_ticks if in_media_scale else round(media_ticks * movie_timescale / media_timescale)
     )
     for track in (0, 1):
-        tkhd, head, _ = find_box(data, ["moov", "trak", track, "tkhd"])
-        struct.pack_into(">I", data, tkhd + head + 20, max(1, min(track_ticks, 2**32 - 2)))
+        set_track_duration(data, track, max(1, min(track_ticks, 2**32 - 2)))
     mdhd, head, _ = find_box(data, ["moov", "trak", 0, "mdia", "mdhd"])
     struct.pack_into(">II", data, mdhd + head + 12, media_timescale, media_ticks % 2**32)
     replace_box(
@@ -732,7 +742,6 @@ HOSTILE = {
     "two video tracks": FTYP + movie(VIDEO, VIDEO) + MDAT,
     "no video track": FTYP + movie(SOUND) + MDAT,
     "unknown track kind": FTYP + movie(VIDEO, track(b"zzzz", AVC1)) + MDAT,
-    "longer timecode track": FTYP + movie(VIDEO, track(b"tmcd", b"", ticks=5000)) + MDAT,
     "mirrored": FTYP + movie(track(b"vide", AVC1, turn=(-ONE, 0, 0, ONE))) + MDAT,
     "sample entry past stsd": FTYP
     + movie(track(b"vide", struct.pack(">I", 9999) + AVC1[4:]))
@@ -751,6 +760,16 @@ def test_anything_unusual_is_left_to_mediainfo(scratch: Path, name: str) -> None
 def test_a_harmless_timecode_track_does_not_stop_the_reader(scratch: Path) -> None:
     facts = read_bytes(scratch, FTYP + movie(VIDEO, track(b"tmcd", b"", ticks=1000)) + MDAT)
     assert facts is not None and facts.duration_s == 1.0
+
+
+def test_a_longer_timecode_track_does_not_lengthen_the_video(scratch: Path) -> None:
+    """Intentional difference: MediaInfo's General duration is the longest track's, here a
+    5 s timecode track; players present the audio and video, 1 s."""
+    path = scratch.with_name("timecode.mp4")
+    facts = read_bytes(path, FTYP + movie(VIDEO, track(b"tmcd", b"", ticks=5000)) + MDAT)
+    assert facts is not None and facts.duration_s == 1.0
+    theirs = mediainfo_facts(path)
+    assert isinstance(theirs, MediaFacts) and theirs.duration_s == 5.0
 
 
 def test_reads_stay_within_the_budget(scratch: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,6 +19,7 @@ is an image, never a video; any other brand is an MP4 when the file has a ``moov
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import operator
@@ -126,13 +127,23 @@ _AAC_AUDIO_TYPES = frozenset({1, 2, 3, 4, 5, 29})  # Main, LC, SSR, LTP, SBR, PS
 _MPEG4_VISUAL = 0x20
 
 _OTHER_HANDLERS = frozenset(
-    {b"hint", b"meta", b"tmcd", b"text", b"sbtl", b"subt", b"clcp", b"odsm", b"sdsm", b"mdta"}
+    {b"hint", b"meta", b"tmcd", b"text", b"sbtl", b"subt", b"subp", b"clcp", b"odsm", b"sdsm"}
+    | {b"mdta"}
 )
 """Track kinds whose content does not matter here (only their duration might)."""
 
 
+_SINGLE_TABLES = frozenset({b"stsd", b"stts", b"ctts"})
+"""Sample tables a track has one of (sample groups, ``sgpd``/``sbgp``, come one per kind)."""
+
+
 class _UnsupportedError(Exception):
     """This file is outside what the reader understands: MediaInfo must read it."""
+
+
+class _LongerOtherTrackError(Exception):
+    """A timecode, text or metadata track outlasts the audio and video: MediaInfo's General
+    duration would be that track's."""
 
 
 def read_video_facts(path: str, *, size: int) -> MediaFacts | None:
@@ -690,7 +701,7 @@ def _mdia(source: _Source, start: int, end: int, track: _Track, *, quicktime: bo
         raise _UnsupportedError
     seen: set[bytes] = set()
     for kind, child, child_end in source.boxes(*stbl):
-        if kind in seen:
+        if kind in seen and kind in _SINGLE_TABLES:
             raise _UnsupportedError  # a second table: which one would MediaInfo use?
         seen.add(kind)
         if kind == b"stts":
@@ -891,7 +902,8 @@ def _round_half_up(value: float) -> int:
 def _general_duration_ms(tracks: list[_Track], movie_timescale: int) -> int:
     """MediaInfo's General duration: the longest audio or video track, in whole ms.
 
-    Other tracks (timecode, text, metadata) would count only if longer: then MediaInfo decides.
+    Other tracks (timecode, text, metadata) count for MediaInfo when longer: that raises
+    :class:`_LongerOtherTrackError`, as players show the audio and video alone.
     """
     longest = max(
         _track_duration_ms(t, movie_timescale) for t in tracks if t.handler in (b"vide", b"soun")
@@ -904,7 +916,7 @@ def _general_duration_ms(tracks: list[_Track], movie_timescale: int) -> int:
                 _track_duration_ms(other, movie_timescale, mismatch=m) for m in (False, True)
             )
             if bound > longest:
-                raise _UnsupportedError
+                raise _LongerOtherTrackError
     return longest
 
 
@@ -914,33 +926,40 @@ def _general_duration_ms(tracks: list[_Track], movie_timescale: int) -> int:
 
 def _presented_duration_ms(tracks: list[_Track], movie_timescale: int) -> int:
     """The duration a player shows, in whole ms: from the first presented sample of any audio
-    or video track to the end of the last one.
+    or video track to the end of the last one, as the edit lists say.
 
-    Without empty edits (the usual file) that is MediaInfo's General duration, to the
-    millisecond. An empty edit before a track's media (a first frame at 10 s) or after it
-    delays or pads the presentation, not its length: MediaInfo counts it, players do not.
+    When every edit list agrees with its track header (within a tick: muxers round the two
+    apart) and no other track is longer, that is MediaInfo's General duration, to the
+    millisecond. Otherwise the edits count, not the headers: an empty edit before a track's
+    media (a first frame at 10 s) delays the track, and the presentation starts with the
+    earliest track, so a video alone whose first frame is at 10 s lasts as long as its frames
+    (MediaInfo adds the 10 s); an audio track whose header counts the encoder's priming
+    samples ends where its edit ends; a longer timecode or subtitle track does not count.
     """
     media = [t for t in tracks if t.handler in (b"vide", b"soun")]
-    spans = [_edit_span(t) for t in media]
-    if not any(lead or trail for lead, trail in spans):
-        return _general_duration_ms(tracks, movie_timescale)
-    starts, ends = [], []
-    for track, (lead, trail) in zip(media, spans, strict=True):
-        if track.edits is not None:
-            if abs(sum(duration for duration, _ in track.edits) - track.tkhd_duration) > 1:
-                raise _UnsupportedError  # the track header and its edits disagree
-        elif _in_media_scale(track, movie_timescale):
-            raise _UnsupportedError  # which scale is it in? MediaInfo decides
-        starts.append(lead)
-        ends.append(track.tkhd_duration - trail)
-    end = max(ends)
-    for other in tracks:
-        if other not in media and other.tkhd_duration - sum(_edit_span(other)) > end:
-            raise _UnsupportedError  # a longer timecode or text track: MediaInfo decides
-    span = end - min(starts)
-    if span <= 0:
-        raise _UnsupportedError
-    return _round_half_up(span * 1000 / movie_timescale)
+    spans = [_presented(t) for t in media]
+    if all(
+        first == 0 and abs(last - t.tkhd_duration) <= 1  # muxers round the two apart
+        for (first, last), t in zip(spans, media, strict=True)
+    ):
+        with contextlib.suppress(_LongerOtherTrackError):
+            return _general_duration_ms(tracks, movie_timescale)
+    if any(not t.edits and _in_media_scale(t, movie_timescale) for t in media):
+        raise _UnsupportedError  # a header in which time scale? MediaInfo decides
+    end = max(last for _, last in spans)
+    return _round_half_up((end - min(first for first, _ in spans)) * 1000 / movie_timescale)
+
+
+def _presented(track: _Track) -> tuple[int, int]:
+    """(start, end) of a track's presentation in the movie time scale: its edit list, less
+    empty edits at either end, or its header's duration when it has no edit list."""
+    if not track.edits:
+        return 0, track.tkhd_duration
+    lead, trail = _edit_span(track)
+    end = sum(duration for duration, _ in track.edits) - trail
+    if end <= lead:
+        raise _UnsupportedError  # edits with no duration
+    return lead, end
 
 
 def _edit_span(track: _Track) -> tuple[int, int]:
