@@ -395,7 +395,7 @@ class _Fragments:
     count: int = 0
     samples: int = 0
     capped: bool = False
-    index: fragments.SegmentIndex | None = None  # the first sidx, when it indexes the rest
+    indexes: list[fragments.SegmentIndex] = field(default_factory=list)  # whole-file sidx
     seen_moof: bool = False
 
 
@@ -418,7 +418,7 @@ def _read(source: _Source, path: str, brand: bytes | None) -> MediaFacts | None:
                 raise _UnsupportedError  # fragments of what? MediaInfo decides
             if kind == b"moof":
                 _moof(source, start, end, movie, found)
-            elif kind == b"sidx" and found.index is None and not found.seen_moof:
+            elif kind == b"sidx" and not found.seen_moof:
                 _segment_index(source, start, end, found)
         elif kind not in _SKIPPED_TOP:
             raise _UnsupportedError  # meta-only images, unknown boxes
@@ -572,11 +572,19 @@ def _moof(source: _Source, start: int, end: int, movie: _Movie, found: _Fragment
 
 
 def _segment_index(source: _Source, start: int, end: int, found: _Fragments) -> None:
-    """Keep the first ``sidx`` when it indexes media (not other indexes) up to the file's end:
-    its durations are the whole file's."""
+    """Keep a ``sidx`` before the first fragment when it indexes media (not other indexes) up
+    to the end of the file, or up to a last ``mfra``: its durations are its track's."""
     index = fragments.parse_sidx(_payload(source, start, end, 1 << 20))
-    if index.leaves_only and end + index.covers == source.size and index.timescale:
-        found.index = index
+    stop = end + index.covers
+    if not index.leaves_only or not index.timescale or stop > source.size:
+        return
+    if stop + 8 <= source.size:  # anything after the indexed part must be the mfra box
+        length, kind = _HEADER.unpack(source.read(stop, 8, block=_FRAGMENT_BLOCK))
+        if kind != b"mfra" or stop + length != source.size:
+            return
+    elif stop != source.size:
+        return
+    found.indexes.append(index)
 
 
 def _mvhd(data: bytes) -> int:
@@ -992,8 +1000,9 @@ def _fragmented_duration_ms(movie: _Movie, found: _Fragments) -> int:
     if found.capped:
         if movie.fragment_duration:
             return _round_half_up(movie.fragment_duration * 1000 / movie.timescale)
-        if found.index is not None and found.index.duration:
-            return _round_half_up(found.index.duration * 1000 / found.index.timescale)
+        if found.indexes:
+            longest = max(Fraction(i.duration, i.timescale) for i in found.indexes)
+            return math.floor(longest * 1000 + Fraction(1, 2))
         raise _UnsupportedError
     starts: list[Fraction] = []
     ends: list[Fraction] = []
