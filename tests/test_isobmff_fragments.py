@@ -13,7 +13,7 @@ import struct
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import av
 import pytest
@@ -55,7 +55,7 @@ def make_fragmented(
     time_base = 1 / rate if timestamps_ms is None else Fraction(1, 1000)
     options = {"movflags": movflags} if movflags else {}
     with av.open(str(path), "w", format=container, options=options) as output:
-        stream = cast(av.VideoStream, output.add_stream("libx264", rate=rate))
+        stream = output.add_stream("libx264", rate=rate)
         stream.options = dict(codec_options or {})
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
         sound = _audio_stream(output, "aac") if audio else None
@@ -195,9 +195,13 @@ def test_a_video_whose_first_frame_is_at_10_s_lasts_as_long_as_its_frames(
 ) -> None:
     """FFmpeg writes a 10 s empty edit before 4 s of frames. Intentional difference: MediaInfo
     says 14 s (the track header counts the empty edit); PyAV presents 4 s from 10 s on."""
-    options = {"codec_options": {"bf": "0"}} if "no-bframes" in name else {}
     path = make_fragmented(
-        tmp_path / name, movflags="", frames=120, first=300, container=name[-3:], **options
+        tmp_path / name,
+        movflags="",
+        frames=120,
+        first=300,
+        container=name[-3:],
+        codec_options={"bf": "0"} if "no-bframes" in name else None,
     )
     elst, head, _ = find_box(path.read_bytes(), ["moov", "trak", "edts", "elst"])
     assert struct.unpack_from(">i", path.read_bytes(), elst + head + 12) == (-1,)  # empty edit
