@@ -10,7 +10,6 @@ why, and PyAV is the judge).
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -19,12 +18,11 @@ import av
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
 
 import mediarules
 from mediarules.inspection import UnreadableMediaError, fragments, inspect, isobmff, video
 from tests.deadline import within
-from tests.media import _audio_stream, _write_silence, make_clip
+from tests.media import make_clip, make_fragmented
 from tests.test_isobmff import (
     agree,
     box,
@@ -35,40 +33,6 @@ from tests.test_isobmff import (
     reference,
     replace_box,
 )
-
-
-def make_fragmented(
-    path: Path,
-    *,
-    movflags: str = "frag_keyframe+empty_moov",
-    frames: int = 90,
-    fps: int | Fraction = 30,
-    first: int = 0,
-    audio: bool = False,
-    timestamps_ms: Sequence[int] | None = None,
-    codec_options: dict[str, str] | None = None,
-    container: str = "mp4",
-) -> Path:
-    """``frames`` frames at ``fps`` (the first at frame ``first``), muxed with ``movflags``."""
-    rate = Fraction(fps)
-    times = [first + i for i in range(frames)] if timestamps_ms is None else list(timestamps_ms)
-    time_base = 1 / rate if timestamps_ms is None else Fraction(1, 1000)
-    options = {"movflags": movflags} if movflags else {}
-    with av.open(str(path), "w", format=container, options=options) as output:
-        stream = output.add_stream("libx264", rate=rate)
-        stream.options = dict(codec_options or {})
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        sound = _audio_stream(output, "aac") if audio else None
-        for index, pts in enumerate(times):
-            picture = Image.new("RGB", (64, 48), ((index * 37) % 256, 120, 200))
-            frame = av.VideoFrame.from_image(picture)  # type: ignore[no-untyped-call]
-            frame.pts, frame.time_base = pts, time_base
-            output.mux(stream.encode(frame))
-        output.mux(stream.encode(None))
-        if sound is not None:
-            _write_silence(output, sound, seconds=float(len(times) / rate))
-    return path
-
 
 FRAGMENTED: dict[str, dict[str, Any]] = {
     "empty-moov.mp4": {},
