@@ -122,6 +122,7 @@ def from_mediainfo(track: Mapping[str, object]) -> Colour:
 # ISO base media sample entries
 
 _DOLBY_VISION = frozenset({b"dvcC", b"dvvC", b"dvwC"})
+
 _EIGHT_BIT = frozenset({"MPEG-4 Visual", "H.263", "JPEG"})
 """Codecs whose samples are 8-bit by definition (as MediaInfo reports them)."""
 

@@ -19,7 +19,6 @@ is an image, never a video; any other brand is an MP4 when the file has a ``moov
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import operator
@@ -268,6 +267,9 @@ _U64 = struct.Struct(">Q")
 _U32_U32 = struct.Struct(">II")
 _U32_U64 = struct.Struct(">IQ")
 _U32_U32_U32 = struct.Struct(">III")
+_EDIT_V0 = struct.Struct(">Iih")
+_F32 = struct.Struct("f")
+_ONE_EDIT = bytes(4) + struct.pack(">I", 1)
 
 
 def _read_at(fd: int, length: int, offset: int) -> bytes:
@@ -311,12 +313,6 @@ class _Source:
             raise _UnsupportedError
         self._base, self._buffer = offset, data
 
-    def count_box(self) -> None:
-        """One more box header walked; past the budget, the file is not understood."""
-        self._boxes += 1
-        if self._boxes > _MAX_BOXES:
-            raise _UnsupportedError
-
     def boxes(self, start: int, end: int, *, top: bool = False) -> list[tuple[bytes, int, int]]:
         """``(type, payload offset, end offset)`` of each box, which must fill ``[start, end)``.
 
@@ -359,7 +355,7 @@ def _payload(source: _Source, start: int, end: int, limit: int = _MAX_READ) -> b
 # structure
 
 
-@dataclass
+@dataclass(slots=True)
 class _Track:
     handler: bytes = b""
     track_id: int = 0
@@ -473,20 +469,25 @@ def _top_boxes(source: _Source, found: _Fragments) -> Iterator[tuple[bytes, int,
     the end), but lazily, so that reading can stop at the fragment caps; between fragments
     it reads small blocks, not 64 KiB ones.
     """
-    pos = 0
-    while pos < source.size:
-        source.count_box()
-        if source.size - pos < 8:
+    pos, size = 0, source.size
+    while pos < size:
+        source._boxes += 1
+        if source._boxes > _MAX_BOXES or size - pos < 8:
             raise _UnsupportedError
-        block = _FRAGMENT_BLOCK if found.seen_moof else _BLOCK
-        length, kind = _HEADER.unpack(source.read(pos, 8, block=block))
+        buffer = source._buffer  # (the cached block: most headers are in it)
+        rel = pos - source._base
+        if rel >= 0 and rel + 8 <= len(buffer):
+            length, kind = _HEADER.unpack_from(buffer, rel)
+        else:
+            block = _FRAGMENT_BLOCK if found.seen_moof else _BLOCK
+            length, kind = _HEADER.unpack(source.read(pos, 8, block=block))
         head = 8
         if length == 1:
-            (length,) = _U64.unpack(source.read(pos + 8, 8, block=block))
+            (length,) = _U64.unpack(source.read(pos + 8, 8, block=_FRAGMENT_BLOCK))
             head = 16
         elif length == 0:
-            length = source.size - pos
-        if length < head or pos + length > source.size:
+            length = size - pos
+        if length < head or pos + length > size:
             raise _UnsupportedError  # a box past the end: truncated or damaged
         yield kind, pos + head, pos + length
         pos += length
@@ -671,6 +672,11 @@ def _tkhd(data: bytes, track: _Track) -> None:
 
 def _elst(data: bytes) -> list[tuple[int, int]]:
     """(segment duration in the movie time scale, media time or -1 for an empty edit)."""
+    if len(data) == 20 and data[:8] == _ONE_EDIT:  # the usual list: one edit, version 0
+        duration, media_time, rate = _EDIT_V0.unpack_from(data, 8)
+        if media_time < -1 or (media_time >= 0 and rate != 1):
+            raise _UnsupportedError
+        return [(duration, media_time)]
     version = data[0]
     (count,) = _U32.unpack_from(data, 4)
     layout = {0: ">Iih", 1: ">Qqh"}.get(version)
@@ -732,6 +738,15 @@ def _stts(data: bytes) -> tuple[int, int, int, int]:
     """MediaInfo's view of the time-to-sample table: (min delta, max delta, samples, ticks),
     the deltas reduced by :func:`fragments.reduce_runs` (a lone odd first or last sample does
     not make the rate variable)."""
+    (count,) = _U32.unpack_from(data, 4)
+    if data[0] != 0 or len(data) != 8 + 8 * count:
+        raise _UnsupportedError
+    if count == 1:  # the usual table: one rate
+        samples, delta = _U32_U32.unpack_from(data, 8)
+        if delta >= 0x80000000:
+            raise _UnsupportedError
+        product = samples * delta
+        return delta, delta, samples, product if product <= 0xFFFFFFFF else product & 0xFFFFFFFF
     counts, deltas = _stts_entries(data)
     if not counts:
         raise _UnsupportedError
@@ -769,7 +784,7 @@ def _stsd(data: bytes, track: _Track, *, quicktime: bool) -> None:
             track.codec = "MPEG-4 Visual" if _object_type(esds)[0] == _MPEG4_VISUAL else None
         else:
             track.codec = _VIDEO_FORMATS.get(kind)
-        track.colour = colour.from_sample_entry(track.codec, boxes)
+        track.colour = _entry_colour(track.codec, entry, boxes)
     else:
         (version,) = struct.unpack_from(">H", entry, 8)
         if version and not quicktime:
@@ -786,6 +801,23 @@ def _stsd(data: bytes, track: _Track, *, quicktime: bool) -> None:
             track.codec = "AAC" if aac else None
         else:
             track.codec = _AUDIO_FORMATS.get(kind)
+
+
+_COLOURS: dict[tuple[object, bytes], colour.Colour] = {}
+_MAX_COLOURS = 256
+
+
+def _entry_colour(codec: object, entry: bytes, boxes: list[tuple[bytes, bytes]]) -> colour.Colour:
+    """:func:`colour.from_sample_entry`, remembered by the entry's bytes (files from one
+    camera or encoder share their sample entries)."""
+    key = (codec, entry)
+    found = _COLOURS.get(key)
+    if found is None:
+        found = colour.from_sample_entry(codec, boxes)
+        if len(_COLOURS) >= _MAX_COLOURS:
+            _COLOURS.clear()
+        _COLOURS[key] = found
+    return found
 
 
 def _children(data: bytes, start: int) -> dict[bytes, bytes]:
@@ -863,7 +895,7 @@ def _descriptor(data: bytes, pos: int) -> tuple[int, int, int]:
 
 def _f32(value: float) -> float:
     """``value`` rounded to single precision, as MediaInfo's ``float`` variables hold it."""
-    result: float = struct.unpack("f", struct.pack("f", value))[0]
+    result: float = _F32.unpack(_F32.pack(value))[0]
     return result
 
 
@@ -945,13 +977,18 @@ def _presented_duration_ms(tracks: list[_Track], movie_timescale: int) -> int:
     samples ends where its edit ends; a longer timecode or subtitle track does not count.
     """
     media = [t for t in tracks if t.handler in (b"vide", b"soun")]
-    spans = [_presented(t) for t in media]
-    if all(
-        first == 0 and abs(last - t.tkhd_duration) <= 1  # muxers round the two apart
-        for (first, last), t in zip(spans, media, strict=True)
-    ):
-        with contextlib.suppress(_LongerOtherTrackError):
+    spans = []
+    consistent = True
+    for track in media:
+        first, last = _presented(track)
+        spans.append((first, last))
+        if first or abs(last - track.tkhd_duration) > 1:  # (muxers round the two apart)
+            consistent = False
+    if consistent:
+        try:
             return _general_duration_ms(tracks, movie_timescale)
+        except _LongerOtherTrackError:
+            pass
     if any(not t.edits and _in_media_scale(t, movie_timescale) for t in media):
         raise _UnsupportedError  # a header in which time scale? MediaInfo decides
     end = max(last for _, last in spans)
@@ -961,10 +998,13 @@ def _presented_duration_ms(tracks: list[_Track], movie_timescale: int) -> int:
 def _presented(track: _Track) -> tuple[int, int]:
     """(start, end) of a track's presentation in the movie time scale: its edit list, less
     empty edits at either end, or its header's duration when it has no edit list."""
-    if not track.edits:
+    edits = track.edits
+    if not edits:
         return 0, track.tkhd_duration
+    if len(edits) == 1 and edits[0][1] >= 0 and edits[0][0]:
+        return 0, edits[0][0]
     lead, trail = _edit_span(track)
-    end = sum(duration for duration, _ in track.edits) - trail
+    end = sum(duration for duration, _ in edits) - trail
     if end <= lead:
         raise _UnsupportedError  # edits with no duration
     return lead, end
