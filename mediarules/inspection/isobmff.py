@@ -7,9 +7,20 @@ returns, field for field: it follows MediaInfo's own arithmetic (single-precisio
 millisecond rounding of durations, the frame-rate rounding table), checked by a differential
 test against pymediainfo.
 
-Anything it does not fully understand (fragmented or encrypted files, an unknown codec or box
-layout, sizes that do not add up, a box past the end of the file) gives ``None``: the caller
-then asks MediaInfo, which stays the authority and reports truncated or corrupt files as before.
+Where MediaInfo and players disagree, it says what players show: the duration is the
+presentation span (:func:`_presented_duration_ms`): edit lists applied, so an empty edit before
+the first frame (a clip whose first frame is at 10 s), an audio track's priming samples or a
+longer timecode track do not lengthen a video, as they do for MediaInfo. Fragmented files
+(``mvex``, then ``moof``/``traf``/``trun``) are timed from their fragments
+(:mod:`~mediarules.inspection.fragments`): the top level is walked by box sizes with small
+reads, at most ``_MAX_FRAGMENTS`` fragments and ``_MAX_SAMPLES`` samples, past which ``mehd``
+or a whole-file ``sidx`` gives the duration. Colour facts (bit depth, transfer, primaries,
+Dolby Vision) come from the sample entry (:mod:`~mediarules.inspection.colour`).
+
+Anything it does not fully understand (encrypted files, an unknown codec or box layout, sizes
+that do not add up, a box past the end of the file, composition offsets in a fragmented
+file's ``moov``, past the caps without ``mehd`` or ``sidx``) gives ``None``: the caller then
+asks MediaInfo, which stays the fallback and reports truncated or corrupt files as before.
 
 The container is decided here, not by MediaInfo's name for it (which is the major brand itself
 when MediaInfo does not know the brand: ``iso6``, ``wmf``): :func:`file_type` reads the brands,
