@@ -2,7 +2,8 @@
 
     python benchmarks/bench_floor.py [--quick] [--rounds N] [--json FILE] [--batch-files N]
 
-1. Inspection, per file, for JPEG, PNG, WebP, an animated GIF, MP4, MOV and WebM: the floor
+1. Inspection, per file, for JPEG, PNG, WebP, an animated GIF, MP4, MOV, a fragmented MP4
+   (one fragment a second) and WebM: the floor
    (open the file and read 64 KiB), ``mediarules.inspect``, pymediainfo's default parse, PyAV
    (open + stream info), Pillow's full decode (images) and ``ffprobe`` (when on PATH), each as
    µs per file and as a ratio to the floor.
@@ -58,7 +59,7 @@ from benchmarks.bench_inspect import (  # noqa: E402
     read_all,
     read_floor,
 )
-from tests.media import make_video  # noqa: E402
+from tests.media import make_fragmented, make_video  # noqa: E402
 
 PLATFORMS = ["x", "linkedin", "instagram", "threads", "tiktok", "youtube", "facebook",
              "bluesky", "mastodon", "telegram"]  # fmt: skip
@@ -104,6 +105,10 @@ def build_corpus(folder: Path) -> dict[str, Path]:
         corpus[label] = make_video(
             folder / name, fps=30, duration_s=5, size=(640, 360), codec=codec, audio=audio
         )
+    corpus["fragmented MP4"] = make_fragmented(  # a fragment a second, as in DASH/CMAF
+        folder / "fragmented.mp4", frames=150, size=(640, 360), audio=True,
+        movflags="frag_keyframe+empty_moov+default_base_moof", codec_options={"g": "30"},
+    )  # fmt: skip
     return corpus
 
 
@@ -125,7 +130,8 @@ def bench_inspection(corpus: dict[str, Path], settings: Settings, figures: Figur
         else:
             cases["Pillow full decode"] = partial(decode, path)
         result = run_group(f"inspect {label}: {describe_file(path)}", cases, settings)
-        target = VIDEO_TARGET if label in {"MP4", "MOV"} else None if is_video else IMAGE_TARGET
+        iso = label in {"MP4", "MOV", "fragmented MP4"}
+        target = VIDEO_TARGET if iso else None if is_video else IMAGE_TARGET
         row: dict[str, object] = {"format": label, "file": describe_file(path), "target": target}
         for case in cases:
             ratio = result.ratio(case, "floor")

@@ -171,6 +171,14 @@ class MediaFacts(BaseModel):
     audio_sample_rate: int | None = Field(
         default=None, gt=0, description="Samples per second of the first audio track, Hz."
     )
+    bit_depth: int | None = None
+    """Bits per colour sample of the video as coded (8, 10, 12); None when unknown."""
+    color_transfer: str | None = None
+    """Transfer function: "sdr", "pq" (HDR10, Dolby Vision) or "hlg"; None when not tagged."""
+    color_primaries: str | None = None
+    """Colour primaries: "bt709", "bt2020", "p3" (Display P3), ...; None when not tagged."""
+    dolby_vision: bool | None = None
+    """Whether the video carries a Dolby Vision configuration; None when not read."""
     # kept for people: no rule reads these
     brand: str | None = Field(
         default=None,

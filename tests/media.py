@@ -259,6 +259,44 @@ def make_clip(
     return path
 
 
+def make_fragmented(
+    path: Path,
+    *,
+    movflags: str = "frag_keyframe+empty_moov",
+    frames: int = 90,
+    fps: int | Fraction = 30,
+    first: int = 0,
+    audio: bool = False,
+    timestamps_ms: Sequence[int] | None = None,
+    codec_options: dict[str, str] | None = None,
+    container: str = "mp4",
+    size: tuple[int, int] = (64, 48),
+) -> Path:
+    """``frames`` H.264 frames at ``fps`` (the first at frame ``first``, or at each of
+    ``timestamps_ms``), muxed with ``movflags`` (``frag_keyframe+empty_moov``: a fragmented
+    MP4; ``""``: a plain one), with silent AAC when ``audio``. ``codec_options`` go to the
+    encoder (``{"g": "5"}``: a keyframe, hence a fragment, every 5 frames)."""
+    rate = Fraction(fps)
+    times = [first + i for i in range(frames)] if timestamps_ms is None else list(timestamps_ms)
+    time_base = 1 / rate if timestamps_ms is None else Fraction(1, 1000)
+    options = {"movflags": movflags} if movflags else {}
+    with av.open(str(path), "w", format=container, options=options) as output:
+        stream = output.add_stream("libx264", rate=rate)
+        stream.options = dict(codec_options or {})
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        sound = _audio_stream(output, "aac") if audio else None
+        for index, pts in enumerate(times):
+            picture = Image.new("RGB", size, ((index * 37) % 256, 120, 200))
+            frame = av.VideoFrame.from_image(picture)  # type: ignore[no-untyped-call]
+            frame.pts, frame.time_base = pts, time_base
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+        if sound is not None:
+            _write_silence(output, sound, seconds=float(len(times) / rate))
+    return path
+
+
 def has_encoder(name: str) -> bool:
     """Whether this PyAV build can encode with ``name`` (libx265, libsvtav1 are optional)."""
     try:

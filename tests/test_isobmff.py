@@ -9,6 +9,7 @@ past the file or its budget.
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from collections.abc import Sequence
 from fractions import Fraction
@@ -48,6 +49,23 @@ def with_brand(
     return facts.model_copy(update={"brand": found.major_brand})
 
 
+def pyav_bit_depth(path: Path) -> int | None:
+    """Bits per sample of the first video stream's pixel format, as FFmpeg decodes it."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return stream.format.components[0].bits if stream.format is not None else None
+
+
+def reference(path: Path) -> MediaFacts | UnreadableMediaError:
+    """MediaInfo's facts with the brand the readers add, and with what MediaInfo does not
+    read from the header taken from PyAV: the bit depth a VP9 ``vpcC`` box states (MediaInfo
+    reports none for VP9 in MP4)."""
+    facts = with_brand(mediainfo_facts(path), path)
+    if isinstance(facts, MediaFacts) and facts.video_codec == "vp9" and facts.bit_depth is None:
+        return facts.model_copy(update={"bit_depth": pyav_bit_depth(path)})
+    return facts
+
+
 def header_facts(path: Path) -> MediaFacts | None:
     return isobmff.read_video_facts(str(path), size=path.stat().st_size)
 
@@ -58,7 +76,7 @@ def agree(path: Path, *, must_answer: bool = False) -> MediaFacts | None:
     if ours is None:
         assert not must_answer, f"the header reader gave up on {path.name}"
         return None
-    theirs = with_brand(mediainfo_facts(path), path)
+    theirs = reference(path)
     assert isinstance(theirs, MediaFacts), f"MediaInfo: {theirs!r}, reader: {ours!r}"
     assert ours.model_dump() == theirs.model_dump()
     return ours
@@ -120,6 +138,17 @@ def full_box(kind: bytes, *parts: bytes, version: int = 0) -> bytes:
 def stts(entries: Sequence[tuple[int, int]]) -> bytes:
     table = b"".join(struct.pack(">II", count, delta) for count, delta in entries)
     return full_box(b"stts", struct.pack(">I", len(entries)), table)
+
+
+def set_track_duration(data: bytearray, track: int, ticks: int) -> None:
+    """Write ``ticks`` as the track header's duration and as its one edit's (FFmpeg writes an
+    edit list per track; a header and edits that disagree make a different presentation)."""
+    tkhd, head, _ = find_box(data, ["moov", "trak", track, "tkhd"])
+    struct.pack_into(">I", data, tkhd + head + 20, ticks)
+    with contextlib.suppress(KeyError):
+        elst, head, _ = find_box(data, ["moov", "trak", track, "edts", "elst"])
+        assert data[elst + head] == 0 and struct.unpack_from(">I", data, elst + head + 4) == (1,)
+        struct.pack_into(">I", data, elst + head + 8, ticks)
 
 
 def matrix(a: int, b: int, c: int, d: int) -> bytes:
@@ -218,7 +247,7 @@ def test_inspect_reads_mp4_and_mov_without_pillow_or_mediainfo(
     corpus: dict[str, Path], name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = _clip(corpus, name)
-    expected = with_brand(mediainfo_facts(path), path)
+    expected = reference(path)
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the header reader should have answered")
@@ -332,8 +361,7 @@ def test_durations_and_bit_rate_match_mediainfo(
     mvhd, head, _ = find_box(data, ["moov", "mvhd"])
     struct.pack_into(">I", data, mvhd + head + 12, movie_timescale)
     for track, ticks in ((0, video_ticks), (1, audio_ticks)):
-        tkhd, head, _ = find_box(data, ["moov", "trak", track, "tkhd"])
-        struct.pack_into(">I", data, tkhd + head + 20, ticks)
+        set_track_duration(data, track, ticks)
     scratch.write_bytes(data)
     # Under half a millisecond, MediaInfo has no duration and no bit rate: it decides.
     agree(scratch, must_answer=max(video_ticks, audio_ticks) * 1000 >= 2 * movie_timescale)
@@ -370,8 +398,7 @@ def test_long_consistent_durations_match_mediainfo(
         media_ticks if in_media_scale else round(media_ticks * movie_timescale / media_timescale)
     )
     for track in (0, 1):
-        tkhd, head, _ = find_box(data, ["moov", "trak", track, "tkhd"])
-        struct.pack_into(">I", data, tkhd + head + 20, max(1, min(track_ticks, 2**32 - 2)))
+        set_track_duration(data, track, max(1, min(track_ticks, 2**32 - 2)))
     mdhd, head, _ = find_box(data, ["moov", "trak", 0, "mdia", "mdhd"])
     struct.pack_into(">II", data, mdhd + head + 12, media_timescale, media_ticks % 2**32)
     replace_box(
@@ -674,6 +701,7 @@ def test_a_hand_built_file_is_read(scratch: Path) -> None:
         rotation=0,
         brand="isom",
         audio_sample_rate=48000,
+        dolby_vision=False,  # (its avcC's SPS is cut short: no bit depth)
     )
     moov_last = FTYP + MDAT + movie(VIDEO, SOUND)
     assert read_bytes(scratch, moov_last) == facts.model_copy(update={"size": len(moov_last)})
@@ -715,7 +743,6 @@ HOSTILE = {
     "two video tracks": FTYP + movie(VIDEO, VIDEO) + MDAT,
     "no video track": FTYP + movie(SOUND) + MDAT,
     "unknown track kind": FTYP + movie(VIDEO, track(b"zzzz", AVC1)) + MDAT,
-    "longer timecode track": FTYP + movie(VIDEO, track(b"tmcd", b"", ticks=5000)) + MDAT,
     "mirrored": FTYP + movie(track(b"vide", AVC1, turn=(-ONE, 0, 0, ONE))) + MDAT,
     "sample entry past stsd": FTYP
     + movie(track(b"vide", struct.pack(">I", 9999) + AVC1[4:]))
@@ -734,6 +761,16 @@ def test_anything_unusual_is_left_to_mediainfo(scratch: Path, name: str) -> None
 def test_a_harmless_timecode_track_does_not_stop_the_reader(scratch: Path) -> None:
     facts = read_bytes(scratch, FTYP + movie(VIDEO, track(b"tmcd", b"", ticks=1000)) + MDAT)
     assert facts is not None and facts.duration_s == 1.0
+
+
+def test_a_longer_timecode_track_does_not_lengthen_the_video(scratch: Path) -> None:
+    """Intentional difference: MediaInfo's General duration is the longest track's, here a
+    5 s timecode track; players present the audio and video, 1 s."""
+    path = scratch.with_name("timecode.mp4")
+    facts = read_bytes(path, FTYP + movie(VIDEO, track(b"tmcd", b"", ticks=5000)) + MDAT)
+    assert facts is not None and facts.duration_s == 1.0
+    theirs = mediainfo_facts(path)
+    assert isinstance(theirs, MediaFacts) and theirs.duration_s == 5.0
 
 
 def test_reads_stay_within_the_budget(scratch: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -823,8 +860,8 @@ def test_a_big_file_is_read_in_a_few_blocks(
     reads: list[int] = []
     real_fill = isobmff._Source._fill
 
-    def counting_fill(self: isobmff._Source, offset: int, length: int) -> None:
-        real_fill(self, offset, length)
+    def counting_fill(self: isobmff._Source, offset: int, length: int, *rest: int) -> None:
+        real_fill(self, offset, length, *rest)
         reads.append(len(self._buffer))
 
     monkeypatch.setattr(isobmff._Source, "_fill", counting_fill)

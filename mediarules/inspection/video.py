@@ -19,7 +19,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mediarules.inspection import mediainfo_pool
+from mediarules.inspection import colour, mediainfo_pool
 from mediarules.inspection.convert import (
     audio_codec_name,
     container_name,
@@ -149,6 +149,7 @@ def video_facts(found: Probe, *, path: str, size: int) -> MediaFacts:
     duration = ms_to_seconds(general.get("duration"))
     if duration is None:
         duration = ms_to_seconds(video.get("duration"))
+    tone = colour.from_mediainfo(video)
     return MediaFacts(
         path=path,
         kind="video",
@@ -168,6 +169,10 @@ def video_facts(found: Probe, *, path: str, size: int) -> MediaFacts:
         bit_rate=parse_count(general.get("overall_bit_rate")),
         rotation=parse_rotation(video.get("rotation")),
         audio_sample_rate=(parse_count(audio.get("sampling_rate")) or None) if audio else None,
+        bit_depth=tone.bit_depth,
+        color_transfer=tone.color_transfer,
+        color_primaries=tone.color_primaries,
+        dolby_vision=tone.dolby_vision,
     )
 
 
