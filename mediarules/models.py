@@ -163,6 +163,9 @@ class MediaFacts(BaseModel):
     audio_codec: str | None = None
     bit_rate: int | None = Field(default=None, ge=0, description="Overall bit rate, bit/s.")
     rotation: int | None = Field(default=None, description="Display rotation in degrees.")
+    bit_depth: int | None = Field(default=None, ge=1, description="Video bits per sample: 8, 10...")
+    color_transfer: str | None = Field(default=None, description="Video transfer: sdr, pq or hlg.")
+    color_primaries: str | None = Field(default=None, description="Primaries: bt709, bt2020...")
     # kept for people: no rule reads these
     brand: str | None = Field(
         default=None,
