@@ -401,7 +401,8 @@ def _not_a_video(doc_type: str, *, has_audio: bool, path: str) -> UnreadableMedi
     """What ``video.video_facts`` says of the same file (MediaInfo names it WebM or Matroska)."""
     the_file = f"the {'WebM' if doc_type == 'webm' else 'Matroska'} file"
     if has_audio:
-        return UnreadableMediaError("unrecognised", f"audio only: {the_file} has no video track")
+        message = f"audio only: {the_file} has no video track"
+        return UnreadableMediaError("unrecognised", message, path=path)
     message = f"{the_file} has no image or video track that can be read"
     return UnreadableMediaError("unrecognised", message, path=path)
 
