@@ -25,10 +25,10 @@ MediaInfo, which stays the authority for files this reader does not understand.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import struct
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -205,16 +205,23 @@ def _read_at(fd: int, length: int, offset: int) -> bytes:
     return os.read(fd, length)
 
 
-class _Source:
+class _Budget:
+    """Element headers left to parse: no file makes the reader walk forever."""
+
+    def __init__(self) -> None:
+        self.elements = _MAX_ELEMENTS
+
+
+class _Source(_Budget):
     """Random access to the file through one cached buffer, with budgets on bytes and elements."""
 
     def __init__(self, fd: int, size: int, head: bytes) -> None:
+        super().__init__()
         self._fd = fd
         self.size = size
         self._base = 0
         self._buffer = head[:size]
         self._budget = _MAX_READ
-        self.elements = _MAX_ELEMENTS  # element headers left to parse
         self.chunk = _CHUNK
 
     def read(self, offset: int, length: int) -> bytes:
@@ -241,15 +248,17 @@ class _Source:
         """``(id, body offset, body end)`` of the element at ``offset``, which must end by
         ``end``. An unknown size (all ones) or a size past ``end`` is not understood."""
         self.elements -= 1
-        if self.elements < 0:
-            raise _UnsupportedError
         data = self.read(offset, min(12, end - offset))
-        ident, at = _element_id(data, 0)
-        length, at = _element_size(data, at)
-        body = offset + at
-        if length is None or body + length > end:
+        id_length = _VINT_LENGTH[data[0]]
+        size_length = _VINT_LENGTH[data[id_length]] if 0 < id_length < len(data) else 0
+        at = id_length + size_length
+        if self.elements < 0 or not size_length or id_length > 4 or at > len(data):
             raise _UnsupportedError
-        return ident, body, body + length
+        length = int.from_bytes(data[id_length:at], "big") & _VINT_MASK[size_length]
+        body = offset + at
+        if length == _VINT_MASK[size_length] or body + length > end:
+            raise _UnsupportedError  # unknown size, or past the parent
+        return int.from_bytes(data[:id_length], "big"), body, body + length
 
 
 _VINT_LENGTH = bytes([0] + [8 - b.bit_length() + 1 for b in range(1, 256)])
@@ -257,14 +266,6 @@ _VINT_LENGTH = bytes([0] + [8 - b.bit_length() + 1 for b in range(1, 256)])
 
 _VINT_MASK = [(1 << (7 * n)) - 1 for n in range(9)]
 """The value bits of an ``n``-byte variable-size integer; all of them set means "unknown"."""
-
-
-def _element_id(data: bytes, pos: int) -> tuple[int, int]:
-    """An element id (with its length marker, as ids are written) and the offset after it."""
-    end = pos + _VINT_LENGTH[data[pos]]
-    if end == pos or end - pos > 4 or end > len(data):
-        raise _UnsupportedError
-    return int.from_bytes(data[pos:end], "big"), end
 
 
 def _element_size(data: bytes, pos: int) -> tuple[int | None, int]:
@@ -277,17 +278,18 @@ def _element_size(data: bytes, pos: int) -> tuple[int | None, int]:
     return (None if value == _VINT_MASK[length] else value), end
 
 
-def _children(source: _Source, data: bytes) -> Iterator[tuple[int, bytes]]:
+def _children(budget: _Budget, data: bytes) -> list[tuple[int, bytes]]:
     """``(id, body)`` of each element that ``data`` (a master element's body) holds.
 
     The hot loop of the reader: vints are decoded inline, from tables."""
-    pos, total = 0, len(data)
+    found = []
+    pos, total, left = 0, len(data), budget.elements
     lengths, masks = _VINT_LENGTH, _VINT_MASK
     while pos < total:
-        source.elements -= 1
+        left -= 1
         id_length = lengths[data[pos]]
         size_at = pos + id_length
-        if source.elements < 0 or not id_length or id_length > 4 or size_at >= total:
+        if left < 0 or not id_length or id_length > 4 or size_at >= total:
             raise _UnsupportedError
         size_length = lengths[data[size_at]]
         body = size_at + size_length
@@ -297,8 +299,10 @@ def _children(source: _Source, data: bytes) -> Iterator[tuple[int, bytes]]:
         end = body + size
         if size == masks[size_length] or end > total:
             raise _UnsupportedError  # unknown size, or past the parent
-        yield int.from_bytes(data[pos:size_at], "big"), data[body:end]
+        found.append((int.from_bytes(data[pos:size_at], "big"), data[body:end]))
         pos = end
+    budget.elements = left
+    return found
 
 
 def _uint(body: bytes) -> int:
@@ -418,15 +422,21 @@ def _ebml_header(source: _Source) -> tuple[str, int]:
     ident, body, end = source.header(0, min(source.size, _MAX_HEADER + 12))
     if ident != int.from_bytes(EBML_MAGIC, "big"):
         raise _UnsupportedError
+    return _doc_type(source.read(body, end - body)), end
+
+
+@functools.lru_cache(maxsize=64)
+def _doc_type(header: bytes) -> str:
+    """The container an EBML header's body names (cached: a batch has few distinct ones)."""
     doc_type = None
-    for child, value in _children(source, source.read(body, end - body)):
+    for child, value in _children(_Budget(), header):
         if child == _DOC_TYPE:
             doc_type = _DOC_TYPES.get(value.rstrip(b"\0"))
         elif child in _HEADER_LIMITS and _uint(value) > _HEADER_LIMITS[child]:
             raise _UnsupportedError  # a newer EBML, or ids and sizes longer than this reads
     if doc_type is None:
         raise _UnsupportedError  # another EBML format, or no DocType
-    return doc_type, end
+    return doc_type
 
 
 def _segment(source: _Source, doc_type: str, offset: int) -> _Segment:
