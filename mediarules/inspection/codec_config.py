@@ -57,40 +57,42 @@ _VP9_SYNC = 0x498342
 def vp9_bit_depth(frame: bytes) -> int | None:
     """The bit depth a VP9 frame's uncompressed header states: profiles 0 and 1 are 8-bit;
     profiles 2 and 3 say 10 or 12 in a key frame's colour config (other frames: ``None``)."""
-    if not frame:
+    head = frame[:8]
+    bits = _Bits(int.from_bytes(head, "big"), 8 * len(head))
+    if bits.read(2) != 2:  # frame_marker
         return None
-    bits = _Bits(frame)
-    try:
-        if bits.read(2) != 2:  # frame_marker
-            return None
-        profile = bits.read(1) | bits.read(1) << 1
-        if profile < 2:
-            return 8
-        if profile == 3:
-            bits.read(1)  # reserved_zero
-        if bits.read(1):  # show_existing_frame: no header follows
-            return None
-        if bits.read(1) != 0:  # frame_type: only a key frame carries the colour config
-            return None
-        bits.read(2)  # show_frame, error_resilient_mode
-        if bits.read(24) != _VP9_SYNC:
-            return None
-        return 12 if bits.read(1) else 10
-    except IndexError:
+    pair = bits.read(2)  # profile_low_bit, then profile_high_bit
+    if pair is None:
         return None
+    profile = (pair & 1) << 1 | pair >> 1
+    if profile < 2:
+        return 8
+    if profile == 3:
+        bits.read(1)  # reserved_zero
+    # show_existing_frame (no header follows), frame_type (only a key frame, 0, carries the
+    # colour config), show_frame, error_resilient_mode, then the key frame's sync code
+    if bits.read(2) != 0:
+        return None
+    bits.read(2)
+    if bits.read(24) != _VP9_SYNC:
+        return None
+    ten_or_twelve = bits.read(1)
+    return None if ten_or_twelve is None else 12 if ten_or_twelve else 10
 
 
 class _Bits:
-    """Most significant bit first, as VP9 headers are written."""
+    """Fields of at most 64 bits, most significant bit first, as VP9 headers are written.
+    Past the end every field reads ``None`` (and compares unequal to any value)."""
 
-    def __init__(self, data: bytes) -> None:
-        self._data = data
+    def __init__(self, value: int, length: int) -> None:
+        self._value = value
+        self._length = length
         self._pos = 0
 
-    def read(self, count: int) -> int:
-        value = 0
-        for _ in range(count):
-            byte = self._data[self._pos >> 3]  # IndexError past the end
-            value = value << 1 | (byte >> (7 - (self._pos & 7))) & 1
-            self._pos += 1
-        return value
+    def read(self, count: int) -> int | None:
+        end = self._pos + count
+        if end > self._length:
+            self._pos = self._length
+            return None
+        self._pos = end
+        return (self._value >> (self._length - end)) & ((1 << count) - 1)

@@ -173,7 +173,7 @@ def read_video_facts(path: str, *, size: int) -> MediaFacts | None:
     except (OSError, ValueError):
         return None
     try:
-        return read_open_video_facts(fd, os.pread(fd, _CHUNK, 0), path, size=size)
+        return read_open_video_facts(fd, _read_at(fd, _CHUNK, 0), path, size=size)
     except OSError:
         return None
     finally:
