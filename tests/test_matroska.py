@@ -687,6 +687,14 @@ def test_a_vp9_bit_depth_comes_from_its_first_frame(
     assert facts is not None and facts.bit_depth == depth
 
 
+def test_the_stored_size_is_the_size_whatever_the_display_size(scratch: Path) -> None:
+    """Anamorphic: shown 128 wide, stored 64 wide (MediaInfo and PyAV say 64 too)."""
+    display = (uint(0x54B0, 128), uint(0x54BA, 48), uint(0x54B2, 0))
+    track = video_track(picture=element(VIDEO, *PIXELS_64x48, *display))
+    facts = read_bytes(scratch, webm(INFO_1S, element(TRACKS, track), clusters()))
+    assert facts is not None and (facts.width, facts.height) == (64, 48)
+
+
 def test_colour_elements_win_over_the_codec(scratch: Path) -> None:
     colour = element(0x55B0, uint(0x55B2, 12), uint(0x55BA, 16), uint(0x55BB, 9))
     track = video_track(picture=element(VIDEO, *PIXELS_64x48, colour))

@@ -9,11 +9,15 @@ names and conventions (durations in whole milliseconds, the overall bit rate fro
 size), plus what MediaInfo leaves out: the rotation FFmpeg stores as a projection roll, bit
 depth, transfer (``sdr``, ``pq``, ``hlg``) and primaries.
 
+``DisplayWidth``/``DisplayHeight`` (an aspect ratio) and ``FlagInterlaced`` are not read:
+the facts hold the stored size and the frame rate, which MediaInfo and PyAV do not change for
+them either. Audio sample rate and channels have no field in the facts.
+
 The frame rate is ``DefaultDuration`` as an exact fraction (``33366666`` ns is 30000/1001). A
 track without one gets it from the timestamps of its first blocks (at most
-:data:`_MAX_BLOCKS`), which are rounded to the ``TimestampScale``: the rate is the simplest
-one every timestamp agrees with, or, when no constant rate fits, their mean rate and
-``variable_frame_rate``.
+:data:`_MAX_BLOCKS`), which are rounded to the ``TimestampScale``: the whole or NTSC-style
+rate every timestamp agrees with (else the simplest such fraction), or, when no constant rate
+fits, their mean rate and ``variable_frame_rate``.
 
 Reads are bounded: the first buffer, what the ``SeekHead`` points at when ``Info`` or
 ``Tracks`` come after the media, and the block headers of the first clusters, never more than
