@@ -367,7 +367,7 @@ class _Segment:
     seek_heads: list[tuple[int, int]] = field(default_factory=list)  # (body, end), unread
 
 
-def _read(source: _Source, path: str) -> MediaFacts | None:
+def _read(source: _Source, path: str) -> MediaFacts:
     doc_type, segment_at = _ebml_header(source)
     segment = _segment(source, doc_type, segment_at)
     tracks = segment.tracks or []
@@ -410,8 +410,8 @@ def _not_a_video(doc_type: str, *, has_audio: bool, path: str) -> UnreadableMedi
     the_file = f"the {'WebM' if doc_type == 'webm' else 'Matroska'} file"
     if has_audio:
         message = f"audio only: {the_file} has no video track"
-        return UnreadableMediaError("unrecognised", message, path=path)
-    message = f"{the_file} has no image or video track that can be read"
+    else:
+        message = f"{the_file} has no image or video track that can be read"
     return UnreadableMediaError("unrecognised", message, path=path)
 
 
