@@ -3,7 +3,7 @@
     python benchmarks/bench_floor.py [--quick] [--rounds N] [--json FILE] [--batch-files N]
 
 1. Inspection, per file, for JPEG, PNG, WebP, an animated GIF, MP4, MOV, a fragmented MP4
-   (one fragment a second) and WebM: the floor
+   (one fragment a second), WebM and MKV: the floor
    (open the file and read 64 KiB), ``mediarules.inspect``, pymediainfo's default parse, PyAV
    (open + stream info), Pillow's full decode (images) and ``ffprobe`` (when on PATH), each as
    µs per file and as a ratio to the floor.
@@ -100,6 +100,7 @@ def build_corpus(folder: Path) -> dict[str, Path]:
         "MP4": ("clip.mp4", "libx264", "aac"),
         "MOV": ("clip.mov", "libx264", "aac"),
         "WebM": ("clip.webm", "libvpx-vp9", "libopus"),
+        "MKV": ("clip.mkv", "libx264", "aac"),
     }
     for label, (name, codec, audio) in videos.items():
         corpus[label] = make_video(
@@ -116,7 +117,7 @@ def bench_inspection(corpus: dict[str, Path], settings: Settings, figures: Figur
     has_ffprobe = shutil.which("ffprobe") is not None
     rows = []
     for label, path in corpus.items():
-        is_video = path.suffix in {".mp4", ".mov", ".webm"}
+        is_video = path.suffix in {".mp4", ".mov", ".webm", ".mkv"}
         cases: dict[str, Case] = {
             "floor": partial(read_floor, path),
             "read whole file": partial(read_all, path),
@@ -130,8 +131,7 @@ def bench_inspection(corpus: dict[str, Path], settings: Settings, figures: Figur
         else:
             cases["Pillow full decode"] = partial(decode, path)
         result = run_group(f"inspect {label}: {describe_file(path)}", cases, settings)
-        iso = label in {"MP4", "MOV", "fragmented MP4"}
-        target = VIDEO_TARGET if iso else None if is_video else IMAGE_TARGET
+        target = VIDEO_TARGET if is_video else IMAGE_TARGET
         row: dict[str, object] = {"format": label, "file": describe_file(path), "target": target}
         for case in cases:
             ratio = result.ratio(case, "floor")

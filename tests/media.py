@@ -173,11 +173,13 @@ def _rotate(video: av.VideoStream, rotation: int) -> None:
 def _audio_stream(
     output: av.container.OutputContainer, encoder: str | None, rate: int = 48000
 ) -> av.AudioStream | None:
-    """A mono stream of ``rate`` Hz for ``encoder`` (filled later with silence), or None."""
+    """A mono stream of ``rate`` Hz for ``encoder`` (filled later with silence), or None.
+    FFmpeg's own Vorbis encoder is "experimental" and stereo only: it gets both."""
     if encoder is None:
         return None
-    sound = cast(av.AudioStream, output.add_stream(encoder, rate=rate))
-    sound.layout = "mono"
+    options = {"strict": "experimental"} if encoder == "vorbis" else {}
+    sound = cast(av.AudioStream, output.add_stream(encoder, rate=rate, options=options))
+    sound.layout = "stereo" if encoder == "vorbis" else "mono"
     return sound
 
 
@@ -189,11 +191,11 @@ def _write_silence(
     fmt = codec_context.format.name
     total = int(seconds * rate)
     pts = 0
-    bytes_per_sample = av.AudioFormat(fmt).bytes
+    layout = stream.layout.name
     while pts < total:
-        frame = av.AudioFrame(format=fmt, layout="mono", samples=samples_per_frame)
+        frame = av.AudioFrame(format=fmt, layout=layout, samples=samples_per_frame)
         for plane in frame.planes:
-            plane.update(bytes(samples_per_frame * bytes_per_sample))
+            plane.update(bytes(plane.buffer_size))
         frame.sample_rate = rate
         frame.pts = pts
         output.mux(stream.encode(frame))

@@ -7,10 +7,11 @@ files to write new ones and read what they wrote back through :func:`inspect`, a
 :mod:`mediarules.fixes.apply` copies a file whose only fix is a new name.
 
 The kind is decided by the bytes, never the extension. An ISO base media video (MP4, MOV, M4V,
-3GP) is read first by :mod:`~mediarules.inspection.isobmff` from its ``moov`` header (tens of
-µs); anything it does not fully understand goes on as before: Pillow's lazy open (tens of µs,
-header only), then, if no image plugin recognises the file, MediaInfo (a few ms) looks for a
-video track. Anything else raises :class:`UnreadableMediaError`.
+3GP) is read first by :mod:`~mediarules.inspection.isobmff` from its ``moov`` header, a
+Matroska or WebM video by :mod:`~mediarules.inspection.matroska` from its EBML header, Info and
+Tracks (tens of µs each); anything they do not fully understand goes on as before: Pillow's
+lazy open (tens of µs, header only), then, if no image plugin recognises the file, MediaInfo (a
+few ms) looks for a video track. Anything else raises :class:`UnreadableMediaError`.
 
 Only what was truly read becomes a kind: a video needs a container mediarules knows as video
 (:data:`~mediarules.inspection.convert.VIDEO_CONTAINERS`), so a FLIC animation Pillow could not
@@ -27,7 +28,7 @@ import stat
 from typing import BinaryIO
 
 from mediarules.formatting import echo
-from mediarules.inspection import images, isobmff, library_warnings, video, webp
+from mediarules.inspection import images, isobmff, library_warnings, matroska, video, webp
 from mediarules.inspection.convert import VIDEO_CONTAINERS
 from mediarules.inspection.errors import Reason, UnreadableMediaError
 from mediarules.inspection.plausible import impossible_picture_values
@@ -64,6 +65,10 @@ def _inspect_file(name: str, size: int) -> MediaFacts:
         facts = isobmff.read_open_video_facts(handle.fileno(), head, name, size=size)
         if facts is not None:  # an MP4/MOV the header reader fully understood
             return facts
+        if matroska.is_matroska(head):
+            facts = matroska.read_open_video_facts(handle.fileno(), head, name, size=size)
+            if facts is not None:  # a WebM/MKV the header reader fully understood
+                return facts
         try:
             facts = images.inspect_open_image(handle, name, size=size)
         except UnreadableMediaError as exc:

@@ -229,3 +229,45 @@ def audio_codec_name(format: object, profile: object = None) -> str | None:
     if name == "MPEG Audio":
         return _MPEG_AUDIO_LAYERS.get(_clean(profile) or "", "mpeg audio")
     return AUDIO_CODECS.get(name, name.lower())
+
+
+# ---------------------------------------------------------------------------------------------
+# colour (ISO/IEC 23091-4 code points, shared by Matroska's Colour, MP4's colr and the codecs)
+
+_PQ, _HLG = 16, 18
+_SDR_TRANSFERS = frozenset({1, 4, 5, 6, 7, 11, 12, 13, 14, 15})
+"""BT.709, BT.470 M/BG, BT.601, SMPTE 240M, xvYCC, BT.1361, sRGB, BT.2020 (10 and 12 bit): the
+gamma curves of standard dynamic range. Linear, log and unspecified (2) say nothing here."""
+
+COLOR_PRIMARIES: dict[int, str] = {
+    1: "bt709",
+    4: "bt470m",
+    5: "bt470bg",
+    6: "smpte170m",
+    7: "smpte240m",
+    8: "film",
+    9: "bt2020",
+    10: "smpte428",
+    11: "smpte431",  # DCI-P3
+    12: "smpte432",  # Display P3 (P3-D65)
+    22: "ebu3213",
+}
+"""Colour primaries by code point, named as FFmpeg names them (2 is "unspecified": no name)."""
+
+
+def color_transfer_name(code: object) -> str | None:
+    """``sdr``, ``pq`` or ``hlg`` for a transfer characteristics code point; else ``None``."""
+    if not isinstance(code, int) or isinstance(code, bool):
+        return None
+    if code == _PQ:
+        return "pq"
+    if code == _HLG:
+        return "hlg"
+    return "sdr" if code in _SDR_TRANSFERS else None
+
+
+def color_primaries_name(code: object) -> str | None:
+    """FFmpeg's name for a colour primaries code point (``9`` -> ``bt2020``); else ``None``."""
+    if not isinstance(code, int) or isinstance(code, bool):
+        return None
+    return COLOR_PRIMARIES.get(code)
