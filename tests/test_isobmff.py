@@ -442,12 +442,13 @@ MPEG4_BRANDS = sorted(b.decode() for b in isobmff._MPEG4_BRANDS)
 def test_the_container_name_follows_the_brand_as_mediainfo_does(
     corpus: dict[str, Path], scratch: Path, brand: str | bytes
 ) -> None:
+    raw = brand.encode("latin-1") if isinstance(brand, str) else brand
     data = bytearray(_clip(corpus, "h264-ntsc30.mp4").read_bytes())
-    data[8:12] = brand.encode("latin-1") if isinstance(brand, str) else brand
+    data[8:12] = raw
     scratch.write_bytes(data)
     facts = agree(scratch, must_answer=brand in MPEG4_BRANDS)
-    if facts is not None:
-        assert facts.format == ("mov" if brand == "qt  " else "mp4")
+    if facts is not None:  # MediaInfo (and so the reader) trims spaces: b"  qt" is QuickTime too
+        assert facts.format == ("mov" if raw.strip(b" ") == b"qt" else "mp4")
 
 
 def test_a_quicktime_file_without_ftyp_is_a_mov(corpus: dict[str, Path], scratch: Path) -> None:
