@@ -12,6 +12,7 @@ hang run as subprocesses with a timeout, so a hang fails the test instead of the
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -405,6 +406,56 @@ def test_zero_sides_and_rates_never_crash_a_check(media: MediaRef | MediaFacts) 
     (violation,) = _invalid(report, 0)
     shown = report.model_dump(mode="json")["media"][0]
     assert all(shown[name] is None for name in str(violation.actual).split(", "))
+
+
+HUGE = 10**400
+"""Past every float: ``float(HUGE)`` and ``float(Fraction(HUGE, 3))`` raise OverflowError."""
+
+
+@pytest.mark.parametrize(
+    ("media", "left_out"),
+    [
+        (MediaRef(file_name="a.mp4", type="video", width=1080, height=1920,
+                  frame_rate=Fraction(HUGE, 3)), "fps"),
+        (MediaFacts(kind="video", format="mp4", width=1080, height=1920,
+                    fps=Fraction(-HUGE, 3)), "fps"),
+        (MediaFacts(kind="image", format="jpeg", width=1080, height=1350, fps=Fraction(2 * 10**9)),
+         "fps"),
+        (MediaRef(file_name="a.mp4", type="video", width=1080, height=1920, frame_rate=Fraction(30),
+                  bit_rate=HUGE), "bit_rate"),
+        (MediaFacts(kind="image", format="jpeg", width=1080, height=1350, size=HUGE), "size"),
+        (MediaRef(file_name="a.jpg", type="image", width=HUGE, height=-HUGE, size=2**63),
+         "width, height, size"),
+    ],
+    ids=["ref-fps-10**400", "facts-fps-minus-10**400", "image-fps-2e9", "ref-bit-rate-10**400",
+         "facts-size-10**400", "ref-sides-and-size-past-64-bits"],
+)  # fmt: skip
+def test_numbers_past_any_float_are_invalid_not_an_overflow(
+    tmp_path: Path, media: MediaRef | MediaFacts, left_out: str
+) -> None:
+    """The API takes Python numbers as they come (JSON and TOML stop them when they are read):
+    a frame rate of ``10**400 / 3`` raised OverflowError in ``checks/video.py``, a bit rate or
+    a size of ``10**400`` in ``intake`` and ``checks/finding.py``. Each is now one
+    ``media.metadata_invalid`` naming it in a short message, and every output and the fix
+    plan work on the rest."""
+    from rich.console import Console
+
+    from mediarules.outputs.ci_formats import github_annotations, sarif_log, sarif_results
+    from mediarules.outputs.html_report import render_html
+    from mediarules.outputs.render import report_json, report_text
+
+    report = mediarules.check([media], platforms=ALL)
+    (violation,) = _invalid(report, 0)
+    assert violation.actual == left_out
+    assert len(violation.message) < 300
+    assert "over " in violation.message or "below -" in violation.message
+    assert all(report.media[0].model_dump()[name] is None for name in left_out.split(", "))
+    report_json(report)
+    report_text(report, ALL, mediarules.default_rules(), Console(file=io.StringIO()))
+    json.dumps(sarif_log(sarif_results(report, tmp_path), version="0"))
+    github_annotations(report, tmp_path)
+    render_html([report], ALL, mediarules.default_rules())
+    mediarules.plan_fixes([media], platforms=ALL).model_dump_json()
 
 
 def test_a_file_whose_header_says_zero_pixels_is_unreadable(tmp_path: Path) -> None:

@@ -22,8 +22,9 @@ from mediarules.checks.finding import Finding
 from mediarules.checks.upload import format_from_mime, format_from_name
 from mediarules.fixes import plan
 from mediarules.inspection import UnreadableMediaError, inspect
-from mediarules.inspection.plausible import impossible_picture_values
+from mediarules.inspection.plausible import impossible_picture_values, shown_number
 from mediarules.models import MediaFacts, MediaRef
+from mediarules.safe_read import MAX_INTEGER
 
 MediaInput = str | os.PathLike[str] | MediaRef | MediaFacts
 
@@ -106,8 +107,9 @@ def _declared(facts: MediaFacts, ref: MediaRef | None, impossible: Mapping[str, 
 def impossible_values(values: Mapping[str, object]) -> dict[str, str]:
     """Field -> what it says, for each declared value of ``values`` (``MediaFacts`` fields)
     that cannot be true: a side of 0 or less (or past ``plausible.MAX_SIDE``), a frame rate of 0 or
-    less, a size of 0 or less, a negative or infinite duration or bit rate, and for a video a
-    duration or bit rate of 0 (a file's own 0 is an honest unknown, but a record's is not)."""
+    less (or over a billion), a size of 0 or less, a negative or infinite duration or bit rate,
+    a size or bit rate past 64 bits, and for a video a duration or bit rate of 0 (a file's own
+    0 is an honest unknown, but a record's is not)."""
     return {**impossible_picture_values(values), **_impossible_declared(values)}
 
 
@@ -115,18 +117,22 @@ def _impossible_declared(values: Mapping[str, object]) -> dict[str, str]:
     video = values.get("kind") == "video"
     found: dict[str, str] = {}
     size = values.get("size")
-    if isinstance(size, int) and size <= 0:
-        found["size"] = f"size {size:,} bytes"
+    if isinstance(size, int) and not 0 < size <= MAX_INTEGER:
+        found["size"] = f"size {shown_number(size, MAX_INTEGER)} bytes"
     duration = values.get("duration_s")
     if isinstance(duration, int | float) and not _positive(duration, zero_ok=not video):
         found["duration_s"] = f"duration {duration:g} s"
     bit_rate = values.get("bit_rate")
     if isinstance(bit_rate, int) and not _positive(bit_rate, zero_ok=not video):
-        found["bit_rate"] = f"bit rate {bit_rate:,} bit/s"
+        found["bit_rate"] = f"bit rate {shown_number(bit_rate, MAX_INTEGER)} bit/s"
     return found
 
 
 def _positive(value: float, *, zero_ok: bool) -> bool:
+    """Above 0 (or 0 when ``zero_ok``), and finite: a float not infinite, an integer within
+    64 bits (``10**400`` bytes is no file, and no float can hold it for a message)."""
+    if isinstance(value, int):
+        return (value > 0 or (zero_ok and value == 0)) and value <= MAX_INTEGER
     return math.isfinite(value) and (value > 0 or (zero_ok and value == 0))
 
 
