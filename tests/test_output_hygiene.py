@@ -3,12 +3,16 @@
 A file named with an ESC sequence, a newline and a right-to-left override reaches the text
 report, GitHub annotations and the HTML page escaped (the raw characters never appear); rich
 markup in a name is printed as the characters it is; echoed input is cut to a readable length.
-JSON keeps every character exactly (its own escaping is enough).
+JSON keeps every character exactly (its own escaping is enough). What libraries say about a
+damaged file (Pillow's warnings, libtiff's error lines) lands in the report, never on stderr.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +133,119 @@ def _text_report(report: mediarules.Report, platforms: list[str]) -> str:
     console = Console(file=buffer, soft_wrap=True, highlight=False, width=200)
     report_text(report, platforms, mediarules.default_rules(), console)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# library messages: libtiff's C error lines and Pillow's warnings never reach stderr
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def damaged_deflate_tiff(path: Path) -> Path:
+    """A real Deflate TIFF (Pillow hands those to libtiff) whose compressed strip is scrambled:
+    libtiff's ZIPDecode fails and calls its error handler, which prints to stderr."""
+    import struct
+
+    from PIL import Image
+
+    pixels = bytes((x * 7 + y * 13) % 251 for y in range(96) for x in range(128 * 3))
+    Image.frombytes("RGB", (128, 96), pixels).save(path, compression="tiff_adobe_deflate")
+    data = bytearray(path.read_bytes())
+    (directory,) = struct.unpack_from("<I", data, 4)
+    assert directory > 400, "Pillow writes the strips before the directory"
+    for at in range(100, directory - 100, 5):
+        data[at] ^= 0x5A
+    path.write_bytes(data)
+    return path
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-W", "default", "-m", "mediarules", *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_libtiff_errors_in_a_fix_are_in_its_reason_not_on_stderr(tmp_path: Path) -> None:
+    """``fix`` printed "ZIPDecode: Decoding error at scanline 0, ..." from inside libtiff."""
+    scan = damaged_deflate_tiff(tmp_path / "scan.tif")
+    done = _cli("fix", str(scan), "-p", "x", "--out", "out", "--format", "json", cwd=tmp_path)
+    assert done.returncode in (0, 1) and done.stderr == ""
+    (skipped,) = json.loads(done.stdout)["skipped"]
+    assert skipped["reason"].startswith("failed: decoder error")
+    assert "(libtiff: ZIPDecode: Decoding error" in skipped["reason"]
+
+
+def test_the_html_report_prints_no_library_message(tmp_path: Path) -> None:
+    """The thumbnails decode every picture again: Pillow's "Corrupt EXIF data" and libtiff's
+    error lines were printed from there (the facts' notes already hold Pillow's)."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "Cam"
+    photo = tmp_path / "photo.jpg"
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(photo, exif=exif.tobytes()[:-2])
+    scan = damaged_deflate_tiff(tmp_path / "scan.tif")
+    done = _cli("check", str(photo), str(scan), "-p", "x", "-q", "--html", "page.html",
+                cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 1 and done.stderr == ""
+    assert (tmp_path / "page.html").read_text().count("<img") >= 1  # the photo's thumbnail
+
+
+def test_libtiff_errors_outside_mediarules_still_print(tmp_path: Path) -> None:
+    """The handler is process-wide: a program that decodes TIFFs itself, after mediarules
+    has run, still sees libtiff's lines, and mediarules' own decodes keep theirs."""
+    scan = damaged_deflate_tiff(tmp_path / "scan.tif")
+    program = (
+        "import sys\n"
+        "from PIL import Image\n"
+        "from mediarules.fixes.images import apply_image\n"
+        "from mediarules.fixes.targets import ImageTarget\n"
+        "from pathlib import Path\n"
+        "try:\n"
+        "    apply_image(Path(sys.argv[1]), ImageTarget(format='png'), Path('out.png'))\n"
+        "except ValueError as exc:\n"
+        "    print(exc)\n"
+        "try:\n"
+        "    Image.open(sys.argv[1]).load()\n"
+        "except OSError:\n"
+        "    pass\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(scan)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "libtiff: ZIPDecode" in done.stdout  # mediarules' decode: collected
+    assert done.stderr.count("ZIPDecode") == 1  # the program's own decode: printed as before
+
+
+def test_threads_each_get_their_own_libtiff_messages(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mediarules.fixes.api import apply_fixes, plan_fixes
+
+    damaged = damaged_deflate_tiff(tmp_path / "damaged.tif")
+    clean = make_image(tmp_path / "clean.tif", format="TIFF", size=(128, 96))
+
+    def reasons(index: int) -> list[str]:
+        source = damaged if index % 2 else clean
+        result = apply_fixes(plan_fixes([source], platforms="x"), tmp_path / f"out{index}")
+        return [skipped.reason for skipped in result.skipped]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = list(pool.map(reasons, range(24)))
+    for index, said in enumerate(found):
+        if index % 2:
+            assert len(said) == 1 and "(libtiff: ZIPDecode" in said[0], said
+        else:
+            assert said == []

@@ -30,6 +30,7 @@ from mediarules.fixes.geometry import AspectMode, Geometry, plan_geometry
 from mediarules.fixes.plan import LOSSY_FORMATS, estimated_bytes
 from mediarules.fixes.targets import ImageTarget
 from mediarules.formatting import shorten
+from mediarules.inspection import library_warnings
 from mediarules.inspection.convert import image_format_name
 from mediarules.models import MediaFacts
 from mediarules.safe_write import OutputFolder
@@ -226,12 +227,17 @@ def write_image(
     if not next_free and folder.taken(name):
         raise FileExistsError(errno.EEXIST, "the destination exists", str(folder.shown(name)))
     changes: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
+    with library_warnings.collecting() as notes, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             data, quality, size, frames = _make(source, target, fmt, changes)
+        except OSError as exc:  # "decoder error -2": libtiff's note says what went wrong
+            if not notes.as_tuple():
+                raise
+            raise ImageFixError(f"{exc} ({'; '.join(notes.as_tuple())})") from exc
         finally:
             changes.extend(_warning_notes(caught))
+            changes.extend(f"decoder warning: {note}" for note in notes.as_tuple())
     written = folder.write_new(name, data, next_free=next_free)
     return ImageResult(
         path=folder.shown(written),

@@ -15,13 +15,25 @@ replaced them (pytest restores both around every test):
 - a ``showwarning`` hook that routes a Pillow warning to the active collector and hands every
   other warning, and Pillow's outside a collection, to the hook it replaced, untouched.
 
+libtiff (Pillow decodes compressed TIFFs with it) reports errors through a process-wide C
+handler that prints to stderr ("ZIPDecode: Decoding error at scanline 0, ..."); Pillow silences
+its warnings but not its errors. The first collection puts a handler in every libtiff the
+process has loaded: inside a collection a message becomes a ``libtiff:`` note of the calling
+thread's collector, outside one it goes to the handler it replaced, as before.
+
 Known limits: outside mediarules, Pillow's warnings show every time rather than once per
-place; a ``catch_warnings`` block in another thread hides the hook until it ends.
+place; a ``catch_warnings`` block in another thread hides the hook until it ends; libtiff is
+found through ``/proc/self/maps`` (Linux) or Pillow's bundled ``.dylibs`` (macOS), and its
+messages are formatted only where a ``va_list`` is passed as one pointer (x86-64, arm64): a
+libtiff linked statically, or another platform, still prints.
 """
 
 from __future__ import annotations
 
+import ctypes
+import glob
 import os
+import platform
 import re
 import threading
 import warnings
@@ -97,6 +109,8 @@ class _Collecting:
 
 def _install() -> None:
     """Put the filter first and the hook in place, unless they already are (the usual case)."""
+    if not _libtiff_hooked:
+        _hook_libtiff()
     if warnings.showwarning is _route and warnings.filters[:1] == [_FILTER]:
         return
     global _replaced
@@ -125,3 +139,105 @@ def _route(
 
 def _from_pillow(filename: str) -> bool:
     return os.path.abspath(filename).startswith(_PIL_FOLDER)
+
+
+# ---------------------------------------------------------------------------------------------
+# libtiff's error handler
+
+_TiffHandler = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p)
+"""``void handler(const char *module, const char *fmt, va_list ap)``."""
+
+_VA_LIST_IS_ONE_POINTER = platform.machine().lower() in {"x86_64", "amd64", "aarch64", "arm64"}
+"""Where a ``va_list`` argument arrives as one pointer that can be handed on to ``vsnprintf``
+(or to the replaced handler) unchanged."""
+
+_PILLOW_TIFF_NAME = "tempfile.tif: "
+"""The name Pillow gives every TIFF it hands libtiff, which libtiff puts before some messages."""
+
+_libtiff_hooked = False
+_tiff_handlers: list[object] = []
+"""Our ctypes callbacks, one per libtiff, kept alive for as long as libtiff may call them."""
+_vsnprintf: Callable[..., int] | None = None
+
+
+def _hook_libtiff() -> None:
+    """Put a collecting error handler in every loaded libtiff, once per process."""
+    global _libtiff_hooked, _vsnprintf
+    with _lock:
+        if _libtiff_hooked:
+            return
+        _libtiff_hooked = True
+        if not _VA_LIST_IS_ONE_POINTER:
+            return
+        try:
+            vsnprintf = ctypes.CDLL(None).vsnprintf
+            vsnprintf.argtypes = [
+                ctypes.c_char_p,
+                ctypes.c_size_t,
+                ctypes.c_char_p,
+                ctypes.c_void_p,
+            ]
+            vsnprintf.restype = ctypes.c_int
+            _vsnprintf = vsnprintf
+            for library in _loaded_libtiffs():
+                setter = library.TIFFSetErrorHandler
+                setter.argtypes = [ctypes.c_void_p]
+                setter.restype = ctypes.c_void_p
+                previous = setter(None)  # read the handler in place (libtiff's own printer)
+                handler = _TiffHandler(_error_handler(_TiffHandler(previous) if previous else None))
+                _tiff_handlers.append(handler)
+                setter(ctypes.cast(handler, ctypes.c_void_p))
+        except Exception:  # no libc, no libtiff symbols, no dlopen flags: leave things be
+            return
+
+
+def _loaded_libtiffs() -> list[ctypes.CDLL]:
+    """Every libtiff already in the process (Pillow's ``_imaging`` links one), never a new one."""
+    from PIL import _imaging  # noqa: F401  (loads the libtiff Pillow decodes with)
+
+    if os.path.exists("/proc/self/maps"):
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            paths = {line.split(maxsplit=5)[-1].strip() for line in maps if "libtiff" in line}
+    else:
+        paths = set(glob.glob(os.path.join(_PIL_FOLDER, ".dylibs", "libtiff*")))
+    found = []
+    for path in sorted(paths):
+        if not os.path.basename(path).startswith("libtiff"):
+            continue
+        try:  # RTLD_NOLOAD: a handle on the copy already loaded, or nothing
+            found.append(ctypes.CDLL(path, mode=os.RTLD_NOLOAD | os.RTLD_NOW))
+        except OSError:
+            continue
+    return found
+
+
+def _error_handler(
+    replaced: Callable[[bytes | None, bytes | None, int | None], None] | None,
+) -> Callable[[bytes | None, bytes | None, int | None], None]:
+    """libtiff's error handler: a note of this thread's collector, or, outside a collection,
+    the ``replaced`` handler (which prints). It never raises: ctypes would print that too."""
+
+    def handle(module: bytes | None, fmt: bytes | None, args: int | None) -> None:
+        try:
+            notes = _collector.get()
+            if notes is None:
+                if replaced is not None:
+                    replaced(module, fmt, args)
+                return
+            where = module.decode("utf-8", "replace") + ": " if module else ""
+            if where == _PILLOW_TIFF_NAME:
+                where = ""
+            notes.add(f"libtiff: {where}{_formatted(fmt, args)}")
+        except Exception:  # never raise into C (see the docstring)
+            pass
+
+    return handle
+
+
+def _formatted(fmt: bytes | None, args: int | None) -> str:
+    """libtiff's ``printf``-style message, cut to what a note keeps."""
+    if fmt is None or _vsnprintf is None:
+        return ""
+    buffer = ctypes.create_string_buffer(NOTE_LIMIT * 2)
+    _vsnprintf(buffer, len(buffer), fmt, args)
+    return buffer.value.decode("utf-8", "replace")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
+from mediarules.inspection import library_warnings
 from mediarules.models import MediaFacts
 
 __all__ = ["MAX_DECODE_PIXELS", "THUMBNAIL_SIZE", "Thumbnail", "thumbnail"]
@@ -70,7 +71,8 @@ def thumbnail(facts: MediaFacts) -> Thumbnail:
             return Thumbnail(reason="file missing")
         if not regular:  # a FIFO or device would block or never end
             return Thumbnail(reason="not a file")
-        picture = _video_poster(path, facts) if facts.kind == "video" else _image_picture(path)
+        with library_warnings.collecting():  # Pillow's and libtiff's: already in the facts
+            picture = _video_poster(path, facts) if facts.kind == "video" else _image_picture(path)
         return _encode(picture)
     except _NoPreviewError as reason:
         return Thumbnail(reason=str(reason))
