@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -276,6 +277,59 @@ def test_an_unwritable_out_folder_is_one_line_and_exit_2(tmp_path: Path, where: 
     assert stderr.count("\n") == 1 and stderr.startswith("mediarules: error: cannot write into")
     assert "Traceback" not in stderr
     assert os.fsencode(out).decode() in stderr
+
+
+def in_a_read_only_mount(
+    folder: Path, argv: list[str], cwd: Path
+) -> subprocess.CompletedProcess[str] | None:
+    """Run ``argv`` with a read-only tmpfs over ``folder``, in a mount namespace of its own (so
+    nothing outside the child sees the mount, and it ends with the child). ``None`` where no
+    namespace can be made: no ``unshare``, or neither root nor unprivileged user namespaces."""
+    unshare = shutil.which("unshare")
+    if unshare is None or not sys.platform.startswith("linux"):
+        return None
+    script = 'mount -t tmpfs -o ro tmpfs "$1" 2>/dev/null || exit 97; shift; exec "$@"'
+    for flags in (["--mount"], ["--user", "--map-root-user", "--mount"]):
+        done = subprocess.run(
+            [unshare, *flags, "sh", "-c", script, "sh", str(folder), *argv],
+            cwd=cwd,
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if done.returncode != 97 and not done.stderr.startswith("unshare:"):
+            return done
+    return None
+
+
+@pytest.mark.parametrize("where", ["the-folder", "a-folder-in-it", "html-report"])
+def test_a_read_only_file_system_is_one_line_and_exit_2(tmp_path: Path, where: str) -> None:
+    """Root writes anywhere a mode bit forbids, so only a read-only mount shows this case."""
+    photo = make_image(tmp_path / "photo.webp", format="WEBP", size=(400, 300))
+    mount = tmp_path / "read-only"
+    mount.mkdir()
+    mediarules = [sys.executable, "-m", "mediarules"]
+    if where == "html-report":
+        target = mount / "page.html"
+        argv = [*mediarules, "check", str(photo), "-p", "linkedin", "-q", "--html", str(target)]
+        expected = f"mediarules: error: cannot write {target}: Read-only file system\n"
+    else:
+        out = mount if where == "the-folder" else mount / "out"
+        argv = [*mediarules, "fix", str(photo), "-p", "linkedin", "--out", str(out)]
+        why = "files cannot be created in it" if out == mount else "it cannot be created or opened"
+        expected = (
+            f"mediarules: error: cannot write into the output folder {out}: {why}"
+            " (Read-only file system)\n"
+        )
+    run = in_a_read_only_mount(mount, argv, cwd=tmp_path)
+    if run is None:
+        pytest.skip("no private mount namespace here (unshare, root or user namespaces)")
+    assert (run.returncode, run.stderr) == (2, expected)
+    if where != "html-report":
+        assert run.stdout == ""
+    assert os.listdir(mount) == []  # the mount is gone with the child: nothing was written
 
 
 def test_an_unwritable_folder_is_refused_before_any_output(tmp_path: Path) -> None:
