@@ -528,6 +528,22 @@ def test_a_five_megabyte_value_in_a_rules_file_costs_one_short_line(
     assert len(err) < 1000
 
 
+def test_a_rules_file_with_thousands_of_problems_costs_one_short_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Each problem was listed: 1 MB of bad limits gave a 7 MB line. The API keeps them all."""
+    rules = tmp_path / "mine.toml"
+    rules.write_text("".join(f"[platforms.p{n}.image]\nmax_pixels = 0\n" for n in range(500)))
+    with pytest.raises(RuleConfigError) as caught:
+        mediarules.check([], platforms="x", rules=rules)
+    problems = len(str(caught.value).splitlines())
+    assert problems >= 1000
+    code, _, err = _main(capsys, ["check", "-p", "x", "--caption", "hi", "--rules", str(rules)])
+    _one_error_line(code, err, str(rules), "'image.max_pixels'")
+    assert err.rstrip().endswith(f"(and {problems - 10:,} more problems)")
+    assert len(err) < 3000
+
+
 def test_a_grapheme_longer_than_a_whole_post_is_cut_not_a_crash(tmp_path: Path) -> None:
     """X threads long captions; one cluster of 401 code points cannot start any post of a
     thread, so the planner truncates instead (it raised ValueError out of split_text)."""

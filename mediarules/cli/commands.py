@@ -72,9 +72,23 @@ def run(args: argparse.Namespace) -> int:
             return _measure(args, console)
         return _explain(args, console)
     except (RuleConfigError, UsageError) as exc:
-        message = escape_controls(str(exc).replace("\n", "; "))  # one line, nothing raw
+        message = escape_controls(one_line(str(exc)))  # one line, nothing raw
         print(f"mediarules: error: {printable(message)}", file=sys.stderr)
         return EXIT_USAGE
+
+
+MAX_PROBLEMS_SHOWN = 10
+"""Problems an error line lists: a rules file with 40,000 bad limits said each of them, 7 MB
+on one line. The API's ``RuleConfigError`` keeps them all, one a line."""
+
+
+def one_line(problems: str) -> str:
+    """The problems of an error (one a line) joined by ``; ``, the first
+    :data:`MAX_PROBLEMS_SHOWN` of them, then how many more."""
+    lines = problems.splitlines() or [""]
+    shown = "; ".join(lines[:MAX_PROBLEMS_SHOWN])
+    more = len(lines) - MAX_PROBLEMS_SHOWN
+    return f"{shown} (and {more:,} more problem{'s' if more > 1 else ''})" if more > 0 else shown
 
 
 def _apply_project_config(args: argparse.Namespace) -> None:
