@@ -555,3 +555,15 @@ def test_a_grapheme_longer_than_a_whole_post_is_cut_not_a_crash(tmp_path: Path) 
     assert platform.text == "truncate"
     result = apply_fixes(plan, tmp_path / "out", unsafe=True)
     assert all(post.report is not None and post.report.ok for post in result.posts)
+
+
+def test_a_rules_table_of_too_many_platforms_is_refused_before_validation(tmp_path: Path) -> None:
+    """200,000 platforms took two minutes and 2.4 GB to validate; past 1,000 it is one line."""
+    from mediarules.ruleset import MAX_PLATFORMS, RuleConfigError, load_rules
+
+    many = tmp_path / "many.toml"
+    many.write_text(
+        "".join(f'[platforms.p{i}]\nname = "P{i}"\nsource = "s"\n' for i in range(MAX_PLATFORMS))
+    )
+    with pytest.raises(RuleConfigError, match=r"1,019 platforms and post types; .* at most 1,000"):
+        load_rules(many)
