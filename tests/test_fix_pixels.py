@@ -19,7 +19,15 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat, features
 
-from mediarules.fixes.images import ImageResult, apply_image, eight_bit, sample_depth
+import mediarules
+from mediarules.fixes.api import plan_fixes
+from mediarules.fixes.images import (
+    ImageResult,
+    apply_image,
+    describe_image_changes,
+    eight_bit,
+    sample_depth,
+)
 from mediarules.fixes.targets import ImageTarget
 from mediarules.inspection import inspect
 from tests import icc
@@ -34,6 +42,7 @@ PNG = ImageTarget(format="png")
 
 
 def fixed(source: Path, target: ImageTarget) -> ImageResult:
+    """``target`` applied beside ``source``, as ``fixed-NAME``."""
     suffix = "jpg" if target.format == "jpeg" else target.format
     return apply_image(source, target, source.with_name(f"fixed-{source.stem}.{suffix}"))
 
@@ -385,3 +394,42 @@ def test_realmedia_pictures_keep_their_mean_colour(tmp_path: Path, name: str) ->
         out = on_white(opened(result.path))
         assert out.size == reference.size
         assert mean_error(out, reference) < tolerance, (target.format, mean(out), mean(reference))
+
+
+# -- multi-page TIFF -------------------------------------------------------------------------
+
+
+def test_a_multi_page_tiff_reports_its_pages_and_the_fix_says_it_keeps_one(
+    tmp_path: Path,
+) -> None:
+    pages = [Image.new("RGB", (40, 30), colour) for colour in RGB_COLOURS[:3]]
+    source = tmp_path / "scan.tif"
+    pages[0].save(source, save_all=True, append_images=pages[1:])
+    facts = inspect(source)
+    assert (facts.format, facts.frames, facts.animated) == ("tiff", 3, False)
+    report = mediarules.check([source], platforms="x")
+    (found,) = [v for v in report.violations if v.code == "image.format_not_allowed"]
+    assert found.fix is not None and "pages" in found.fix.loses
+    (output,) = plan_fixes([source], platforms="x").outputs
+    assert output.image is not None and output.loses == ["pages"]
+    result = fixed(source, output.image)
+    assert "kept the first of 3 pages" in result.changes
+    assert centre(opened(result.path), 0) == RGB_COLOURS[0]
+    single = tmp_path / "one.tif"
+    pages[0].save(single)
+    assert inspect(single).frames == 1
+    assert describe_image_changes(inspect(single), JPEG) == (False, [])
+
+
+@pytest.mark.parametrize(
+    "name", ["multipage.tiff", "multipage-mmap.tiff", "multipage_out_of_order.tiff",
+             "multipage_multiple_frame_loop.tiff", "multipage_single_frame_loop.tiff"],
+)  # fmt: skip
+def test_realmedia_multi_page_tiffs_count_as_pillow_does(name: str) -> None:
+    path = REALMEDIA / name
+    if not path.exists():
+        pytest.skip("../shared/realmedia is not here")
+    with Image.open(path) as im:
+        pages = getattr(im, "n_frames", 1)
+    facts = inspect(path)
+    assert (facts.frames, facts.animated) == (pages, False)

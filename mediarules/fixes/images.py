@@ -133,7 +133,8 @@ def describe_image_changes(facts: MediaFacts, target: ImageTarget) -> tuple[bool
     """Whether applying ``target`` to a file with these ``facts`` loses something, and what.
 
     Pure: no file is read. ``loses`` holds words from ``transparency``, ``animation``,
-    ``frames``, ``resolution``, ``sharpness``, ``framing`` and ``quality``; a plain conversion
+    ``frames``, ``pages`` (of a multi-page TIFF), ``resolution``, ``sharpness``, ``framing``
+    and ``quality``; a plain conversion
     (an opaque WebP to JPEG at the target quality) or an orientation bake loses nothing. An
     upscale (for a minimum size) loses ``sharpness``, as the check's fix says: every pixel is
     resampled and no detail is added. ``quality`` is for re-encoding under a byte budget the
@@ -152,6 +153,8 @@ def describe_image_changes(facts: MediaFacts, target: ImageTarget) -> tuple[bool
         loses.append("transparency")
     if animated and not keeps_animation:
         loses.append("animation")
+    if facts.format == "tiff" and (facts.frames or 1) > 1:
+        loses.append("pages")  # a document's pages: the first is kept
     kept_frames = (facts.frames or 1) if keeps_animation else 1
     if keeps_animation and target.max_frames is not None and kept_frames > target.max_frames:
         kept_frames = target.max_frames
@@ -307,6 +310,7 @@ def _decode(im: ImageFile.ImageFile, target: ImageTarget, fmt: str, changes: lis
         transpose = None
 
     frame_count = _frame_count(im)
+    changes += _pages_note(im)
     animate = frame_count > 1 and target.keep_animation and fmt in _ANIMATED_FORMATS
     keep = _sample(frame_count, target.max_frames) if animate else [0]
     if frame_count > 1 and not animate:
@@ -860,6 +864,17 @@ def _frame_count(im: ImageFile.ImageFile) -> int:
         return 1
     count = getattr(im, "n_frames", 1)
     return count if isinstance(count, int) and count >= 1 else 1
+
+
+def _pages_note(im: ImageFile.ImageFile) -> list[str]:
+    """A multi-page TIFF keeps its first page (its pages are a document, not frames)."""
+    if im.format != "TIFF":
+        return []
+    try:
+        pages = getattr(im, "n_frames", 1)
+    except Exception:  # a broken page chain: the first page is all there is to keep
+        return []
+    return [f"kept the first of {pages} pages"] if isinstance(pages, int) and pages > 1 else []
 
 
 def _sample(count: int, limit: int | None) -> list[int]:

@@ -30,7 +30,8 @@ streams by their sequence header but cannot read them): hand these to MediaInfo.
 
 ANIMATABLE_FORMATS = frozenset({"GIF", "WEBP", "PNG", "AVIF"})
 """Formats whose extra frames are an animation. MPO's extra pictures are previews, depth or
-gain maps that viewers never show, and multi-page TIFFs are documents: both report 1 frame."""
+gain maps that viewers never show: 1 frame. A multi-page TIFF reports its pages as frames
+(``MediaFacts.animated`` knows they are a document's, not an animation's)."""
 
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 
@@ -98,7 +99,7 @@ def _stored_size(im: ImageFile.ImageFile) -> tuple[int, int]:
 def _frames(
     im: ImageFile.ImageFile, fp: BinaryIO, pillow_format: str, path: str, size: int
 ) -> int | None:
-    if pillow_format not in ANIMATABLE_FORMATS:
+    if pillow_format not in ANIMATABLE_FORMATS and pillow_format != "TIFF":
         return 1
     if pillow_format == "GIF":
         # Pillow's n_frames, without its Python read of every sub-block (see gif.py); it
