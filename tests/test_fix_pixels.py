@@ -433,3 +433,19 @@ def test_realmedia_multi_page_tiffs_count_as_pillow_does(name: str) -> None:
         pages = getattr(im, "n_frames", 1)
     facts = inspect(path)
     assert (facts.frames, facts.animated) == (pages, False)
+
+
+def test_a_tiff_of_too_many_pages_is_counted_no_further(tmp_path: Path) -> None:
+    """Counting reads every page's tags: past MAX_TIFF_PAGES the count is unknown, and the
+    fix still keeps the first page."""
+    from mediarules.inspection.images import MAX_TIFF_PAGES
+
+    pages = [Image.new("L", (1, 1), i % 256) for i in range(MAX_TIFF_PAGES + 5)]
+    source = tmp_path / "long.tif"
+    pages[0].save(source, save_all=True, append_images=pages[1:])
+    assert inspect(source).frames is None
+    result = fixed(source, PNG)
+    assert f"kept the first of more than {MAX_TIFF_PAGES:,} pages" in result.changes
+    exact = tmp_path / "exact.tif"
+    pages[0].save(exact, save_all=True, append_images=pages[1:MAX_TIFF_PAGES])
+    assert inspect(exact).frames == MAX_TIFF_PAGES

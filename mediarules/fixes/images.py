@@ -31,6 +31,7 @@ from mediarules.fixes.plan import LOSSY_FORMATS, estimated_bytes
 from mediarules.fixes.targets import ImageTarget
 from mediarules.formatting import shorten
 from mediarules.inspection.convert import image_format_name
+from mediarules.inspection.images import MAX_TIFF_PAGES, tiff_pages
 from mediarules.models import MediaFacts
 from mediarules.safe_write import OutputFolder
 
@@ -870,11 +871,10 @@ def _pages_note(im: ImageFile.ImageFile) -> list[str]:
     """A multi-page TIFF keeps its first page (its pages are a document, not frames)."""
     if im.format != "TIFF":
         return []
-    try:
-        pages = getattr(im, "n_frames", 1)
-    except Exception:  # a broken page chain: the first page is all there is to keep
-        return []
-    return [f"kept the first of {pages} pages"] if isinstance(pages, int) and pages > 1 else []
+    pages = tiff_pages(im)
+    if pages is None:
+        return [f"kept the first of more than {MAX_TIFF_PAGES:,} pages"]
+    return [f"kept the first of {pages} pages"] if pages > 1 else []
 
 
 def _sample(count: int, limit: int | None) -> list[int]:
