@@ -30,7 +30,7 @@ from mediarules.fixes.video import (
 from mediarules.inspection import inspect
 from mediarules.models import MediaFacts
 from mediarules.ruleset import as_ruleset
-from tests.media import _scheduling_kept, has_encoder
+from tests.media import _audio_stream, _scheduling_kept, _write_silence, has_encoder
 from tests.test_isobmff_colour import DOLBY_VISION_8_4, _with_entry_box, make_tagged
 
 pytestmark = pytest.mark.skipif(not has_encoder("libx265"), reason="this PyAV has no libx265")
@@ -73,9 +73,11 @@ def hdr_clip(
     frames: int = 6,
     fps: int = 30,
     x265: str = "",
+    audio: bool = False,
 ) -> Path:
     """``patches`` (R'G'B' signal, 0..1) side by side, 10-bit BT.2020 HEVC tagged ``transfer``
-    (``x265``: more x265 parameters, such as HDR10's mastering display)."""
+    (``x265``: more x265 parameters, such as HDR10's mastering display; ``audio``: silent
+    AAC, whose packets come first)."""
     width = SIDE * len(patches)
     planes = {"r": b"", "g": b"", "b": b""}
     for patch in patches:
@@ -87,6 +89,9 @@ def hdr_clip(
         stream.width, stream.height, stream.pix_fmt = width, SIDE, "yuv420p10le"
         context: Any = stream.codec_context
         context.color_trc, context.color_primaries, context.colorspace = transfer, BT2020, BT2020
+        sound = _audio_stream(output, "aac") if audio else None
+        if sound is not None:
+            _write_silence(output, sound, seconds=frames / fps)
         for index in range(frames):
             rgb: Any = av.VideoFrame(width, SIDE, "gbrp10le")
             for plane, name in zip(rgb.planes, "gbr", strict=True):
@@ -318,7 +323,7 @@ def test_a_clip_for_x_and_instagram_is_fixed_as_planned(tmp_path: Path) -> None:
     """End to end: X (H.264 only) gets SDR and the plan says HDR is lost; Instagram alone
     keeps 10-bit HEVC HLG."""
     patches = [(g, g, g) for g in GREYS_HLG]
-    source = hdr_clip(tmp_path / "slowmo.mov", HLG, patches, frames=12, fps=120)
+    source = hdr_clip(tmp_path / "slowmo.mov", HLG, patches, frames=12, fps=120, audio=True)
     for platforms, codec, transfer in ((["x"], "h264", "sdr"), (["instagram"], "hevc", "hlg")):
         plan = plan_fixes([source], platforms=platforms)
         (output,) = plan.outputs
@@ -326,6 +331,8 @@ def test_a_clip_for_x_and_instagram_is_fixed_as_planned(tmp_path: Path) -> None:
         result = mediarules.apply_fixes(plan, tmp_path / platforms[0], unsafe=True)
         (written,) = result.written
         facts = inspect(written.path)
+        # tagged although audio reached the muxer first (its header carries the tags)
         assert (facts.video_codec, facts.color_transfer) == (codec, transfer)
+        assert facts.audio_codec == "aac"
         rechecked = [v.code for post in result.posts if post.report for v in post.report.violations]
         assert "video.fps_too_high" not in rechecked

@@ -31,6 +31,7 @@ import errno
 import math
 import os
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path, PurePath
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from av.audio.stream import AudioStream
     from av.container import InputContainer, OutputContainer
     from av.filter import Graph
+    from av.packet import Packet
     from av.stream import Stream
     from av.video.frame import VideoFrame
     from av.video.stream import VideoStream
@@ -809,7 +811,9 @@ def _transcode(src: InputContainer, out: OutputContainer, settings: EncodeSettin
         audio_out.layout = "mono" if channels == 1 else "stereo"
         audio_out.bit_rate = settings.audio_bit_rate
     pictures = _Pictures(video_out, out, settings, origin)
-    sound = _Sound(audio_out, out, settings, origin) if audio_out is not None else None
+    sound = None
+    if audio_out is not None:
+        sound = _Sound(audio_out, out, settings, origin, ready=pictures.tagged)
     for packet in src.demux(streams):
         if packet.stream.type == "video":
             for frame in cast("list[VideoFrame]", packet.decode()):
@@ -839,6 +843,10 @@ class _Pictures:
         self._graph: Graph | None = None
         self._done = False
         self._tagged = False
+
+    def tagged(self) -> bool:
+        """Whether the video encoder has its colour tags: the container may start."""
+        return self._tagged
 
     def add(self, frame: VideoFrame, time_base: Fraction) -> None:
         if frame.pts is None or self._done:
@@ -961,12 +969,18 @@ class _Sound:
         out: OutputContainer,
         settings: EncodeSettings,
         origin: Fraction,
+        *,
+        ready: Callable[[], bool],
     ) -> None:
+        """``ready`` says when packets may go to the muxer: its first packet writes the
+        header, and with it the video encoder's colour tags (see ``_Pictures._tag``)."""
         self._stream = stream
         self._out = out
         self._limit = settings.duration_s
         self._origin = origin
         self._done = False
+        self._ready = ready
+        self._held: list[Packet[Any]] = []
 
     def add(self, frame: AudioFrame) -> None:
         if self._done or frame.pts is None or frame.time_base is None:
@@ -982,7 +996,16 @@ class _Sound:
             if keep < frame.samples:
                 frame = self._head(frame, keep)
                 self._done = True
-        self._out.mux(self._stream.encode(frame))
+        self._mux(self._stream.encode(frame))
+
+    def _mux(self, packets: list[Packet[Any]]) -> None:
+        if not self._ready():
+            self._held += packets  # a few frames' worth: until the first picture is encoded
+            return
+        if self._held:
+            self._out.mux(self._held)
+            self._held = []
+        self._out.mux(packets)
 
     def _head(self, frame: AudioFrame, samples: int) -> AudioFrame:
         import av
@@ -996,4 +1019,5 @@ class _Sound:
         return head
 
     def close(self) -> None:
-        self._out.mux(self._stream.encode(None))
+        self._out.mux([*self._held, *self._stream.encode(None)])
+        self._held = []
