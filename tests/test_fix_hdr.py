@@ -124,11 +124,12 @@ def patch_colours(path: Path, count: int, *, as_bt709: bool = False) -> list[tup
     return colours
 
 
-def tone_mapped(source: Path, tmp_path: Path) -> tuple[Path, list[str]]:
+def tone_mapped(
+    source: Path, tmp_path: Path, max_width: int | None = None
+) -> tuple[Path, list[str]]:
     tmp_path.mkdir(exist_ok=True)
-    result = apply_video(
-        source, VideoTarget(container="mp4", video_codec="h264"), tmp_path / "sdr.mp4"
-    )
+    target = VideoTarget(container="mp4", video_codec="h264", max_width=max_width)
+    result = apply_video(source, target, tmp_path / "sdr.mp4")
     return result.path, result.changes
 
 
@@ -336,3 +337,30 @@ def test_a_clip_for_x_and_instagram_is_fixed_as_planned(tmp_path: Path) -> None:
         assert facts.audio_codec == "aac"
         rechecked = [v.code for post in result.posts if post.report for v in post.report.violations]
         assert "video.fps_too_high" not in rechecked
+
+
+ANDROIDX = Path(__file__).resolve().parents[1].parent / "shared" / "realmedia" / "androidx-media"
+
+
+@pytest.mark.parametrize(
+    ("name", "transfer"),
+    [("mp4/dolbyVision-hdr.MOV", "hlg"), ("mp4/sample_with_colr_mdcv_and_clli.mp4", "pq")],
+)
+def test_phone_and_encoder_hdr_samples(tmp_path: Path, name: str, transfer: str) -> None:
+    """androidx/media's iPhone Dolby Vision MOV (HLG base, audio, rotation) and an AV1 HDR10
+    file with mastering metadata: tone-mapped outputs are tagged SDR BT.709, kept ones keep
+    their transfer, primaries and HDR10 metadata."""
+    source = ANDROIDX / name
+    if not source.exists():
+        pytest.skip("../shared/realmedia is not here")
+    facts = inspect(source)
+    assert facts.color_transfer == transfer
+    sdr, _ = tone_mapped(source, tmp_path / "sdr", max_width=320)  # small: quicker
+    assert_sdr_bt709(sdr)
+    hevc = VideoTarget(container="mp4", video_codec="hevc", max_width=320)
+    kept = apply_video(source, hevc, tmp_path / "k.mp4")
+    out = inspect(kept.path)
+    assert (out.video_codec, out.bit_depth) == ("hevc", 10)
+    assert (out.color_transfer, out.color_primaries) == (transfer, "bt2020")
+    assert static_metadata(kept.path) == static_metadata(source)
+    assert ("dropped the Dolby Vision metadata" in kept.changes) is bool(facts.dolby_vision)
