@@ -193,8 +193,9 @@ class MediaFacts(BaseModel):
 
     @property
     def animated(self) -> bool:
-        """An image with more than one frame (animated GIF, WebP, APNG)."""
-        return self.kind == "image" and (self.frames or 1) > 1
+        """An image with more than one frame (animated GIF, WebP, APNG); a multi-page TIFF's
+        frames are pages, not an animation."""
+        return self.kind == "image" and (self.frames or 1) > 1 and self.format != "tiff"
 
     @property
     def display_size(self) -> tuple[int, int] | None:

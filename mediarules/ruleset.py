@@ -305,6 +305,11 @@ class VideoRules(_registered("video")):  # type: ignore[misc]
     min_aspect_ratio: AspectRatio | None = None
     max_aspect_ratio: AspectRatio | None = None
     max_bitrate_bps: int | None = Field(default=None, ge=1, le=MAX_BITRATE)
+    hdr: bool = Field(
+        default=False,
+        description="The platform documents HDR uploads (PQ or HLG, BT.2020, 10-bit): where it"
+        " takes any codec, a re-encode keeps HDR in 10-bit HEVC instead of tone-mapping it.",
+    )
 
 
 _ALL_KINDS: tuple[MediaKind, ...] = ("image", "video")

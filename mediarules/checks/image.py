@@ -279,6 +279,8 @@ def _shape_within(
 def max_frames(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
     if rules.max_frames is None or facts.frames is None or facts.frames <= rules.max_frames:
         return
+    if not facts.animated:  # a multi-page TIFF's pages are not animation frames
+        return
     yield Finding(
         "image.too_many_frames",
         f"animation has {facts.frames} frames; the limit is {rules.max_frames}",

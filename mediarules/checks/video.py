@@ -58,6 +58,15 @@ def _reencode(
     **extra: object,
 ) -> Fix:
     video, audio = _target_codecs(facts, rules)
+    if facts.color_transfer in ("pq", "hlg") or facts.dolby_vision:  # HDR: as fixes.constraints
+        if facts.color_transfer in ("pq", "hlg") and (
+            "hevc" in rules.video_codecs if rules.video_codecs else rules.hdr
+        ):
+            video = "hevc"  # kept as 10-bit HEVC, without Dolby Vision's dynamic metadata
+            loses = [*loses, "Dolby Vision"] if facts.dolby_vision else loses
+        else:
+            video = "h264" if not rules.video_codecs or "h264" in rules.video_codecs else video
+            loses = [*loses, "HDR"]  # tone-mapped to 8-bit SDR H.264
     params: dict[str, str | int | float | bool | None] = {
         "container": _target_container(rules),
         "video_codec": video,

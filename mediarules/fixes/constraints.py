@@ -135,6 +135,7 @@ class VideoBounds:
     min_aspect_ratio: Fraction | None = None
     max_aspect_ratio: Fraction | None = None
     max_bitrate_bps: int | None = None
+    hdr: bool = False  # documented HDR uploads (the rules' video.hdr)
 
     def merge(self, other: VideoBounds) -> VideoBounds | None:
         merged = VideoBounds(
@@ -154,6 +155,7 @@ class VideoBounds:
             min_aspect_ratio=_low(self.min_aspect_ratio, other.min_aspect_ratio),
             max_aspect_ratio=_high(self.max_aspect_ratio, other.max_aspect_ratio),
             max_bitrate_bps=_high(self.max_bitrate_bps, other.max_bitrate_bps),
+            hdr=self.hdr and other.hdr,
         )
         return merged if merged.feasible() else None
 
@@ -192,7 +194,11 @@ class VideoBounds:
         return VideoTarget(
             container=container,
             reencode=reencode,
-            video_codec="h264" if reencode else (facts.video_codec or "h264"),
+            video_codec=(
+                ("hevc" if self.keeps_hdr(facts) else "h264")
+                if reencode
+                else (facts.video_codec or "h264")
+            ),
             audio_codec=(
                 None
                 if facts.audio_codec is None
@@ -212,6 +218,14 @@ class VideoBounds:
             max_bytes=self.max_bytes,
             max_duration_s=self.max_duration_s,
         )
+
+    def keeps_hdr(self, facts: MediaFacts) -> bool:
+        """An HDR source (PQ or HLG) re-encoded stays HDR, in 10-bit HEVC, where HEVC is
+        listed, or where any codec goes and the platform documents HDR uploads; elsewhere
+        it is tone-mapped to 8-bit SDR H.264. ``checks.video`` offers the same."""
+        if facts.color_transfer not in ("pq", "hlg"):
+            return False
+        return self.hdr if self.video_codecs is None else "hevc" in self.video_codecs
 
     def _needs_reencode(self, facts: MediaFacts) -> bool:
         """Only a container change or a trim can be done by copying the streams."""
@@ -301,6 +315,7 @@ def video_bounds(rules: PlatformRules) -> VideoBounds:
         min_aspect_ratio=video.min_aspect_ratio,
         max_aspect_ratio=video.max_aspect_ratio,
         max_bitrate_bps=video.max_bitrate_bps,
+        hdr=video.hdr,
     )
 
 

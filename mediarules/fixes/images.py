@@ -32,6 +32,7 @@ from mediarules.fixes.targets import ImageTarget
 from mediarules.formatting import shorten
 from mediarules.inspection import library_warnings
 from mediarules.inspection.convert import image_format_name
+from mediarules.inspection.images import MAX_TIFF_PAGES, tiff_pages
 from mediarules.models import MediaFacts
 from mediarules.safe_write import OutputFolder
 
@@ -86,6 +87,8 @@ _EXIF_FORMATS = frozenset({"jpeg", "png", "webp"})
 """Formats the encoder writes EXIF into. Elsewhere an orientation is always baked in, or
 viewers would show the picture turned."""
 _PILLOW_ANIMATED = frozenset({"GIF", "WEBP", "PNG"})
+_ICC_FORMATS = frozenset({"jpeg", "png", "webp", "tiff"})
+"""Formats the encoder embeds an ICC profile in (only an sRGB one: see :class:`_Colour`)."""
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 
 _ORIENTATION = 0x0112
@@ -132,7 +135,8 @@ def describe_image_changes(facts: MediaFacts, target: ImageTarget) -> tuple[bool
     """Whether applying ``target`` to a file with these ``facts`` loses something, and what.
 
     Pure: no file is read. ``loses`` holds words from ``transparency``, ``animation``,
-    ``frames``, ``resolution``, ``sharpness``, ``framing`` and ``quality``; a plain conversion
+    ``frames``, ``pages`` (of a multi-page TIFF), ``resolution``, ``sharpness``, ``framing``
+    and ``quality``; a plain conversion
     (an opaque WebP to JPEG at the target quality) or an orientation bake loses nothing. An
     upscale (for a minimum size) loses ``sharpness``, as the check's fix says: every pixel is
     resampled and no detail is added. ``quality`` is for re-encoding under a byte budget the
@@ -151,6 +155,8 @@ def describe_image_changes(facts: MediaFacts, target: ImageTarget) -> tuple[bool
         loses.append("transparency")
     if animated and not keeps_animation:
         loses.append("animation")
+    if facts.format == "tiff" and (facts.frames or 1) > 1:
+        loses.append("pages")  # a document's pages: the first is kept
     kept_frames = (facts.frames or 1) if keeps_animation else 1
     if keeps_animation and target.max_frames is not None and kept_frames > target.max_frames:
         kept_frames = target.max_frames
@@ -311,6 +317,7 @@ def _decode(im: ImageFile.ImageFile, target: ImageTarget, fmt: str, changes: lis
         transpose = None
 
     frame_count = _frame_count(im)
+    changes += _pages_note(im)
     animate = frame_count > 1 and target.keep_animation and fmt in _ANIMATED_FORMATS
     keep = _sample(frame_count, target.max_frames) if animate else [0]
     if frame_count > 1 and not animate:
@@ -337,6 +344,7 @@ def _decode(im: ImageFile.ImageFile, target: ImageTarget, fmt: str, changes: lis
         run = Geometry(content=_flip(geometry.content), canvas=_flip(geometry.canvas))
 
     colour = _Colour(im.info.get("icc_profile"), changes)
+    depth = sample_depth(im)
     if im.format == "JPEG" and frame_count == 1:
         _draft(im, _flip(geometry.content) if turned else geometry.content)
     _check_budget(im, len(keep), geometry.canvas)
@@ -352,7 +360,7 @@ def _decode(im: ImageFile.ImageFile, target: ImageTarget, fmt: str, changes: lis
         durations.append(_int(im.info.get("duration")))
         if index not in wanted:
             continue
-        frame = colour.to_srgb(_eight_bit(im))
+        frame = colour.to_srgb(eight_bit(im, depth))
         if transpose is not None:
             frame = _swap(frame, frame.transpose(transpose))
         if frame.mode == "RGBA" and not keep_alpha:
@@ -367,7 +375,7 @@ def _decode(im: ImageFile.ImageFile, target: ImageTarget, fmt: str, changes: lis
         frames = [_swap(f, f.convert("RGB")) for f in frames]  # nothing see-through left
     spans = [*keep[1:], len(durations)]
     kept_durations = [sum(durations[a:b]) for a, b in zip(keep, spans, strict=True)]
-    icc = colour.keep if fmt in ("jpeg", "png", "webp", "tiff") else None
+    icc = colour.keep if fmt in _ICC_FORMATS else None
     exif_bytes = _exif_bytes(exif) if fmt in _EXIF_FORMATS else None
     return _Picture(
         frames=frames,
@@ -483,8 +491,15 @@ def _draft(im: ImageFile.ImageFile, content: tuple[int, int]) -> None:
 
 class _Colour:
     """Turns frames into 8-bit sRGB (``RGB`` or ``RGBA``), through the embedded ICC profile
-    when there is one and Pillow has LittleCMS; ``keep`` is the profile to embed again (only
-    an sRGB one: converted pictures go out untagged, which means sRGB)."""
+    when there is one and Pillow has LittleCMS; ``keep`` is the profile to embed again.
+
+    The policy: pixels are transformed to sRGB (Display P3, Adobe RGB, a CMYK press profile,
+    a grey curve) and go out untagged, which browsers and platforms read as sRGB; only an
+    sRGB profile is kept. Keeping a wide-gamut profile would keep its colours on wide-gamut
+    screens, but a platform that strips profiles (many re-encode without them) would then
+    show the untransformed pixels washed out; sRGB pixels look the same everywhere. CMYK
+    without a profile has nothing to go through: Pillow's plain conversion is used.
+    """
 
     def __init__(self, icc: object, changes: list[str]) -> None:
         self._changes = changes
@@ -576,24 +591,6 @@ def _icc_space(icc: bytes) -> str:
     return icc[16:20].decode("ascii", "replace").strip() if len(icc) >= 20 else ""
 
 
-def _eight_bit(frame: Image.Image) -> Image.Image:
-    """16-bit and 32-bit greys as 8-bit ``L`` (scaled, not clipped); other modes as they are.
-
-    Pillow's own ``I;16`` -> ``L`` conversion clips at 255, which turns most pictures white.
-    """
-    if frame.mode.startswith("I"):
-        wide = frame if frame.mode == "I" else frame.convert("I")
-        high = wide.getextrema()[1]
-        if isinstance(high, int | float) and high > 255:
-            wide = wide.point(lambda value: value * (255 / 65535))
-        return wide.convert("L")
-    if frame.mode == "F":
-        return frame.convert("L")
-    if frame.mode in ("YCbCr", "LAB", "HSV", "RGBX"):
-        return frame.convert("RGB")
-    return frame
-
-
 def _flatten(frame: Image.Image, background: tuple[int, int, int]) -> Image.Image:
     board = Image.new("RGB", frame.size, background)
     board.paste(frame, mask=frame.getchannel("A"))
@@ -605,6 +602,76 @@ def _min_alpha(frame: Image.Image) -> int:
         return 255
     low = frame.getchannel("A").getextrema()[0]
     return int(low) if isinstance(low, int | float) else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# pixel formats: wide samples to 8 bits
+
+
+_TIFF_BITS_PER_SAMPLE = 258
+_TIFF_SAMPLE_FORMAT = 339
+_SIGNED = 2
+_WIDE_DEFAULT_BITS = 16
+"""PNG, PGM/PPM and JPEG 2000 store (or Pillow scales) wide samples on 16 bits whatever their
+significant bits (PNG's ``sBIT`` only informs): 65535 is white."""
+
+
+def sample_depth(im: ImageFile.ImageFile) -> int:
+    """The bits a wide grey sample (Pillow modes ``I;16*`` and ``I``) is scaled by.
+
+    A TIFF says it in ``BitsPerSample``: a 12-bit scan is white at 4095, a signed 16-bit one
+    at 32767 (``SampleFormat`` 2; negative samples are black). Elsewhere 16. Never the
+    picture's own maximum: a dark 16-bit picture stays dark.
+    """
+    tags = getattr(im, "tag_v2", None) if im.format == "TIFF" else None
+    if tags is None:
+        return _WIDE_DEFAULT_BITS
+    bits = _first_int(tags.get(_TIFF_BITS_PER_SAMPLE))
+    if bits is None or not 1 <= bits <= 32:
+        return _WIDE_DEFAULT_BITS
+    signed = _first_int(tags.get(_TIFF_SAMPLE_FORMAT)) == _SIGNED
+    return bits - 1 if signed and bits > 1 else bits
+
+
+def _first_int(value: object) -> int | None:
+    if isinstance(value, tuple | list) and value:
+        value = value[0]
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def eight_bit(frame: Image.Image, depth: int = _WIDE_DEFAULT_BITS) -> Image.Image:
+    """Wide greys (``I;16*``, ``I``) as 8-bit ``L``, scaled from ``depth`` bits (rounded, not
+    clipped or stretched); a grey kept transparent by a ``tRNS`` key comes out ``LA``. Other
+    modes Pillow cannot hand to ImageCms as they are become ``RGB``; the rest pass through.
+
+    Pillow's own ``I;16`` -> ``L`` conversion clips at 255, which turns most pictures white.
+    """
+    if frame.mode.startswith("I"):
+        wide = frame if frame.mode == "I" else frame.convert("I")
+        scale = 255 / ((1 << depth) - 1)
+        grey = wide.point(lambda value: value * scale + 0.5).convert("L")
+        key = frame.info.get("transparency")
+        if isinstance(key, int) and not isinstance(key, bool):
+            grey.info.pop("transparency", None)
+            grey.putalpha(_unequal_mask(wide, key))
+        if wide is not frame:
+            wide.close()
+        return grey
+    if frame.mode == "F":
+        return frame.convert("L")
+    if frame.mode in ("YCbCr", "LAB", "HSV", "RGBX"):
+        return frame.convert("RGB")
+    return frame
+
+
+def _unequal_mask(wide: Image.Image, key: int) -> Image.Image:
+    """255 where a 32-bit grey differs from ``key``, 0 where it equals it (a 16-bit ``tRNS``
+    key must be matched before scaling, or nearby greys would turn transparent too)."""
+    from PIL import ImageMath
+
+    same = ImageMath.lambda_eval(lambda ops: ops["notequal"](ops["im"], key), im=wide)
+    assert isinstance(same, Image.Image)
+    return same.point(lambda value: value * 255).convert("L")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -732,7 +799,9 @@ def _encode(picture: _Picture, fmt: str, quality: int | None, colours: int = 256
         options.update(compression="tiff_lzw")
     if picture.exif is not None:
         options.update(exif=picture.exif)
-    if picture.icc is not None:
+    if fmt in _ICC_FORMATS:
+        # always said: PNG and TIFF writers would otherwise take a frame's own tag (the
+        # source's profile, or the one ImageCms leaves on converted pixels)
         options.update(icc_profile=picture.icc)
     if len(frames) > 1:
         options.update(save_all=True, append_images=list(frames[1:]), duration=picture.durations)
@@ -802,6 +871,16 @@ def _frame_count(im: ImageFile.ImageFile) -> int:
         return 1
     count = getattr(im, "n_frames", 1)
     return count if isinstance(count, int) and count >= 1 else 1
+
+
+def _pages_note(im: ImageFile.ImageFile) -> list[str]:
+    """A multi-page TIFF keeps its first page (its pages are a document, not frames)."""
+    if im.format != "TIFF":
+        return []
+    pages = tiff_pages(im)
+    if pages is None:
+        return [f"kept the first of more than {MAX_TIFF_PAGES:,} pages"]
+    return [f"kept the first of {pages} pages"] if pages > 1 else []
 
 
 def _sample(count: int, limit: int | None) -> list[int]:

@@ -85,6 +85,8 @@ def convert_image(facts: MediaFacts, target: str, requires: Requires | None = No
         loses.append("transparency")
     if facts.animated and target not in ("gif", "webp", "png"):
         loses.append("animation")
+    if facts.format == "tiff" and (facts.frames or 1) > 1:
+        loses.append("pages")  # the fix keeps the first page
     params: dict[str, str | int | float | bool | None] = {"format": target}
     if target == "jpeg":
         params["quality"] = JPEG_QUALITY

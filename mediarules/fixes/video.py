@@ -12,7 +12,14 @@ will cost the viewer.
 - Re-encode: one filter chain (:func:`video_filter`) bakes in the display rotation, scales,
   pads with black bars, converts to a constant frame rate and to yuv420p; libx264 encodes it
   at CRF 20, under a VBV ceiling when a bit rate or byte budget applies; audio becomes AAC
-  at 48 kHz.
+  at 48 kHz. The encoder is tagged with the colours the chain hands it.
+- HDR (PQ or HLG, see :func:`is_hdr`): a target of ``hevc`` (the planner picks it where the
+  platform takes HEVC, see :mod:`mediarules.fixes.constraints`) keeps it: libx265, 10-bit
+  (Main 10), the source's primaries, transfer and matrix, tagged ``hvc1`` as Apple players
+  want. An H.264 target is 8-bit SDR: the chain tone-maps to BT.709 (:data:`TO_BT709`)
+  and the plan says it loses ``HDR``. Dolby Vision's dynamic metadata is never re-encoded
+  (its HLG or PQ base layer is what is kept or tone-mapped). A remux copies the streams
+  with their colour tags and boxes.
 
 PyAV is an optional dependency (the ``video`` extra): it is imported when a file is written,
 never at import time.
@@ -23,10 +30,12 @@ from __future__ import annotations
 import errno
 import math
 import os
+import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from mediarules.fixes.geometry import Geometry, plan_geometry
 from mediarules.fixes.targets import VideoTarget
@@ -40,6 +49,7 @@ if TYPE_CHECKING:
     from av.audio.stream import AudioStream
     from av.container import InputContainer, OutputContainer
     from av.filter import Graph
+    from av.packet import Packet
     from av.stream import Stream
     from av.video.frame import VideoFrame
     from av.video.stream import VideoStream
@@ -52,6 +62,9 @@ __all__ = [
     "describe_video_changes",
     "encode_settings",
     "ffmpeg_command",
+    "hdr_losses",
+    "is_hdr",
+    "keeps_hdr",
     "render_ffmpeg",
     "video_filter",
     "write_video",
@@ -75,6 +88,27 @@ BYTES_CAP_CEILING = 50_000_000
 """A byte budget that allows more than this (bit/s) never binds a CRF 20 encode; capping
 anyway would only raise the H.264 level x264 writes."""
 MIN_VIDEO_BIT_RATE = 50_000
+HEVC_CRF = 22
+"""x265 at about the quality x264 gives at CRF 20 (it needs fewer bits for the same picture)."""
+
+TO_BT709 = (
+    "scale=out_color_matrix=bt709:out_primaries=bt709:out_transfer=bt709:out_range=tv"
+    ":intent=perceptual"
+)
+"""HDR or wide gamut to SDR BT.709 (8-bit H.264's colours), by the colour management of
+FFmpeg 8's swscale (the ``scale`` filter): the frames' own primaries and transfer in, and
+the perceptual intent, which tone-maps highlights into range (and maps the gamut) instead
+of clipping them. Measured on a PQ ramp without mastering metadata (swscale then assumes a
+10,000 nit peak), 203 nit reference white lands at 156/255 and 1,000 nits at 208/255; HLG's
+75 % reference white at 174/255 and its peak at 255. PyAV's bundled FFmpeg has no zimg, so
+``zscale``+``tonemap`` (the usual recipe) is not available; ``tonemap`` after ``scale`` to
+linear light does not work either, as swscale clips linear light at SDR white. An ``ffmpeg``
+older than 8 rejects these options: there, ``zscale=t=linear:npl=100,format=gbrpf32le,
+zscale=p=bt709,tonemap=hable,zscale=t=bt709:m=bt709:r=tv`` does the same job."""
+
+_HDR_TRANSFERS = frozenset({"pq", "hlg"})
+_WIDE_PRIMARIES = frozenset({"bt2020", "p3", "dci-p3", "smpte431", "smpte432"})
+"""Gamuts wider than BT.709 (names as :mod:`mediarules.inspection` gives them)."""
 
 _MUXERS = {"mp4": "mp4", "mov": "mov", "mkv": "matroska", "webm": "webm"}
 _EXTENSIONS = {"mp4": (".mp4", ".m4v"), "mov": (".mov",), "mkv": (".mkv",), "webm": (".webm",)}
@@ -103,6 +137,7 @@ class EncodeSettings:
     reencode: bool
     keep_audio: bool  # the source's first audio track goes into the output
     faststart: bool  # MP4/MOV: the index (moov) before the media
+    keep_dolby_vision: bool = False  # remux: write the dvcC/dvvC box FFmpeg calls unofficial
     duration_s: Fraction | None = None  # stop here (-t); a whole number of frames
     # re-encode only
     geometry: Geometry | None = None
@@ -113,6 +148,8 @@ class EncodeSettings:
     pix_fmt: str = "yuv420p"
     preset: str = PRESET
     crf: int = CRF
+    codec_tag: str | None = None  # "hvc1" for HEVC in MP4/MOV
+    colour: str | None = None  # "tone-map", "gamut" (to BT.709), "keep" (HDR), None
     maxrate: int | None = None  # VBV ceiling of the video, bit/s
     bufsize: int | None = None
     cap_bps: int | None = None  # the overall cap (bit rate or byte budget) it serves
@@ -124,6 +161,8 @@ class EncodeSettings:
     def video_options(self) -> dict[str, str]:
         """libx264's options, as PyAV's ``add_stream(options=...)`` and ffmpeg take them."""
         options = {"preset": self.preset, "crf": str(self.crf)}
+        if self.video_encoder == "libx265":
+            options["x265-params"] = "log-level=error"  # x265 prints its settings otherwise
         if self.maxrate is not None and self.bufsize is not None:
             options["maxrate"] = str(self.maxrate)
             options["bufsize"] = str(self.bufsize)
@@ -131,7 +170,10 @@ class EncodeSettings:
 
     @property
     def mux_options(self) -> dict[str, str]:
-        return {"movflags": "+faststart"} if self.faststart else {}
+        options = {"movflags": "+faststart"} if self.faststart else {}
+        if self.keep_dolby_vision:
+            options["strict"] = "unofficial"
+        return options
 
 
 @dataclass(frozen=True)
@@ -170,6 +212,7 @@ def encode_settings(facts: MediaFacts, target: VideoTarget) -> EncodeSettings:
             keep_audio=keep_audio,
             faststart=faststart,
             duration_s=_floor_us(Fraction(trim)) if trim is not None else None,
+            keep_dolby_vision=bool(facts.dolby_vision) and container == "mp4",
         )
     display = facts.display_size
     geometry = None
@@ -205,7 +248,15 @@ def encode_settings(facts: MediaFacts, target: VideoTarget) -> EncodeSettings:
         geometry=geometry,
         rotation=rotation,
         fps=fps,
-        video_filter=video_filter(display, geometry, rotation=rotation, fps=fps),
+        **_codec_settings(facts, target, container),
+        video_filter=video_filter(
+            display,
+            geometry,
+            rotation=rotation,
+            fps=fps,
+            colour=TO_BT709 if _colour_mode(facts, target) in ("tone-map", "gamut") else None,
+            pix_fmt=_pix_fmt(facts, target),
+        ),
         maxrate=video_rate,
         bufsize=video_rate * VBV_SECONDS if video_rate is not None else None,
         cap_bps=cap,
@@ -219,6 +270,8 @@ def video_filter(
     *,
     rotation: int = 0,
     fps: Fraction | None,
+    colour: str | None = None,
+    pix_fmt: str = "yuv420p",
 ) -> str:
     """The filter chain both executors run: ``-vf`` for ffmpeg, a filter graph for PyAV.
 
@@ -226,6 +279,8 @@ def video_filter(
     in by the first filters); ``geometry`` is where it goes (scaled ``content`` centred on
     a black ``canvas``). ``fps=R:round=up`` gives each output tick the latest source frame
     at or before it: frames repeat when the rate goes up and drop when it goes down.
+    ``colour`` (:data:`TO_BT709`) converts colours last, on the output's pixels, just before
+    ``pix_fmt`` quantises them.
     """
     parts = list(_ROTATE.get(rotation, ()))
     if geometry is not None and geometry.content != display:
@@ -236,8 +291,60 @@ def video_filter(
     parts.append("setsar=1")  # square pixels, as the geometry assumes
     if fps is not None:
         parts.append(f"fps={fps}:round=up")
-    parts.append("format=yuv420p")
+    if colour is not None:
+        parts.append(colour)
+    parts.append(f"format={pix_fmt}")
     return ",".join(parts)
+
+
+# -- colour and HDR (pure) -------------------------------------------------------------------
+
+
+def is_hdr(facts: MediaFacts) -> bool:
+    """PQ (HDR10, most Dolby Vision) or HLG video, or Dolby Vision whatever its base."""
+    return facts.color_transfer in _HDR_TRANSFERS or bool(facts.dolby_vision)
+
+
+def keeps_hdr(facts: MediaFacts, target: VideoTarget) -> bool:
+    """Whether re-encoding to ``target`` keeps HDR: an HEVC target and a base layer whose
+    transfer is known (Dolby Vision profile 5 has none: only its own players show it)."""
+    return target.video_codec == "hevc" and facts.color_transfer in _HDR_TRANSFERS
+
+
+def _colour_mode(facts: MediaFacts, target: VideoTarget) -> str | None:
+    """What a re-encode does with the colours: ``keep`` HDR in 10-bit HEVC, ``tone-map`` HDR
+    to SDR BT.709, map a wide ``gamut`` (Display P3, BT.2020 SDR) to BT.709 for 8-bit
+    H.264, or nothing (BT.709 already, or nothing known to convert from)."""
+    if not target.reencode:
+        return None
+    if keeps_hdr(facts, target):
+        return "keep"
+    if facts.color_transfer in _HDR_TRANSFERS:
+        return "tone-map"
+    if target.video_codec == "h264" and facts.color_transfer == "sdr":
+        return "gamut" if facts.color_primaries in _WIDE_PRIMARIES else None
+    return None
+
+
+def _pix_fmt(facts: MediaFacts, target: VideoTarget) -> str:
+    """10-bit for HEVC from a source deeper than 8 bits; 8-bit 4:2:0 otherwise."""
+    if target.video_codec == "hevc" and (facts.bit_depth or 8) > 8:
+        return "yuv420p10le"
+    return "yuv420p"
+
+
+def _codec_settings(facts: MediaFacts, target: VideoTarget, container: str) -> dict[str, Any]:
+    """The encoder fields of :class:`EncodeSettings` for ``target.video_codec``."""
+    colour = _colour_mode(facts, target)
+    if target.video_codec != "hevc":
+        return {"colour": colour}
+    return {
+        "video_encoder": "libx265",
+        "pix_fmt": _pix_fmt(facts, target),
+        "crf": HEVC_CRF,
+        "codec_tag": "hvc1" if container in _FASTSTART else None,
+        "colour": colour,
+    }
 
 
 def _rotation(facts: MediaFacts) -> int:
@@ -314,6 +421,8 @@ def render_ffmpeg(
         for name, value in settings.video_options.items():
             argv += [f"-{name}", value]
         argv += ["-pix_fmt", settings.pix_fmt]
+        if settings.codec_tag is not None:
+            argv += ["-tag:v", settings.codec_tag]
         if settings.keep_audio:
             argv += ["-c:a", settings.audio_encoder, "-b:a", _kbit(settings.audio_bit_rate)]
             argv += ["-ar", str(settings.audio_sample_rate)]
@@ -323,6 +432,8 @@ def render_ffmpeg(
         argv += ["-t", _seconds(settings.duration_s)]
     if settings.faststart:
         argv += ["-movflags", settings.mux_options["movflags"]]
+    if settings.keep_dolby_vision:
+        argv += ["-strict", "unofficial"]
     if not os.fspath(destination).lower().endswith(_EXTENSIONS.get(settings.container, ())):
         argv += ["-f", settings.muxer]
     name = os.fspath(destination)
@@ -349,7 +460,7 @@ def describe_video_changes(facts: MediaFacts, target: VideoTarget) -> tuple[bool
 
     A remux that keeps everything is safe and loses nothing; a re-encode always loses some
     quality, and more as the picture shrinks, frames are dropped, bars are added, the end is
-    cut or the audio dropped.
+    cut or the audio dropped; HDR made SDR loses ``HDR`` (see :func:`hdr_losses`).
     """
     loses: list[str] = []
     if target.reencode:
@@ -367,11 +478,44 @@ def describe_video_changes(facts: MediaFacts, target: VideoTarget) -> tuple[bool
                 loses.append("framing")
         if target.fps is not None and facts.fps is not None and target.fps < facts.fps:
             loses.append("frames")
+    loses += hdr_losses(facts, target)
     if _needs_trim(facts, target) is not None:
         loses.append("length")
     if facts.audio_codec is not None and target.audio_codec is None:
         loses.append("audio")
     return bool(loses), loses
+
+
+def hdr_losses(facts: MediaFacts, target: VideoTarget) -> list[str]:
+    """What writing ``target`` loses of an HDR source: ``HDR`` itself when a re-encode makes
+    SDR, ``Dolby Vision`` (its dynamic metadata) when 10-bit HEVC keeps the base layer or a
+    remux goes into a container FFmpeg writes no Dolby Vision box in."""
+    if not target.reencode:
+        # FFmpeg writes Dolby Vision's configuration box into MP4 only (not MOV, MKV)
+        return ["Dolby Vision"] if facts.dolby_vision and target.container != "mp4" else []
+    if not is_hdr(facts):
+        return []
+    if keeps_hdr(facts, target):
+        return ["Dolby Vision"] if facts.dolby_vision else []
+    return ["HDR"]
+
+
+def _colour_changes(facts: MediaFacts, settings: EncodeSettings) -> list[str]:
+    tags = "/".join(t for t in (facts.color_transfer, facts.color_primaries) if t) or "untagged"
+    if settings.colour == "keep":
+        kept = f"kept HDR ({tags}) as {_bits(settings.pix_fmt)} HEVC"
+        return [kept, "dropped the Dolby Vision metadata"] if facts.dolby_vision else [kept]
+    if settings.colour == "tone-map":
+        return [f"tone-mapped HDR ({tags}) to SDR BT.709"]
+    if settings.colour == "gamut":
+        return [f"converted colours ({tags}) to BT.709"]
+    if settings.reencode and is_hdr(facts):
+        return ["dropped Dolby Vision (no base layer to convert: colours may be off)"]
+    return []
+
+
+def _bits(pix_fmt: str) -> str:
+    return "10-bit" if "10" in pix_fmt else "8-bit"
 
 
 def _changes(
@@ -385,7 +529,8 @@ def _changes(
         changes.append(f"remuxed {source_format}{into} (streams copied)")
     else:
         codec = facts.video_codec or "video"
-        what = "re-encoded h264" if codec == "h264" else f"re-encoded {codec} as h264"
+        out = "hevc" if settings.video_encoder == "libx265" else "h264"
+        what = f"re-encoded {out}" if codec == out else f"re-encoded {codec} as {out}"
         if settings.fps is not None:
             what += f" at {_rate(settings.fps)} fps"
             if facts.fps is not None and facts.fps != settings.fps:
@@ -393,6 +538,7 @@ def _changes(
         changes.append(what)
         if source_format != settings.container:
             changes.append(f"container {source_format} to {settings.container}")
+        changes += _colour_changes(facts, settings)
         if settings.rotation:
             changes.append(f"rotated {settings.rotation}° clockwise (display rotation baked in)")
         geometry, display = settings.geometry, facts.display_size
@@ -538,7 +684,9 @@ def _encode(source: Path, temporary: TemporaryFile, settings: EncodeSettings) ->
     import av
 
     reopen = temporary.reopen_path
-    options = settings.mux_options if reopen is not None else {}
+    options = dict(settings.mux_options)
+    if reopen is None:
+        options.pop("movflags", None)  # faststart reopens the output by name
     try:
         with av.open(str(source)) as src:
             had_audio = bool(src.streams.audio)
@@ -578,14 +726,26 @@ def _check_writable(target: VideoTarget, settings: EncodeSettings) -> None:
         raise ValueError(f"cannot write a {settings.container!r} video (mp4, mov, mkv, webm)")
     if not settings.reencode:
         return
-    if target.video_codec != "h264" or target.audio_codec not in (None, "aac"):
+    if target.video_codec not in ("h264", "hevc") or target.audio_codec not in (None, "aac"):
         raise ValueError(
-            f"re-encodes are H.264 + AAC, not {target.video_codec} + {target.audio_codec}"
+            f"re-encodes are H.264 or HEVC + AAC, not {target.video_codec} + {target.audio_codec}"
         )
+    if settings.video_encoder == "libx265" and not _has_encoder("libx265"):
+        raise ValueError("this PyAV has no libx265 to write HEVC with")
     if settings.container == "webm":
         raise ValueError("WebM cannot hold H.264: re-encode into mp4, mov or mkv")
     if settings.geometry is None:
         raise ValueError("the source's frame size is unknown")
+
+
+def _has_encoder(name: str) -> bool:
+    import av
+
+    try:
+        av.codec.Codec(name, "w")
+    except Exception:  # UnknownCodecError, or a build without it
+        return False
+    return True
 
 
 def _origin(streams: list[Stream]) -> Fraction:
@@ -639,6 +799,8 @@ def _transcode(src: InputContainer, out: OutputContainer, settings: EncodeSettin
     )
     video_out.width, video_out.height = geometry.canvas
     video_out.pix_fmt = settings.pix_fmt
+    if settings.codec_tag is not None:
+        video_out.codec_context.codec_tag = settings.codec_tag
     video_out.time_base = 1 / rate if settings.fps is not None else video_in.time_base
     audio_out: AudioStream | None = None
     if audio_in is not None:
@@ -649,7 +811,9 @@ def _transcode(src: InputContainer, out: OutputContainer, settings: EncodeSettin
         audio_out.layout = "mono" if channels == 1 else "stereo"
         audio_out.bit_rate = settings.audio_bit_rate
     pictures = _Pictures(video_out, out, settings, origin)
-    sound = _Sound(audio_out, out, settings, origin) if audio_out is not None else None
+    sound = None
+    if audio_out is not None:
+        sound = _Sound(audio_out, out, settings, origin, ready=pictures.tagged)
     for packet in src.demux(streams):
         if packet.stream.type == "video":
             for frame in cast("list[VideoFrame]", packet.decode()):
@@ -678,6 +842,11 @@ class _Pictures:
         self._origin = origin
         self._graph: Graph | None = None
         self._done = False
+        self._tagged = False
+
+    def tagged(self) -> bool:
+        """Whether the video encoder has its colour tags: the container may start."""
+        return self._tagged
 
     def add(self, frame: VideoFrame, time_base: Fraction) -> None:
         if frame.pts is None or self._done:
@@ -705,6 +874,8 @@ class _Pictures:
             pix_fmt=str(int(frame.format)),  # type: ignore[call-overload]
             time_base=str(time_base),
             pixel_aspect="1/1",
+            colorspace=str(int(frame.colorspace)),
+            range=str(int(frame.color_range)),
         )
         chain = [source]
         for step in cast(str, self._settings.video_filter).split(","):
@@ -731,7 +902,62 @@ class _Pictures:
                 self._done = True  # like ffmpeg -t: nothing that starts at the limit or later
                 continue
             frame.pict_type = 0  # NONE: let x264 place keyframes, not the source's
+            if not self._tagged:
+                self._tag(frame)
             self._out.mux(self._stream.encode(frame))
+
+    def _tag(self, frame: VideoFrame) -> None:
+        """Tag the encoder with the colours the chain hands it (the source's, or BT.709 once
+        converted), before it opens: as ffmpeg does, so players need not guess."""
+        context = self._stream.codec_context
+        context.color_primaries = frame.color_primaries
+        context.color_trc = frame.color_trc
+        context.colorspace = frame.colorspace
+        context.color_range = frame.color_range
+        if self._settings.colour == "keep" and self._settings.video_encoder == "libx265":
+            static = hdr10_params(frame)
+            if static:
+                options: dict[str, object] = dict(self._stream.options)
+                before = str(options.get("x265-params") or "")
+                options["x265-params"] = f"{before}:{static}" if before else static
+                self._stream.options = options
+        self._tagged = True
+
+
+def hdr10_params(frame: VideoFrame) -> str:
+    """HDR10's static metadata on a decoded frame (the mastering display, MaxCLL/MaxFALL) as
+    x265 parameters, so that kept HDR keeps them; ``""`` when the frame has none. (FFmpeg's
+    own command line passes them to libx265 as stream side data; PyAV cannot.)"""
+    params = []
+    mastering = _side_data(frame, "MASTERING_DISPLAY_METADATA")
+    if len(mastering) >= 88:  # AVMasteringDisplayMetadata: 10 rationals, 2 flags
+        fields = struct.unpack("<22i", mastering[:88])
+        if fields[20] and fields[21]:  # has_primaries, has_luminance
+            rx, ry, gx, gy, bx, by, wx, wy, low, high = (
+                Fraction(n, d) if d else Fraction(0)
+                for n, d in zip(fields[0:20:2], fields[1:20:2], strict=True)
+            )
+            xy = [round(v * 50_000) for v in (gx, gy, bx, by, rx, ry, wx, wy)]  # 0.00002 units
+            params.append(
+                "master-display=G({},{})B({},{})R({},{})WP({},{})".format(*xy)
+                + f"L({round(high * 10_000)},{round(low * 10_000)})"  # 0.0001 cd/m²
+            )
+    light = _side_data(frame, "CONTENT_LIGHT_LEVEL")
+    if len(light) >= 8:
+        max_cll, max_fall = struct.unpack("<2I", light[:8])
+        params.append(f"max-cll={max_cll},{max_fall}")
+    if params:
+        params.append("hdr10=1")
+    return ":".join(params)
+
+
+def _side_data(frame: VideoFrame, name: str) -> bytes:
+    """The bytes of the frame's side data of type ``name`` (PyAV's ``Type`` member), or b""."""
+    entries: list[Any] = [*frame.side_data]  # PyAV iterates the entries, not keys
+    for data in entries:
+        if getattr(data.type, "name", None) == name:
+            return bytes(cast(Any, data))
+    return b""
 
 
 class _Sound:
@@ -743,12 +969,18 @@ class _Sound:
         out: OutputContainer,
         settings: EncodeSettings,
         origin: Fraction,
+        *,
+        ready: Callable[[], bool],
     ) -> None:
+        """``ready`` says when packets may go to the muxer: its first packet writes the
+        header, and with it the video encoder's colour tags (see ``_Pictures._tag``)."""
         self._stream = stream
         self._out = out
         self._limit = settings.duration_s
         self._origin = origin
         self._done = False
+        self._ready = ready
+        self._held: list[Packet[Any]] = []
 
     def add(self, frame: AudioFrame) -> None:
         if self._done or frame.pts is None or frame.time_base is None:
@@ -764,7 +996,16 @@ class _Sound:
             if keep < frame.samples:
                 frame = self._head(frame, keep)
                 self._done = True
-        self._out.mux(self._stream.encode(frame))
+        self._mux(self._stream.encode(frame))
+
+    def _mux(self, packets: list[Packet[Any]]) -> None:
+        if not self._ready():
+            self._held += packets  # a few frames' worth: until the first picture is encoded
+            return
+        if self._held:
+            self._out.mux(self._held)
+            self._held = []
+        self._out.mux(packets)
 
     def _head(self, frame: AudioFrame, samples: int) -> AudioFrame:
         import av
@@ -778,4 +1019,5 @@ class _Sound:
         return head
 
     def close(self) -> None:
-        self._out.mux(self._stream.encode(None))
+        self._out.mux([*self._held, *self._stream.encode(None)])
+        self._held = []

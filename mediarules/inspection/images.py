@@ -30,7 +30,8 @@ streams by their sequence header but cannot read them): hand these to MediaInfo.
 
 ANIMATABLE_FORMATS = frozenset({"GIF", "WEBP", "PNG", "AVIF"})
 """Formats whose extra frames are an animation. MPO's extra pictures are previews, depth or
-gain maps that viewers never show, and multi-page TIFFs are documents: both report 1 frame."""
+gain maps that viewers never show: 1 frame. A multi-page TIFF reports its pages as frames
+(``MediaFacts.animated`` knows they are a document's, not an animation's)."""
 
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 
@@ -95,9 +96,30 @@ def _stored_size(im: ImageFile.ImageFile) -> tuple[int, int]:
     return im.size
 
 
+MAX_TIFF_PAGES = 1000
+"""Pages counted in a TIFF: Pillow reads each page's tags (about 0.1 ms a page), and a chain
+of tiny pages must not take seconds. Past it the count is unknown (``None``)."""
+
+
+def tiff_pages(im: ImageFile.ImageFile) -> int | None:
+    """The pages of a TIFF (its main chain of IFDs, as Pillow's ``n_frames``), up to
+    :data:`MAX_TIFF_PAGES`; a page that cannot be read ends the document there."""
+    count = 1
+    try:
+        while count <= MAX_TIFF_PAGES:
+            im.seek(count)
+            count += 1
+    except Exception:  # EOFError at the last page; a broken page ends the chain too
+        pass
+    im.seek(0)
+    return count if count <= MAX_TIFF_PAGES else None
+
+
 def _frames(
     im: ImageFile.ImageFile, fp: BinaryIO, pillow_format: str, path: str, size: int
 ) -> int | None:
+    if pillow_format == "TIFF":
+        return tiff_pages(im)
     if pillow_format not in ANIMATABLE_FORMATS:
         return 1
     if pillow_format == "GIF":
