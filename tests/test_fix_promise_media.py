@@ -18,7 +18,7 @@ from PIL import Image
 import mediarules
 from mediarules import Applicability
 from mediarules.codes import CODES
-from mediarules.fixes.api import FixResult, apply_fixes, plan_fixes
+from mediarules.fixes.api import FixPlan, FixResult, apply_fixes, plan_fixes
 from mediarules.models import Report, Violation
 from mediarules.ruleset import as_ruleset
 from mediarules.strategies import image_files
@@ -29,6 +29,23 @@ PLATFORMS = sorted(key for key in as_ruleset(None).platforms if ":" not in key)
 
 def rechecked(result: FixResult) -> list[Violation]:
     return [v for post in result.posts if post.report for v in post.report.violations]
+
+
+def rechecked_by_input(plan: FixPlan, result: FixResult) -> set[tuple[str, str, int | None]]:
+    """(platform, code, input index) of what the re-check found: a split post numbers its
+    media from 0, so each post's index is mapped back to the input it was made from."""
+    planned = [post for platform in plan.platforms for post in platform.posts]
+    assert len(planned) == len(result.posts)  # unsafe=True: the planned posts, in order
+    inputs = {o.id: o.media_index for o in plan.outputs}
+    found = set()
+    for post, done in zip(planned, result.posts, strict=True):
+        for v in done.report.violations if done.report else []:
+            index = v.media_index
+            if index is not None:
+                entry = post.media[index]
+                index = entry if isinstance(entry, int) else inputs[entry]
+            found.add((v.platform, v.code, index))
+    return found
 
 
 def only(report: Report, code: str, platform: str) -> Violation:
@@ -175,7 +192,7 @@ def test_every_offered_media_fix_is_done_or_accounted_for(data: st.DataObject) -
         plan = plan_fixes(files, platforms=PLATFORMS)
         result = apply_fixes(plan, Path(folder) / "out", unsafe=True)
 
-        after = {(v.platform, v.code, v.media_index) for v in rechecked(result)}
+        after = rechecked_by_input(plan, result)
         manual = {(v.platform, v.code, v.media_index) for v in plan.manual}
         skipped = {o.output for o in result.skipped}
         for v in plan.before.violations:
