@@ -179,6 +179,8 @@ def read_header(fd: int, head: bytes, size: int, *, brand: str) -> HeifHeader:
         track = _sequence(source, top["moov"]) if "moov" in top else None
         if track is not None and (meta is None or brand in _SEQUENCE_BRANDS):
             return _from_track(track, meta)
+        if meta is None and source.top_boxes == 1:
+            raise HeifError("truncated", "the file ends after its ftyp box: it was cut short")
         if meta is None:
             raise HeifError(
                 "unrecognised",
@@ -212,6 +214,7 @@ class _Source:
         self.size = size
         self.boxes_left = _MAX_BOXES
         self.open_ended = False
+        self.top_boxes = 0
         """A top-level box runs "to the end of the file" (or too many to walk): the boxes
         cannot tell a file cut short, the item locations must."""
 
@@ -234,7 +237,9 @@ class _Source:
         pos = 0
         for _ in range(_MAX_TOP_BOXES):
             if self.size - pos < 8:
-                break  # the end, or a few stray bytes after the last box
+                if pos < self.size and any(self.read(pos, self.size - pos)):
+                    raise HeifError("truncated", "the file ends inside a box header")
+                break  # the end, or zero padding after the last box
             header = self.read(pos, min(16, self.size - pos))
             length, kind = _HEADER.unpack_from(header)
             start = pos + 8
@@ -255,6 +260,7 @@ class _Source:
                     f" {length:,} bytes): it was cut short",
                 )
             name = kind.decode("latin-1")
+            self.top_boxes += 1
             if name in ("meta", "moov"):
                 if name in found:
                     raise _corrupt(f"two {name} boxes")
@@ -268,8 +274,8 @@ class _Source:
         start, end = span
         if end - start > MAX_BOX_BYTES:
             raise _corrupt(
-                f"a {kind} box of {(end - start) / 2**20:,.1f} MiB, more than any picture's"
-                f" header (at most {MAX_BOX_BYTES >> 20} MiB is read)"
+                f"a {kind} box of {_bytes(end - start)}, more than any picture's header (at"
+                f" most {_bytes(MAX_BOX_BYTES)} is read)"
             )
         return self.read(start, end - start)
 
@@ -295,11 +301,17 @@ class _Source:
                 payload = pos + 16
             elif length == 0:
                 length = end - pos
-            if length < payload - pos or pos + length > end:
+            if length < payload - pos:
+                raise _corrupt(f"the {_name(kind)} box says it is {length} bytes long")
+            if pos + length > end:
                 raise _corrupt(f"the {_name(kind)} box runs past the box that holds it")
             found.append((kind, payload, pos + length))
             pos += length
         return found
+
+
+def _bytes(size: int) -> str:
+    return f"{size / 2**20:,.1f} MiB" if size >= 2**20 else f"{size:,} bytes"
 
 
 def _read_at(fd: int, length: int, offset: int) -> bytes:
@@ -366,7 +378,7 @@ class _Meta:
         items, hidden = _items(source, data, *boxes[b"iinf"])
         return cls(
             data=data,
-            primary=_item_id(data, boxes[b"pitm"][0]),
+            primary=_item_id(data, *boxes[b"pitm"]),
             items=items,
             hidden=hidden,
             properties=properties,
@@ -420,13 +432,14 @@ class _Meta:
         return found
 
 
-def _item_id(data: bytes, start: int) -> int:
+def _item_id(data: bytes, start: int, end: int) -> int:
     """pitm: version 0 has a 16-bit item ID, version 1 a 32-bit one."""
-    if data[start] == 0:
-        return int(_U16.unpack_from(data, start + 4)[0])
-    if data[start] == 1:
-        return int(_U32.unpack_from(data, start + 4)[0])
-    raise _corrupt(f"a pitm box of version {data[start]}")
+    if data[start] > 1:
+        raise _corrupt(f"a pitm box of version {data[start]}")
+    layout = _U16 if data[start] == 0 else _U32
+    if end - start < 4 + layout.size:
+        raise _corrupt("a pitm box too short for its item ID")
+    return int(layout.unpack_from(data, start + 4)[0])
 
 
 _PLAIN_INFE = "12xH2x4s1x"
@@ -510,34 +523,56 @@ def _properties(
                 raise _corrupt("two ipco boxes")
             properties = source.children(data, at, stop)
         elif kind == b"ipma":
-            _associations(data, at, stop, entries)
+            entries = _associations(data, at, stop) | entries  # the first box's entry wins
     return properties, entries
 
 
-def _associations(data: bytes, start: int, end: int, entries: dict[int, int]) -> None:
+def _associations(data: bytes, start: int, end: int) -> dict[int, int]:
     """ipma: where each item's association list lies (twice the offset of its count, plus 1
     for 16-bit associations); an item's first entry wins, as in libheif. An entry takes at
-    least 3 bytes: a count the box cannot hold is damage, found before the loop."""
+    least 3 bytes: a count the box cannot hold is damage, found before the loop.
+
+    Entries of the same length in a row (a grid's tiles share their properties) are read at
+    once, from the columns their item IDs and counts make."""
     version, wide = data[start], data[start + 3] & 1
     (count,) = _U32.unpack_from(data, start + 4)
     pos = start + 8
     step = 1 + wide
     if count > (end - pos) // (3 if version < 1 else 5):
         raise _corrupt("an ipma box shorter than its entry count")
-    if version < 1:
-        for _ in range(count):
+    entries: dict[int, int] = {}
+    left = count
+    while left and version < 1:
+        size = 3 + data[pos + 2] * step
+        counts = data[pos + 2 : min(end, pos + size * left) : size]
+        run = len(counts) - len(counts.lstrip(counts[:1]))
+        if run < _RUN:
             item = data[pos] << 8 | data[pos + 1]
             if item not in entries:
                 entries[item] = 2 * (pos + 2) + wide
-            pos += 3 + data[pos + 2] * step
-    else:
-        for _ in range(count):
-            (item,) = _U32.unpack_from(data, pos)
-            if item not in entries:
-                entries[item] = 2 * (pos + 4) + wide
-            pos += 5 + data[pos + 4] * step
+            pos += size
+            left -= 1
+            continue
+        stop = pos + run * size
+        ids = bytearray(2 * run)
+        ids[0::2], ids[1::2] = data[pos:stop:size], data[pos + 1 : stop : size]
+        first = 2 * (pos + 2) + wide
+        spots = range(first + 2 * size * (run - 1), first - 1, -2 * size)
+        found = dict(zip(reversed(struct.unpack(f">{run}H", ids)), spots, strict=True))
+        entries = found | entries  # earlier entries win
+        pos, left = stop, left - run
+    for _ in range(left):  # version 1: 32-bit item IDs
+        (item,) = _U32.unpack_from(data, pos)
+        if item not in entries:
+            entries[item] = 2 * (pos + 4) + wide
+        pos += 5 + data[pos + 4] * step
     if pos > end:
         raise _corrupt("an ipma entry runs past its box")
+    return entries
+
+
+_RUN = 6
+"""ipma entries of one length in a row worth reading as columns."""
 
 
 def _references(
@@ -733,8 +768,7 @@ def _from_meta(meta: _Meta, source: _Source) -> HeifHeader:
     coded = tiles[0] if tiles else primary
     coding = meta.items.get(coded, kind)
     alphas = _alpha_items(meta, {primary, *tiles})
-    if source.open_ended:
-        _check_data(meta, source, [primary, *tiles, *alphas])
+    _check_data(meta, source, primary, tiles or [primary], alphas, every=source.open_ended)
     depth, monochrome = _depth(meta, primary)
     if depth is None and coded != primary:
         depth, monochrome = _depth(meta, coded)
@@ -847,20 +881,36 @@ def _alpha_items(meta: _Meta, masters: set[int]) -> list[int]:
     return found
 
 
-def _check_data(meta: _Meta, source: _Source, items: list[int]) -> None:
-    """Every coded item the picture needs has data, and no item's data in the file runs past
-    its end: for a file whose last box runs "to the end", which its boxes cannot vouch for."""
-    locations = meta.locations.all()
-    for item in items:
+def _check_data(
+    meta: _Meta,
+    source: _Source,
+    primary: int,
+    coded: list[int],
+    alphas: list[int],
+    *,
+    every: bool,
+) -> None:
+    """The picture's data is in the file: a file cut at a box boundary (after its meta box,
+    between two mdat boxes) has whole boxes and missing data. The first and last coded items
+    (a grid's tiles, in order) and the alpha planes are looked up; with ``every`` (a box runs
+    "to the end", so the boxes cannot vouch for the file) every item stored in the file is."""
+    if every:
+        needed = [primary, *coded, *alphas]
+        locations = meta.locations.all()
+    else:
+        needed = list(dict.fromkeys([coded[0], coded[-1], *alphas]))
+        found = ((item, meta.locations.get(item)) for item in needed)
+        locations = {item: location for item, location in found if location is not None}
+    for item in needed:
         if item not in locations and meta.items.get(item) not in _MADE_OF_OTHERS:
             raise _corrupt(f"no data for item {item} (it has no iloc entry)")
-    for method, external, extents in locations.values():
+    for item, (method, external, extents) in locations.items():
         for offset, length in extents if method == 0 and not external else ():
             if offset > source.size or offset + length > source.size:
                 raise HeifError(
                     "truncated",
-                    f"the picture data ends {offset + length - source.size:,} bytes past the end"
-                    " of the file: it was cut short",
+                    f"the data of item {item} ends {offset + length - source.size:,} bytes past"
+                    " the end of the file: it was cut short",
                 )
 
 
