@@ -81,7 +81,7 @@ _DERIVED = frozenset({b"grid", b"iden", b"iovl"})
 _MADE_OF_OTHERS = frozenset({b"iden", b"iovl"})
 """Derived pictures that may have no data (a grid always has its descriptor)."""
 
-ALPHA_TYPES = frozenset(
+_ALPHA_TYPES = frozenset(
     {
         b"urn:mpeg:hevc:2015:auxid:1",  # HEIF, HEVC
         b"urn:mpeg:avc:2015:auxid:1",  # HEIF, AVC
@@ -114,7 +114,7 @@ class HeifHeader(NamedTuple):
     width: int  # as displayed: after clap and irot
     height: int
     rotation: int  # irot, in degrees counter-clockwise (as HEIF says it): 0, 90, 180, 270
-    mirror: int | None  # imir axis: 0 vertical (top and bottom swap), 1 horizontal; None
+    mirror: int | None  # imir: 0 swaps top and bottom, 1 left and right (as libavif reads it)
     bit_depth: int | None  # bits per luma sample as coded
     monochrome: bool
     has_alpha: bool
@@ -214,9 +214,9 @@ class _Source:
         self.size = size
         self.boxes_left = _MAX_BOXES
         self.open_ended = False
-        self.top_boxes = 0
         """A top-level box runs "to the end of the file" (or too many to walk): the boxes
         cannot tell a file cut short, the item locations must."""
+        self.top_boxes = 0
 
     def read(self, offset: int, length: int) -> bytes:
         """Exactly ``length`` bytes at ``offset`` (the caller checked they lie in the file)."""
@@ -751,7 +751,7 @@ def _from_meta(meta: _Meta, source: _Source) -> HeifHeader:
         raise HeifError("unrecognised", f"its primary item is a {_name(kind)} item, not a picture")
     if hidden:
         raise _corrupt("the primary item is hidden")
-    if any(origin == primary for kind, origin, _ in meta.references if kind in _ATTACHED):
+    if any(origin == primary for ref, origin, _ in meta.references if ref in _ATTACHED):
         raise _corrupt("the primary item is the thumbnail or auxiliary image of another")
     tiles = meta.referenced(b"dimg", primary) if kind in _DERIVED else []
     if kind in _DERIVED and not tiles:
@@ -876,7 +876,7 @@ def _alpha_items(meta: _Meta, masters: set[int]) -> list[int]:
         if span is None:
             continue  # libheif refuses the file; a viewer shows the picture, opaque
         urn = meta.data[span[0] + 4 : span[1]].split(b"\x00", 1)[0]
-        if urn in ALPHA_TYPES:
+        if urn in _ALPHA_TYPES:
             found.append(origin)
     return found
 
@@ -1037,7 +1037,7 @@ def _track(source: _Source, data: bytes, start: int, end: int) -> tuple[bytes, _
     elif b"av1C" in config:
         depth, monochrome = _av1c_depth(data, config[b"av1C"][0])
     auxi = config.get(b"auxi")
-    alpha = auxi is not None and data[auxi[0] + 4 : auxi[1]].split(b"\x00", 1)[0] in ALPHA_TYPES
+    alpha = auxi is not None and data[auxi[0] + 4 : auxi[1]].split(b"\x00", 1)[0] in _ALPHA_TYPES
     track = _Track(entry_kind, width, height, samples, depth, monochrome, alpha)
     return handler, track
 
