@@ -409,16 +409,22 @@ def test_plain_item_rows_read_as_the_general_path_reads_them() -> None:
     rows.append(infe(9, b"Exif"))
     named = [*rows[:-1], infe(9, b"Exif", b"x")]  # one name: no longer plain rows
 
-    def read(entries: list[bytes]) -> tuple[dict[int, bytes], set[int]]:
+    def read(entries: list[bytes]) -> tuple[dict[int, bytes | None], set[int], int]:
         body = b"".join(entries)
         data = struct.pack(">I4sIH", 14 + len(body), b"iinf", 0, len(entries)) + body
-        source = heif._Source(-1, b"", 0)
-        return heif._items(source, data, 8, len(data))
+        items = heif._Items(heif._Source(-1, b"", 0), data, 8, len(data))
+        kinds = {item: items.get(item) for item in range(12) if item in items}
+        return kinds, items.hidden, items.pictures(set())
 
     fast, general = read(rows), read(named)
     assert fast == general
-    assert fast[0] == {1: b"grid", **dict.fromkeys(range(2, 9), b"hvc1"), 9: b"Exif"}
-    assert fast[1] == set(range(2, 9))
+    assert fast == (
+        {1: b"grid", **dict.fromkeys(range(2, 9), b"hvc1"), 9: b"Exif"},
+        set(range(2, 9)),
+        1,  # the grid: the tiles are hidden, Exif is no picture
+    )
+    with pytest.raises(heif.HeifError, match="declared twice"):
+        read([*rows, infe(3, b"hvc1")])
 
 
 @pytest.mark.parametrize("wide", [0, 1])

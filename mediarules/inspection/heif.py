@@ -31,6 +31,7 @@ data runs past the end of the file), ``corrupt`` or ``unrecognised``.
 from __future__ import annotations
 
 import os
+import re
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -347,8 +348,7 @@ class _Meta:
 
     data: bytes
     primary: int
-    items: dict[int, bytes]  # item -> type
-    hidden: set[int]
+    items: _Items
     properties: list[tuple[bytes, int, int]]  # ipco, 0-based (ipma counts from 1)
     entries: dict[int, int]  # ipma: item -> 2 x offset of its association count (+1: 16-bit)
     references: list[tuple[bytes, int, list[int]]]  # (type, from, to)
@@ -375,12 +375,11 @@ class _Meta:
         if b"iprp" not in boxes:
             raise _corrupt("no item properties (iprp)")
         properties, entries = _properties(source, data, *boxes[b"iprp"])
-        items, hidden = _items(source, data, *boxes[b"iinf"])
+        items = _Items(source, data, *boxes[b"iinf"])
         return cls(
             data=data,
             primary=_item_id(data, *boxes[b"pitm"]),
             items=items,
-            hidden=hidden,
             properties=properties,
             entries=entries,
             references=_references(source, data, boxes.get(b"iref")),
@@ -442,64 +441,76 @@ def _item_id(data: bytes, start: int, end: int) -> int:
     return int(layout.unpack_from(data, start + 4)[0])
 
 
-_PLAIN_INFE = "12xH2x4s1x"
-"""An infe box of version 2 with an empty name, 21 bytes (what encoders write for a tile):
-its item ID and item type."""
-_PLAIN_INFE_SIZE = 21
-_PLAIN_INFE_START = _U32.pack(_PLAIN_INFE_SIZE) + b"infe\x02"
+_PLAIN_ROWS = re.compile(rb"(?:\x00\x00\x00\x15infe\x02.{11}\x00)+", re.DOTALL)
+"""infe boxes of version 2 with an empty name, 21 bytes each (what encoders write for tiles):
+size, type and version, flags (3), item ID (2), protection (2), item type (4), the name's NUL."""
+_ROW = 21
 _ONE = 1
 
 
-def _same_fields(block: bytes, row: int, expected: bytes, at: int) -> bool:
-    """Whether ``block`` is whole rows of ``row`` bytes that all hold ``expected`` at ``at``:
-    one C-level slice per byte, however many rows."""
-    if len(block) % row:
-        return False
-    count = len(block) // row
-    return all(block[at + i :: row] == bytes((byte,)) * count for i, byte in enumerate(expected))
+class _Items:
+    """iinf: each item's type and whether it is hidden (infe versions 2 and 3).
 
+    Plain rows (:data:`_PLAIN_ROWS`, a phone's dozens of tiles) are checked with one regular
+    expression and kept as they are: their IDs are read as a column, an item's type only when
+    asked for. Other lists are read box by box."""
 
-def _items(source: _Source, data: bytes, start: int, end: int) -> tuple[dict[int, bytes], set[int]]:
-    """iinf: each item's type (infe versions 2 and 3), and the hidden ones."""
-    first = start + (6 if data[start] == 0 else 8)
-    block = data[first:end]
-    count = len(block) // _PLAIN_INFE_SIZE
-    if (
-        0 < count <= _MAX_ITEMS
-        and _same_fields(block, _PLAIN_INFE_SIZE, _PLAIN_INFE_START, 0)
-        and not any(block[_PLAIN_INFE_SIZE - 1 :: _PLAIN_INFE_SIZE])  # empty names
-    ):  # a phone's 50 tiles at once, without a Python loop
-        fields = struct.unpack(">" + _PLAIN_INFE * count, block)
-        ids = fields[0::2]
-        types = dict(zip(ids, fields[1::2], strict=True))
-        if len(types) == count and b"mime" not in fields[1::2]:
+    def __init__(self, source: _Source, data: bytes, start: int, end: int) -> None:
+        first = start + (6 if data[start] == 0 else 8)
+        block = data[first:end]
+        count = len(block) // _ROW
+        self._block = b""
+        self._rows: dict[int, int] = {}  # item -> where its type is in the block
+        self._kinds: dict[int, bytes] = {}
+        self.hidden: set[int] = set()
+        if count <= _MAX_ITEMS and b"mime" not in block and _PLAIN_ROWS.fullmatch(block):
+            ids = bytearray(2 * count)
+            ids[0::2], ids[1::2] = block[12::_ROW], block[13::_ROW]
+            numbers = struct.unpack(f">{count}H", ids)
+            self._rows = dict(zip(numbers, range(16, len(block), _ROW), strict=True))
+            if len(self._rows) != count:
+                raise _corrupt("an item is declared twice")
+            self._block = block
+            self.hidden = set(compress(numbers, map(_ONE.__and__, block[11::_ROW])))
             source.boxes_left -= count
-            flags = map(_ONE.__and__, block[11::_PLAIN_INFE_SIZE])
-            return types, set(compress(ids, flags))
-    boxes = source.children(data, first, end)
-    if len(boxes) > _MAX_ITEMS:
-        raise _corrupt(f"more than {_MAX_ITEMS:,} items")
-    items: dict[int, bytes] = {}
-    hidden: set[int] = set()
-    for kind, at, stop in boxes:
-        version = data[at]
-        if kind != b"infe" or version < 2:
-            continue  # an old-style item (a file, not a picture) has no item type
-        if version == 2:
-            item, type_at = data[at + 4] << 8 | data[at + 5], at + 8
-        else:
-            item, type_at = _U32.unpack_from(data, at + 4)[0], at + 10
-        item_type = data[type_at : type_at + 4]
-        if type_at + 4 > stop:
-            raise _corrupt("an infe box too short for its item type")
-        if item_type == b"mime" and _mime_type(data, type_at + 4, stop) == b"image/jpeg":
-            item_type = b"jpeg"
-        if item in items:
-            raise _corrupt(f"item {item} is declared twice")
-        items[item] = item_type
-        if data[at + 3] & 1:
-            hidden.add(item)
-    return items, hidden
+            return
+        boxes = source.children(data, first, end)
+        if len(boxes) > _MAX_ITEMS:
+            raise _corrupt(f"more than {_MAX_ITEMS:,} items")
+        for kind, at, stop in boxes:
+            version = data[at]
+            if kind != b"infe" or version < 2:
+                continue  # an old-style item (a file, not a picture) has no item type
+            if version == 2:
+                item, type_at = data[at + 4] << 8 | data[at + 5], at + 8
+            else:
+                item, type_at = _U32.unpack_from(data, at + 4)[0], at + 10
+            item_type = data[type_at : type_at + 4]
+            if type_at + 4 > stop:
+                raise _corrupt("an infe box too short for its item type")
+            if item_type == b"mime" and _mime_type(data, type_at + 4, stop) == b"image/jpeg":
+                item_type = b"jpeg"
+            if item in self._kinds:
+                raise _corrupt(f"item {item} is declared twice")
+            self._kinds[item] = item_type
+            if data[at + 3] & 1:
+                self.hidden.add(item)
+
+    def get(self, item: int) -> bytes | None:
+        """The item's type (``b"hvc1"``, ``b"grid"``...), or None when it is not listed."""
+        at = self._rows.get(item)
+        if at is not None:
+            return self._block[at : at + 4]
+        return self._kinds.get(item)
+
+    def __contains__(self, item: int) -> bool:
+        return item in self._rows or item in self._kinds
+
+    def pictures(self, attached: set[int]) -> int:
+        """Top-level pictures, as libheif lists them: picture items that are neither hidden
+        nor attached to another (a thumbnail, an auxiliary image)."""
+        shown = (self._rows.keys() | self._kinds.keys()) - self.hidden - attached
+        return sum(1 for item in shown if self.get(item) in _IMAGE_ITEMS)
 
 
 def _mime_type(data: bytes, start: int, end: int) -> bytes:
@@ -597,6 +608,7 @@ def _references(
 
 
 _FIELDS = {0: "", 4: "I", 8: "Q"}
+_FIELD_SIZES = frozenset(_FIELDS)
 
 
 @lru_cache(maxsize=64)
@@ -642,7 +654,7 @@ class _Locations:
         offset_size, length_size = data[start + 4] >> 4, data[start + 4] & 15
         base_size, index_size = data[start + 5] >> 4, (data[start + 5] & 15) if version else 0
         sizes = (offset_size, length_size, base_size, index_size)
-        if any(size not in _FIELDS for size in sizes):
+        if not _FIELD_SIZES.issuperset(sizes):
             raise _corrupt("an iloc field of a size other than 0, 4 or 8 bytes")
         self._sizes = sizes
         self._version = version
@@ -651,10 +663,11 @@ class _Locations:
         pos = start + 6 + count_layout.size
         row, counted_at, at = _iloc_row(version, sizes)
         block = data[pos:end]
-        one_each = _same_fields(block, row.size, b"\x00\x01", counted_at)  # extent counts of 1
-        if count and len(block) == count * row.size and one_each:
-            self._block, self._row, self._at = block, row, at
-            return
+        if count and len(block) == count * row.size:
+            ones = data[pos + counted_at : end : row.size]  # the extent counts, high bytes
+            if not any(ones) and data[pos + counted_at + 1 : end : row.size] == b"\x01" * count:
+                self._block, self._row, self._at = block, row, at
+                return
         self._found = self._parse(data, pos, end, count)
 
     def get(self, item: int) -> _Location | None:
@@ -746,7 +759,7 @@ def _from_meta(meta: _Meta, source: _Source) -> HeifHeader:
     primary = meta.primary
     if primary not in meta.items:
         raise _corrupt(f"the primary item ({primary}) is not in the item list")
-    kind, hidden = meta.items[primary], primary in meta.hidden
+    kind, hidden = meta.items.get(primary) or b"", primary in meta.items.hidden
     if kind not in _IMAGE_ITEMS:
         raise HeifError("unrecognised", f"its primary item is a {_name(kind)} item, not a picture")
     if hidden:
@@ -766,7 +779,7 @@ def _from_meta(meta: _Meta, source: _Source) -> HeifHeader:
         width, height = _ispe(meta, primary)
     width, height, rotation, mirror = _transformed(meta, primary, width, height)
     coded = tiles[0] if tiles else primary
-    coding = meta.items.get(coded, kind)
+    coding = meta.items.get(coded) or kind
     alphas = _alpha_items(meta, {primary, *tiles})
     _check_data(meta, source, primary, tiles or [primary], alphas, every=source.open_ended)
     depth, monochrome = _depth(meta, primary)
@@ -898,9 +911,12 @@ def _check_data(
         needed = [primary, *coded, *alphas]
         locations = meta.locations.all()
     else:
-        needed = list(dict.fromkeys([coded[0], coded[-1], *alphas]))
-        found = ((item, meta.locations.get(item)) for item in needed)
-        locations = {item: location for item, location in found if location is not None}
+        needed = [coded[0], coded[-1], *alphas]
+        locations = {}
+        for item in needed:
+            location = meta.locations.get(item)
+            if location is not None:
+                locations[item] = location
     for item in needed:
         if item not in locations and meta.items.get(item) not in _MADE_OF_OTHERS:
             raise _corrupt(f"no data for item {item} (it has no iloc entry)")
@@ -962,8 +978,7 @@ def _colour(meta: _Meta, item: int) -> tuple[bool, tuple[int, int, int, bool] | 
 def _top_level_pictures(meta: _Meta) -> int:
     """Pictures a viewer lists: not hidden, not a thumbnail, not auxiliary (as libheif)."""
     attached = {origin for kind, origin, _ in meta.references if kind in _ATTACHED}
-    shown = compress(meta.items, map(_IMAGE_ITEMS.__contains__, meta.items.values()))
-    return len(set(shown) - meta.hidden - attached)
+    return meta.items.pictures(attached)
 
 
 # ---------------------------------------------------------------------------------------------
