@@ -451,19 +451,20 @@ _ONE = 1
 class _Items:
     """iinf: each item's type and whether it is hidden (infe versions 2 and 3).
 
-    Plain rows (:data:`_PLAIN_ROWS`, a phone's dozens of tiles) are checked with one regular
-    expression and kept as they are: their IDs are read as a column, an item's type only when
-    asked for. Other lists are read box by box."""
+    Plain rows (:data:`_PLAIN_ROWS`, a phone's dozens of tiles) at the start of the list are
+    found with one regular expression and kept as they are: their IDs are read as a column, an
+    item's type only when asked for. The rest (named items, MIME items) is read box by box."""
 
     def __init__(self, source: _Source, data: bytes, start: int, end: int) -> None:
         first = start + (6 if data[start] == 0 else 8)
-        block = data[first:end]
-        count = len(block) // _ROW
         self._block = b""
         self._rows: dict[int, int] = {}  # item -> where its type is in the block
         self._kinds: dict[int, bytes] = {}
         self.hidden: set[int] = set()
-        if count <= _MAX_ITEMS and b"mime" not in block and _PLAIN_ROWS.fullmatch(block):
+        plain = _PLAIN_ROWS.match(data, first, end)  # the tiles; the rest (names, MIME) after
+        count = (plain.end() - first) // _ROW if plain else 0
+        if plain and count <= _MAX_ITEMS and b"mime" not in data[first : plain.end()]:
+            block = data[first : plain.end()]
             ids = bytearray(2 * count)
             ids[0::2], ids[1::2] = block[12::_ROW], block[13::_ROW]
             numbers = struct.unpack(f">{count}H", ids)
@@ -473,9 +474,9 @@ class _Items:
             self._block = block
             self.hidden = set(compress(numbers, map(_ONE.__and__, block[11::_ROW])))
             source.boxes_left -= count
-            return
+            first = plain.end()
         boxes = source.children(data, first, end)
-        if len(boxes) > _MAX_ITEMS:
+        if len(boxes) + count > _MAX_ITEMS:
             raise _corrupt(f"more than {_MAX_ITEMS:,} items")
         for kind, at, stop in boxes:
             version = data[at]
@@ -490,7 +491,7 @@ class _Items:
                 raise _corrupt("an infe box too short for its item type")
             if item_type == b"mime" and _mime_type(data, type_at + 4, stop) == b"image/jpeg":
                 item_type = b"jpeg"
-            if item in self._kinds:
+            if item in self:
                 raise _corrupt(f"item {item} is declared twice")
             self._kinds[item] = item_type
             if data[at + 3] & 1:
