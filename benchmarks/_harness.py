@@ -255,6 +255,9 @@ def save_textured(path: Path, format: str, size: tuple[int, int], *, frames: int
         "JPEG": {"quality": 90},
         "PNG": {"compress_level": 1},  # level 6 takes ~6 s on 12 MP of noise
         "WEBP": {"quality": 80, "method": 0},
+        # pillow-heif: the tiles a phone writes, x265's fastest preset; libavif's fastest speed
+        "HEIF": {"quality": 80, "tile_size": 512, "enc_params": {"preset": "ultrafast"}},
+        "AVIF": {"quality": 70, "speed": 10},
     }
     options = dict(encoder_settings.get(format, {}))
     images = textured_frames(size, frames=frames, mode="L" if format == "GIF" else "RGB")

@@ -151,7 +151,12 @@ class MediaFacts(BaseModel):
         " read from the bytes.",
     )
     size: int | None = Field(default=None, ge=0, description="File size in bytes.")
-    width: int | None = Field(default=None, ge=0, description="Stored width in pixels.")
+    width: int | None = Field(
+        default=None,
+        ge=0,
+        description="Stored width in pixels (HEIF/AVIF: as decoded, after its crop and"
+        " rotation boxes, which decoders always apply).",
+    )
     height: int | None = Field(default=None, ge=0, description="Stored height in pixels.")
     # images
     mode: str | None = Field(default=None, description="Pillow mode: RGB, RGBA, P, L, CMYK...")
@@ -159,6 +164,18 @@ class MediaFacts(BaseModel):
     has_alpha: bool | None = None
     orientation: int | None = Field(
         default=None, ge=1, le=8, description="EXIF orientation tag; 5-8 swap width and height."
+    )
+    bit_depth: int | None = Field(
+        default=None,
+        ge=1,
+        description="Bits per colour sample as coded (8, 10, 12): HEIF/AVIF stills and video;"
+        " None when unknown.",
+    )
+    pictures: int | None = Field(
+        default=None,
+        ge=1,
+        description="Top-level pictures in a HEIF/AVIF file (a burst holds several); viewers"
+        " show the primary one, so frames stays 1. None for other formats.",
     )
     # video
     fps: FrameRate | None = None
@@ -171,8 +188,6 @@ class MediaFacts(BaseModel):
     audio_sample_rate: int | None = Field(
         default=None, gt=0, description="Samples per second of the first audio track, Hz."
     )
-    bit_depth: int | None = None
-    """Bits per colour sample of the video as coded (8, 10, 12); None when unknown."""
     color_transfer: str | None = None
     """Transfer function: "sdr", "pq" (HDR10, Dolby Vision) or "hlg"; None when not tagged."""
     color_primaries: str | None = None

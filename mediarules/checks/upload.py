@@ -20,6 +20,7 @@ EXTENSIONS: dict[str, str] = {
     ".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".jfif": "jpeg",
     ".png": "png", ".gif": "gif", ".webp": "webp", ".bmp": "bmp",
     ".tif": "tiff", ".tiff": "tiff", ".heic": "heif", ".heif": "heif", ".avif": "avif",
+    ".hif": "heif", ".heics": "heif", ".heifs": "heif", ".avifs": "avif",  # cameras, sequences
     ".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".qt": "mov", ".webm": "webm",
     ".mkv": "mkv", ".avi": "avi", ".ogv": "ogg", ".ogg": "ogg",
 }  # fmt: skip
@@ -37,6 +38,9 @@ _FORMATS_BY_MIME = {mime: fmt for fmt, mime in MIME_TYPES.items()} | {
     "image/jpg": "jpeg",
     "image/pjpeg": "jpeg",
     "image/heic": "heif",
+    "image/heic-sequence": "heif",
+    "image/heif-sequence": "heif",
+    "image/avif-sequence": "avif",
     "video/mov": "mov",
     "video/x-m4v": "mp4",
 }

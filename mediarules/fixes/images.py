@@ -15,6 +15,7 @@ facts will lose, without opening it.
 from __future__ import annotations
 
 import errno
+import functools
 import io
 import math
 import warnings
@@ -30,7 +31,7 @@ from mediarules.fixes.geometry import AspectMode, Geometry, plan_geometry
 from mediarules.fixes.plan import LOSSY_FORMATS, estimated_bytes
 from mediarules.fixes.targets import ImageTarget
 from mediarules.formatting import shorten
-from mediarules.inspection import library_warnings
+from mediarules.inspection import heif, library_warnings
 from mediarules.inspection.convert import image_format_name
 from mediarules.inspection.images import MAX_TIFF_PAGES, tiff_pages
 from mediarules.models import MediaFacts
@@ -86,7 +87,7 @@ _LOSSY_FORMATS = LOSSY_FORMATS
 _EXIF_FORMATS = frozenset({"jpeg", "png", "webp"})
 """Formats the encoder writes EXIF into. Elsewhere an orientation is always baked in, or
 viewers would show the picture turned."""
-_PILLOW_ANIMATED = frozenset({"GIF", "WEBP", "PNG"})
+_PILLOW_ANIMATED = frozenset({"GIF", "WEBP", "PNG", "AVIF"})
 _ICC_FORMATS = frozenset({"jpeg", "png", "webp", "tiff"})
 """Formats the encoder embeds an ICC profile in (only an sRGB one: see :class:`_Colour`)."""
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
@@ -262,7 +263,7 @@ def _make(
 ) -> tuple[bytes, int | None, tuple[int, int], int]:
     """Decode, reshape and encode: (the bytes, the quality, the size, the frame count)."""
     try:
-        with Image.open(source) as im:
+        with _open_source(source) as im:
             picture = _decode(im, target, fmt, changes)
     except Image.DecompressionBombError as exc:
         raise ImageFixError(f"{source.name}: too many pixels to decode safely ({exc})") from exc
@@ -271,6 +272,25 @@ def _make(
         return data, quality, picture.size, len(picture.frames)
     finally:
         picture.close()
+
+
+def _open_source(source: Path) -> ImageFile.ImageFile:
+    """Pillow's lazy image of ``source``. A HEIF-family file opens with the plugin that decodes
+    its coding (found from its boxes): Pillow's own for AVIF, pillow-heif's for HEIC and other
+    HEIF, registered on first use so that nothing else pays for importing libheif. libheif
+    applies the crop and rotation boxes as it decodes (and pillow-heif resets the EXIF
+    orientation to 1), so the picture is upright once, never turned twice."""
+    plugin = heif.decoder_plugin(source)
+    if plugin == "HEIF":
+        _register_heif_opener()
+    return Image.open(source, formats=[plugin] if plugin else None)
+
+
+@functools.cache
+def _register_heif_opener() -> None:
+    import pillow_heif  # here, not at the top: libheif loads only for a HEIF file
+
+    pillow_heif.register_heif_opener()
 
 
 def _warning_notes(caught: list[warnings.WarningMessage]) -> list[str]:

@@ -6,12 +6,15 @@ the fix executors (:mod:`mediarules.fixes.images`, :mod:`mediarules.fixes.video`
 files to write new ones and read what they wrote back through :func:`inspect`, and
 :mod:`mediarules.fixes.apply` copies a file whose only fix is a new name.
 
-The kind is decided by the bytes, never the extension. An ISO base media video (MP4, MOV, M4V,
-3GP) is read first by :mod:`~mediarules.inspection.isobmff` from its ``moov`` header, a
-Matroska or WebM video by :mod:`~mediarules.inspection.matroska` from its EBML header, Info and
-Tracks (tens of µs each); anything they do not fully understand goes on as before: Pillow's
-lazy open (tens of µs, header only), then, if no image plugin recognises the file, MediaInfo (a
-few ms) looks for a video track. Anything else raises :class:`UnreadableMediaError`.
+The kind is decided by the bytes, never the extension. An ISO base media file with a HEIF or
+AVIF brand (HEIC, HEIF, AVIF stills and sequences) is read by
+:mod:`~mediarules.inspection.heif` from its ``meta`` box, and nothing else looks at it. An ISO
+base media video (MP4, MOV, M4V, 3GP) is read first by :mod:`~mediarules.inspection.isobmff`
+from its ``moov`` header, a Matroska or WebM video by :mod:`~mediarules.inspection.matroska`
+from its EBML header, Info and Tracks (tens of µs each); anything they do not fully
+understand goes on as before: Pillow's lazy open (tens of µs, header only), then, if no image
+plugin recognises the file, MediaInfo (a few ms) looks for a video track. Anything else
+raises :class:`UnreadableMediaError`.
 
 Only what was truly read becomes a kind: a video needs a container mediarules knows as video
 (:data:`~mediarules.inspection.convert.VIDEO_CONTAINERS`), so a FLIC animation Pillow could not
@@ -28,7 +31,7 @@ import stat
 from typing import BinaryIO
 
 from mediarules.formatting import echo
-from mediarules.inspection import images, isobmff, library_warnings, matroska, video, webp
+from mediarules.inspection import heif, images, isobmff, library_warnings, matroska, video, webp
 from mediarules.inspection.convert import VIDEO_CONTAINERS
 from mediarules.inspection.errors import Reason, UnreadableMediaError
 from mediarules.inspection.plausible import impossible_picture_values
@@ -62,6 +65,9 @@ def _inspect_file(name: str, size: int) -> MediaFacts:
     with _open(name) as handle:  # one open for the MP4 reader and Pillow both
         head = handle.read(isobmff.HEAD_BYTES)
         brands = isobmff.file_type(head)
+        if brands is not None and brands.image:  # HEIF, HEIC, AVIF: all in their boxes
+            fd, major = handle.fileno(), brands.major_brand
+            return heif.read_facts(fd, head, name, size=size, brand=major)
         facts = isobmff.read_open_video_facts(handle.fileno(), head, name, size=size)
         if facts is not None:  # an MP4/MOV the header reader fully understood
             return facts
@@ -78,8 +84,6 @@ def _inspect_file(name: str, size: int) -> MediaFacts:
         else:
             if facts is not None:
                 return _with_brand(facts, brands)
-        if brands is not None and brands.image:
-            raise pillow_failure or _unreadable_image(brands, name)
         container = _iso_container(handle, brands, size) if brands is not None else None
     found = video.probe(name, size=size)
     if pillow_failure is not None and not found.video and not found.truncated:
@@ -116,14 +120,6 @@ def _iso_video(
             path=name,
         )
     return facts.model_copy(update={"format": container, "brand": brands.major_brand})
-
-
-def _unreadable_image(brands: isobmff.FileType, name: str) -> UnreadableMediaError:
-    return UnreadableMediaError(
-        "unrecognised",
-        f"an image in a HEIF/AVIF container (brand {_brand(brands)}) that this Pillow cannot read",
-        path=name,
-    )
 
 
 def _not_a_video_container(

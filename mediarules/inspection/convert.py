@@ -141,15 +141,17 @@ VIDEO_CONTAINERS = frozenset({"mp4", "mov", *CONTAINERS.values()})
 (a FLIC animation Pillow could not read, a JPEG 2000 image) is not a video to mediarules."""
 
 IMAGE_BRANDS: dict[str, str] = (
-    dict.fromkeys(("avif", "avis", "avio"), "avif")
+    dict.fromkeys(("avif", "avis", "avio", "MA1A", "MA1B"), "avif")
     | dict.fromkeys(("mif1", "mif2", "msf1", "miaf", "heic", "heix", "heim", "heis"), "heif")
-    | dict.fromkeys(("hevc", "hevx", "hevm", "hevs"), "heif")
+    | dict.fromkeys(("hevc", "hevx", "hevm", "hevs", "avci", "avcs", "j2ki", "j2is"), "heif")
     | dict.fromkeys(("jpeg", "jpgs"), "jpeg")
     | dict.fromkeys(("jp2 ", "jpx ", "jpm "), "jpeg2000")
 )
 """ISO base media brands of still images and image sequences (HEIF, AVIF, JPEG 2000), as
 stored (four characters), with the image format each names. A file with one of them among its
-brands is an image, even when it also holds a video track."""
+brands is an image, even when it also holds a video track: :mod:`~mediarules.inspection.heif`
+reads it (and names it by the coding of its primary picture: ``avif`` for AV1, else ``heif``,
+HEIC included, as the rules table and the upload checks name it)."""
 
 VIDEO_CODECS: dict[str, str] = {
     "AVC": "h264",
