@@ -2,18 +2,19 @@
 
 In order: a request ID (the client's ``X-Request-ID`` when it is sane, else a new one); the
 API key for ``/v1/`` and ``/metrics`` when the service has one (compared in constant time);
-admission (``--max-concurrent`` requests worked on at once, one more gets 503 with
-``Retry-After``); the body limit (``Content-Length`` past ``--max-body`` is refused before a
-byte is read, and a body that grows past it while streaming is cut off with 413); the time
-limit (``--timeout``, 503). Then the access log line and the metrics. An exception that
-escapes an endpoint is logged with its traceback and answered with a 500 problem; the process
-goes on.
+for ``/v1/``, admission (``--max-concurrent`` requests worked on at once, one more gets 503
+with ``Retry-After``); the body limit (``Content-Length`` past ``--max-body`` is refused
+before a byte is read, and a body that grows past it while streaming is cut off with 413);
+the time limit (``--timeout``, 503, for ``/v1/``). Then the access log line and the
+metrics. An exception that escapes an endpoint is logged with its traceback and answered
+with a 500 problem; the process goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import os
 import re
 import secrets
 import time
@@ -42,9 +43,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-_OPEN_PATHS = ("/healthz", "/readyz")
-"""Never limited, never asked for a key: probes must answer while the worker is busy."""
-_KEYED_PREFIXES = ("/v1/", "/metrics")
+_WORK_PREFIX = "/v1/"
+"""Only the API is admitted, timed and keyed: probes, metrics and the page answer while the
+worker is at its limit (``/metrics`` too is keyed)."""
+_KEYED_PREFIXES = (_WORK_PREFIX, "/metrics")
 
 
 class BodyTooLargeError(ProblemError):
@@ -105,7 +107,7 @@ class Guard:
                 slug, detail, headers = refusal
                 await answer.problem(slug, detail, instance=path, headers=headers)
                 return
-            if path not in _OPEN_PATHS and scope.get("method") != "OPTIONS":
+            if path.startswith(_WORK_PREFIX) and scope.get("method") != "OPTIONS":
                 if not self.gate.enter():
                     self.metrics.refused.labels("busy").inc()
                     await answer.problem(
@@ -153,7 +155,7 @@ class Guard:
         return hmac.compare_digest(given.encode("utf-8", "replace"), self._key)
 
     async def _run(self, scope: Scope, receive: Receive, answer: _Answer, path: str) -> None:
-        timed = path not in _OPEN_PATHS
+        timed = path.startswith(_WORK_PREFIX)
         try:
             async with asyncio.timeout(self.settings.timeout_s if timed else None):
                 await self.app(scope, receive, answer.send)
@@ -201,6 +203,7 @@ class Guard:
                 "duration_ms": round(seconds * 1000, 3),
                 "request_id": answer.request_id,
                 "client": client[0] if client else None,
+                "pid": os.getpid(),
             }
             ACCESS.info("%s %s %s", method, path, status, extra={FIELDS_ATTRIBUTE: fields})
 

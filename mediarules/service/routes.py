@@ -146,7 +146,7 @@ async def check_json(
     data = await json_body(
         request.headers.get("content-type"),
         request.stream(),
-        expected="the create-post body or {platforms, caption, media}",
+        expected="the create-post body",  # the plain form is an object too
     )
     post = post_from_body(data)
     ruleset = service.ruleset
