@@ -31,6 +31,7 @@ from mediarules.models import MediaRef, Report, Severity
 from mediarules.ruleset import PlatformRules, RuleConfigError, RuleSet, resolve_platforms
 from mediarules.service.bodies import (
     MeasureRequest,
+    PlainPost,
     json_body,
     model_from_body,
     post_from_body,
@@ -163,9 +164,27 @@ async def check_json(
             account_type=account_type or post.account_type,
             content_warning=post.content_warning, rules=ruleset,
         )  # fmt: skip
-    report = await service.job_pool().run(context_of(request.scope).scratch, work)
+    if _small(post):
+        report = work()  # a thread hop would cost more than this check
+    else:
+        report = await service.job_pool().run(context_of(request.scope).scratch, work)
     service.metrics.count_report(report)
     return _json(report.model_dump(mode="json"))
+
+
+INLINE_MEDIA = 20
+INLINE_TEXT = 20_000
+"""A metadata-only post this small (at most ~20 ms of checking on 19 platforms) is checked on
+the event loop; a larger one in a thread, so that it never holds up other requests."""
+
+
+def _small(post: PostPayload | PlainPost) -> bool:
+    if isinstance(post, PostPayload):
+        texts = [post.content, post.title]
+    else:
+        texts = [post.caption, post.title, post.content_warning]
+    text = sum(len(t) for t in texts if t)
+    return len(post.media) <= INLINE_MEDIA and text <= INLINE_TEXT
 
 
 @router.post(

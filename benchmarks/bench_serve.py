@@ -1,0 +1,226 @@
+"""``mediarules serve`` under load, over loopback, against a real server.
+
+    python benchmarks/bench_serve.py [--quick] [--requests N] [--concurrency C] [--workers W]
+                                     [--uploads N] [--json F]
+
+Starts ``mediarules serve --workers 2`` (no access log) and sends, from 32 concurrent
+connections (httpx, HTTP/1.1 keep-alive):
+
+1. ``GET /healthz``: the floor, what any request costs here (HTTP, the framework, the guard);
+2. ``POST /v1/check`` with the seed's create-post body (metadata only: 3 media records, 2
+   platforms), 2,000 requests;
+3. ``POST /v1/check/files`` with a 5 MB MP4 upload, 200 requests;
+
+and reports requests per second, p50 / p99 / max latency, errors (every answer must be a
+200) and the server's resident memory (all its processes) before and after each phase. The
+check itself, in-process and single-threaded, is measured too: ``/v1/check`` p50 against it
+and against the floor says what HTTP and the service add. Absolute figures move with the
+machine; the ratios are what to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import httpx  # noqa: E402
+
+import mediarules  # noqa: E402
+from tests.media import make_video  # noqa: E402
+from tests.service_process import ServiceProcess  # noqa: E402
+from tests.test_payload import seed_body  # noqa: E402
+
+
+@dataclass
+class Phase:
+    name: str
+    requests: int
+    concurrency: int
+    seconds: float
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    rss_before_mib: float
+    rss_after_mib: float
+
+
+def server_rss_mib(pid: int) -> float:
+    """Resident memory of the server and every process under it (workers, MediaInfo)."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+        pending.extend(int(child) for child in children)
+    return total / 2**20
+
+
+async def load(
+    url: str,
+    count: int,
+    concurrency: int,
+    request: dict[str, Any],
+) -> tuple[float, list[float], int]:
+    """``count`` requests from ``concurrency`` connections; (seconds, latencies, errors)."""
+    latencies: list[float] = []
+    errors = 0
+    issued = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+
+        async def worker() -> None:
+            nonlocal issued, errors
+            while issued < count:
+                issued += 1
+                started = time.perf_counter()
+                try:
+                    response = await client.request(**request)
+                    ok = response.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append(time.perf_counter() - started)
+                errors += not ok
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - started, latencies, errors
+
+
+def phase(
+    service: ServiceProcess, name: str, count: int, concurrency: int, request: dict[str, Any]
+) -> Phase:
+    before = server_rss_mib(service.process.pid)
+    seconds, latencies, errors = asyncio.run(load(service.url, count, concurrency, request))
+    after = server_rss_mib(service.process.pid)
+    ordered = sorted(latencies)
+    return Phase(
+        name=name,
+        requests=count,
+        concurrency=concurrency,
+        seconds=round(seconds, 3),
+        per_second=round(count / seconds, 1),
+        p50_ms=round(statistics.median(ordered) * 1000, 2),
+        p99_ms=round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
+        max_ms=round(ordered[-1] * 1000, 2),
+        errors=errors,
+        rss_before_mib=round(before, 1),
+        rss_after_mib=round(after, 1),
+    )
+
+
+def in_process_ms(body: dict[str, Any], rounds: int = 300) -> float:
+    """The check alone: ``check_payload`` of the same body, parsed as the service parses it."""
+    raw = json.dumps(body).encode()
+    from mediarules.inputs.payload import parse_payload
+
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        mediarules.check_payload(parse_payload(raw, "body"))
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="200 checks, 20 uploads")
+    parser.add_argument("--requests", type=int, help="POST /v1/check requests (2,000)")
+    parser.add_argument("--uploads", type=int, help="POST /v1/check/files requests (200)")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", type=Path, metavar="F", help="write the figures as JSON")
+    args = parser.parse_args()
+    checks = args.requests or (200 if args.quick else 2000)
+    uploads = args.uploads or (20 if args.quick else 200)
+    concurrency = args.concurrency
+
+    with tempfile.TemporaryDirectory(prefix="bench-serve-") as folder:
+        root = Path(folder)
+        clip = make_video(root / "clip.mp4", fps=30, duration_s=1.7, size=(640, 360), noise=True)
+        body = seed_body()
+        service = ServiceProcess(
+            ["--workers", str(args.workers), "--no-access-log", "--max-concurrent", "64"],
+            tmp=root / "server",
+        ).ready()
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # both workers up, not only the first
+                ready = {r["pid"] for r in service.records() if r.get("event") == "ready"}
+                if len(ready) == args.workers:
+                    break
+                time.sleep(0.1)
+            check = {"method": "POST", "url": "/v1/check", "json": body}
+            files = {
+                "method": "POST",
+                "url": "/v1/check/files",
+                "files": [("files", ("clip.mp4", clip.read_bytes(), "video/mp4"))],
+                "data": {"platforms": "tiktok,instagram:reel,youtube:short,x"},
+            }
+            phase(service, "warm-up", 200, concurrency, check)  # imports, caches, connections
+            phase(service, "warm-up", 8, 8, files)
+            results = [
+                phase(service, "GET /healthz (floor)", checks, concurrency,
+                      {"method": "GET", "url": "/healthz"}),
+                phase(service, "POST /v1/check (seed body)", checks, concurrency, check),
+                phase(service, f"POST /v1/check/files ({clip.stat().st_size / 1e6:.1f} MB MP4)",
+                      uploads, concurrency, files),
+            ]  # fmt: skip
+            alone = in_process_ms(body)
+        finally:
+            service.stop()
+            leftovers = service.request_folders()
+
+    print(f"mediarules serve --workers {args.workers}, {concurrency} concurrent connections, "
+          f"loopback; Python {sys.version.split()[0]}")  # fmt: skip
+    header = f"{'phase':<38} {'req':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+    print(header + f" {'errors':>6} {'RSS MiB before -> after':>24}")
+    for result in results:
+        print(
+            f"{result.name:<38} {result.requests:>6} {result.per_second:>8,.1f} "
+            f"{result.p50_ms:>8.2f} {result.p99_ms:>8.2f} {result.max_ms:>8.1f} "
+            f"{result.errors:>6} {result.rss_before_mib:>11.1f} -> {result.rss_after_mib:<9.1f}"
+        )
+    floor, check_phase = results[0], results[1]
+    print(f"check_payload in process, one thread: {alone:.3f} ms per body")
+    latency = check_phase.p50_ms / floor.p50_ms
+    rate = check_phase.per_second / floor.per_second
+    print(f"/v1/check / /healthz: p50 {latency:.2f}x, requests per second {rate:.2f}x")
+    print(f"request folders left behind: {len(leftovers)}")
+    if args.json is not None:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "phases": [asdict(r) for r in results],
+                    "in_process_ms": alone,
+                    "workers": args.workers,
+                    "concurrency": concurrency,
+                },
+                indent=2,
+            )
+        )
+    failed = sum(result.errors for result in results) or leftovers
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
