@@ -4,7 +4,8 @@
                                      [--uploads N] [--json F]
 
 Starts ``mediarules serve --workers 2`` (no access log) and sends, from 32 concurrent
-connections (httpx, HTTP/1.1 keep-alive):
+HTTP/1.1 keep-alive connections (a bare asyncio client, so that the load generator costs
+little beside the server on the same 2 CPUs):
 
 1. ``GET /healthz``: the floor, what any request costs here (HTTP, the framework, the guard);
 2. ``POST /v1/check`` with the seed's create-post body (metadata only: 3 media records, 2
@@ -12,10 +13,10 @@ connections (httpx, HTTP/1.1 keep-alive):
 3. ``POST /v1/check/files`` with a 5 MB MP4 upload, 200 requests;
 
 and reports requests per second, p50 / p99 / max latency, errors (every answer must be a
-200) and the server's resident memory (all its processes) before and after each phase. The
-check itself, in-process and single-threaded, is measured too: ``/v1/check`` p50 against it
-and against the floor says what HTTP and the service add. Absolute figures move with the
-machine; the ratios are what to compare.
+200 with the very body the first one had) and the server's resident memory (all its
+processes) before and after each phase. The check itself, in-process and single-threaded, is
+measured too: ``/v1/check`` against it and against the floor says what HTTP and the service
+add. Absolute figures move with the machine; the ratios are what to compare.
 """
 
 from __future__ import annotations
@@ -75,46 +76,83 @@ def server_rss_mib(pid: int) -> float:
     return total / 2**20
 
 
+@dataclass(frozen=True)
+class Request:
+    """One request as bytes on the wire, and the answer every copy of it must get."""
+
+    name: str
+    raw: bytes
+    expected: bytes | None = None
+    """The exact body every answer must have (None: any 200)."""
+
+
+def http_request(
+    method: str, path: str, body: bytes = b"", content_type: str | None = None
+) -> bytes:
+    head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
+    if content_type:
+        head.append(f"Content-Type: {content_type}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes
+) -> tuple[int, bytes]:
+    writer.write(raw)
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value)
+    return status, await reader.readexactly(length)
+
+
 async def load(
-    url: str,
-    count: int,
-    concurrency: int,
-    request: dict[str, Any],
+    url: str, count: int, concurrency: int, request: Request
 ) -> tuple[float, list[float], int]:
-    """``count`` requests from ``concurrency`` connections; (seconds, latencies, errors)."""
+    """``count`` requests over ``concurrency`` keep-alive connections; (seconds, latencies,
+    errors). A bare HTTP/1.1 client on asyncio streams: an HTTP library in Python costs
+    several times what the server spends on a small request, and would be what is measured."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
     latencies: list[float] = []
     errors = 0
     issued = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
 
-        async def worker() -> None:
-            nonlocal issued, errors
+    async def connection() -> None:
+        nonlocal issued, errors
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
             while issued < count:
                 issued += 1
                 started = time.perf_counter()
                 try:
-                    response = await client.request(**request)
-                    ok = response.status_code == 200
-                except httpx.HTTPError:
+                    status, body = await _exchange(reader, writer, request.raw)
+                    ok = status == 200 and (request.expected is None or body == request.expected)
+                except (OSError, asyncio.IncompleteReadError, ValueError):
                     ok = False
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(host, int(port))
                 latencies.append(time.perf_counter() - started)
                 errors += not ok
+        finally:
+            writer.close()
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return time.perf_counter() - started, latencies, errors
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies, errors
 
 
-def phase(
-    service: ServiceProcess, name: str, count: int, concurrency: int, request: dict[str, Any]
-) -> Phase:
+def phase(service: ServiceProcess, count: int, concurrency: int, request: Request) -> Phase:
     before = server_rss_mib(service.process.pid)
     seconds, latencies, errors = asyncio.run(load(service.url, count, concurrency, request))
     after = server_rss_mib(service.process.pid)
     ordered = sorted(latencies)
     return Phase(
-        name=name,
+        name=request.name,
         requests=count,
         concurrency=concurrency,
         seconds=round(seconds, 3),
@@ -169,22 +207,34 @@ def main() -> int:
                 if len(ready) == args.workers:
                     break
                 time.sleep(0.1)
-            check = {"method": "POST", "url": "/v1/check", "json": body}
-            files = {
-                "method": "POST",
-                "url": "/v1/check/files",
-                "files": [("files", ("clip.mp4", clip.read_bytes(), "video/mp4"))],
-                "data": {"platforms": "tiktok,instagram:reel,youtube:short,x"},
-            }
-            phase(service, "warm-up", 200, concurrency, check)  # imports, caches, connections
-            phase(service, "warm-up", 8, 8, files)
+            raw_body = json.dumps(body).encode()
+            expected = httpx.post(f"{service.url}/v1/check", content=raw_body).content
+            check = Request(
+                "POST /v1/check (seed body)",
+                http_request("POST", "/v1/check", raw_body, "application/json"),
+                expected,
+            )
+            form = httpx.Request(
+                "POST",
+                f"{service.url}/v1/check/files",
+                files=[("files", ("clip.mp4", clip.read_bytes(), "video/mp4"))],
+                data={"platforms": "tiktok,instagram:reel,youtube:short,x"},
+            )
+            form.read()
+            files = Request(
+                f"POST /v1/check/files ({clip.stat().st_size / 1e6:.1f} MB MP4)",
+                http_request("POST", "/v1/check/files", form.content, form.headers["content-type"]),
+                httpx.post(f"{service.url}/v1/check/files", content=form.content,
+                           headers={"content-type": form.headers["content-type"]}).content,
+            )  # fmt: skip
+            floor = Request("GET /healthz (floor)", http_request("GET", "/healthz"))
+            phase(service, 200, concurrency, check)  # warm-up: imports, caches, connections
+            phase(service, 8, 8, files)
             results = [
-                phase(service, "GET /healthz (floor)", checks, concurrency,
-                      {"method": "GET", "url": "/healthz"}),
-                phase(service, "POST /v1/check (seed body)", checks, concurrency, check),
-                phase(service, f"POST /v1/check/files ({clip.stat().st_size / 1e6:.1f} MB MP4)",
-                      uploads, concurrency, files),
-            ]  # fmt: skip
+                phase(service, checks, concurrency, floor),
+                phase(service, checks, concurrency, check),
+                phase(service, uploads, concurrency, files),
+            ]
             alone = in_process_ms(body)
         finally:
             service.stop()

@@ -525,3 +525,13 @@ def test_metrics_count_requests_and_violations(
                      r'severity="error"\} (\d+)', text)  # fmt: skip
     assert line is not None and int(float(line.group(1))) >= 1
     assert "mediarules_http_request_duration_seconds_bucket" in text
+
+
+def test_a_lone_surrogate_in_a_name_is_escaped_not_a_500(client: httpx.Client) -> None:
+    record = {"fileName": "a\ud800.jpg", "type": "image", "width": 10, "height": 10}
+    raw = json.dumps({"platforms": "x", "caption": None, "media": [record]}).encode()
+    assert b"\\ud800" in raw  # JSON's own escape: valid JSON, an invalid string
+    response = client.post("/v1/check", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 200
+    assert b'"path":"a\\ud800.jpg"' in response.content
+    assert response.json()["media"][0]["path"] == "a\ud800.jpg"

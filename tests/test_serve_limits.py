@@ -181,6 +181,13 @@ def test_the_api_key(keyed: ServiceProcess) -> None:
         assert client.get("/metrics", headers=bearer).status_code == 200
         for open_path in ("/healthz", "/readyz", "/", "/openapi.json", "/static/page.js"):
             assert client.get(open_path).status_code == 200
+        document = client.get("/openapi.json").json()
+        assert set(document["components"]["securitySchemes"]) == {"apiKey", "bearer"}
+        assert document["paths"]["/v1/check"]["post"]["security"] == [
+            {"apiKey": []},
+            {"bearer": []},
+        ]
+        assert "security" not in document["paths"]["/healthz"]["get"]
     assert KEY not in "\n".join(keyed.lines)
 
 

@@ -112,7 +112,8 @@ def create_app(settings: Settings | None = None, ruleset: RuleSet | None = None)
             ],
             max_age=600,
         )
-    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
+    keyed = settings.api_key is not None
+    app.openapi = lambda: openapi_document(app, keyed=keyed)  # type: ignore[method-assign]
     return app
 
 

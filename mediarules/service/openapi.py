@@ -89,7 +89,15 @@ def _bodies() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     return bodies, defs.get("$defs", {})
 
 
-def openapi_document(app: FastAPI) -> dict[str, Any]:
+_SECURITY_SCHEMES = {
+    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    "bearer": {"type": "http", "scheme": "bearer"},
+}
+
+
+def openapi_document(app: FastAPI, *, keyed: bool = False) -> dict[str, Any]:
+    """The document; ``keyed``: the service has an API key, which ``/v1/`` and ``/metrics``
+    then ask for (in either header)."""
     if app.openapi_schema is not None:
         return app.openapi_schema
     document = get_openapi(
@@ -106,12 +114,16 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
         schemas[name] = schema
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
-    for methods in document.get("paths", {}).values():
+    if keyed:
+        document["components"]["securitySchemes"] = _SECURITY_SCHEMES
+    for path, methods in document.get("paths", {}).items():
         for operation in methods.values():
             marker = operation.pop(_MARKER, None)
             if marker is not None:
                 operation["requestBody"] = bodies[marker]
             _problem_responses(operation)
+            if keyed and path.startswith(("/v1/", "/metrics")):
+                operation["security"] = [{"apiKey": []}, {"bearer": []}]
     app.openapi_schema = document
     return document
 
