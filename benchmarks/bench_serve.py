@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -54,25 +55,50 @@ class Phase:
     p99_ms: float
     max_ms: float
     errors: int
+    server_cpu_ms: float
+    """Processor time of the server per request."""
     rss_before_mib: float
     rss_after_mib: float
+
+
+def _tree(pid: int) -> list[int]:
+    """The server and every process under it (workers, MediaInfo workers)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        found.append(current)
+        pending.extend(int(child) for child in children)
+    return found
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """Processor time (user + system) the server's processes have used so far: on a busy
+    machine this moves less than wall time."""
+    ticks = 0
+    for process in _tree(pid):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def server_rss_mib(pid: int) -> float:
     """Resident memory of the server and every process under it (workers, MediaInfo)."""
     total = 0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
+    for process in _tree(pid):
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            status = Path(f"/proc/{process}/status").read_text()
         except OSError:
             continue
         for line in status.splitlines():
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1]) * 1024
-        pending.extend(int(child) for child in children)
     return total / 2**20
 
 
@@ -148,7 +174,9 @@ async def load(
 
 def phase(service: ServiceProcess, count: int, concurrency: int, request: Request) -> Phase:
     before = server_rss_mib(service.process.pid)
+    cpu = server_cpu_seconds(service.process.pid)
     seconds, latencies, errors = asyncio.run(load(service.url, count, concurrency, request))
+    cpu = server_cpu_seconds(service.process.pid) - cpu
     after = server_rss_mib(service.process.pid)
     ordered = sorted(latencies)
     return Phase(
@@ -161,6 +189,7 @@ def phase(service: ServiceProcess, count: int, concurrency: int, request: Reques
         p99_ms=round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
         max_ms=round(ordered[-1] * 1000, 2),
         errors=errors,
+        server_cpu_ms=round(cpu / count * 1000, 3),
         rss_before_mib=round(before, 1),
         rss_after_mib=round(after, 1),
     )
@@ -229,7 +258,7 @@ def main() -> int:
             )  # fmt: skip
             floor = Request("GET /healthz (floor)", http_request("GET", "/healthz"))
             phase(service, 200, concurrency, check)  # warm-up: imports, caches, connections
-            phase(service, 8, 8, files)
+            phase(service, concurrency, concurrency, files)  # pools and buffers at full size
             results = [
                 phase(service, checks, concurrency, floor),
                 phase(service, checks, concurrency, check),
@@ -242,19 +271,23 @@ def main() -> int:
 
     print(f"mediarules serve --workers {args.workers}, {concurrency} concurrent connections, "
           f"loopback; Python {sys.version.split()[0]}")  # fmt: skip
-    header = f"{'phase':<38} {'req':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-    print(header + f" {'errors':>6} {'RSS MiB before -> after':>24}")
+    header = f"{'phase':<38} {'req':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+    print(header + f" {'errors':>6} {'CPU ms/req':>10} {'RSS MiB before -> after':>24}")
     for result in results:
         print(
-            f"{result.name:<38} {result.requests:>6} {result.per_second:>8,.1f} "
+            f"{result.name:<38} {result.requests:>5} {result.per_second:>8,.1f} "
             f"{result.p50_ms:>8.2f} {result.p99_ms:>8.2f} {result.max_ms:>8.1f} "
-            f"{result.errors:>6} {result.rss_before_mib:>11.1f} -> {result.rss_after_mib:<9.1f}"
+            f"{result.errors:>6} {result.server_cpu_ms:>10.3f} "
+            f"{result.rss_before_mib:>11.1f} -> {result.rss_after_mib:<9.1f}"
         )
     floor, check_phase = results[0], results[1]
     print(f"check_payload in process, one thread: {alone:.3f} ms per body")
     latency = check_phase.p50_ms / floor.p50_ms
     rate = check_phase.per_second / floor.per_second
-    print(f"/v1/check / /healthz: p50 {latency:.2f}x, requests per second {rate:.2f}x")
+    cpu = check_phase.server_cpu_ms / floor.server_cpu_ms
+    print(f"/v1/check / /healthz: p50 {latency:.2f}x, requests per second {rate:.2f}x, "
+          f"server CPU per request {cpu:.2f}x; / check_payload alone: "
+          f"{check_phase.server_cpu_ms / alone:.2f}x")  # fmt: skip
     print(f"request folders left behind: {len(leftovers)}")
     if args.json is not None:
         args.json.write_text(
