@@ -19,6 +19,7 @@ import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 from mediarules.formatting import human_bytes, human_seconds
@@ -63,7 +64,6 @@ class RequestContext:
     def __init__(self, request_id: str, scratch: Scratch) -> None:
         self.request_id = request_id
         self.scratch = scratch
-        self.body_read = 0
 
 
 def context_of(scope: Scope) -> RequestContext:
@@ -79,7 +79,7 @@ class Guard:
         settings: Settings,
         metrics: Metrics,
         gate: Gate,
-        scratch_base: Callable[[], Any],
+        scratch_base: Callable[[], Path],
     ) -> None:
         self.app = app
         self.settings = settings

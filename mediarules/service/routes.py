@@ -30,6 +30,7 @@ from mediarules.inputs.payload import PostPayload, platform_names
 from mediarules.measuring import Measurement, measure
 from mediarules.models import MediaRef, Report, Severity
 from mediarules.ruleset import PlatformRules, RuleConfigError, RuleSet, resolve_platforms
+from mediarules.safe_write import OutputFolder
 from mediarules.service.bodies import (
     MeasureRequest,
     PlainPost,
@@ -269,9 +270,8 @@ async def fix_files(request: Request) -> Response:
     scratch = context_of(request.scope).scratch
     ruleset = service.ruleset
     out = scratch.path / "out"
-    archive = scratch.path / "fixed.zip"
 
-    def work() -> bool:
+    def work() -> tuple[Path, bool]:
         with service.fix_slots:
             fix_plan = plan_fixes(
                 post.media, platforms=post.platforms, caption=post.caption, title=post.title,
@@ -279,10 +279,9 @@ async def fix_files(request: Request) -> Response:
                 rules=ruleset,
             )  # fmt: skip
             result = apply_fixes(fix_plan, out, unsafe=post.unsafe, rules=ruleset)
-        _write_zip(archive, result, post.uploads, scratch.path)
-        return result.ok
+        return _write_zip(result, post.uploads, scratch.path), result.ok
 
-    ok = await service.job_pool().run(scratch, work)
+    archive, ok = await service.job_pool().run(scratch, work)
     return FileResponse(
         archive,
         media_type="application/zip",
@@ -291,17 +290,19 @@ async def fix_files(request: Request) -> Response:
     )
 
 
-def _write_zip(archive: Path, result: FixResult, uploads: Sequence[Upload], root: Path) -> None:
-    """The written files (stored: media is compressed already) and the result, its server
-    paths replaced by the names in the zip and the uploads' names."""
+def _write_zip(result: FixResult, uploads: Sequence[Upload], root: Path) -> Path:
+    """``root``/fixed.zip: the written files (stored: media is compressed already) and the
+    result, its server paths replaced by the names in the zip and the uploads' names."""
     replacements = [(f"{upload.path.parent}/", "") for upload in uploads]
     replacements.append((f"{root / 'out'}/", ""))
     data = _scrub(result.model_dump(mode="json"), replacements, str(root))
-    with zipfile.ZipFile(archive, "w") as bundle:
-        for written in result.written:
-            path = Path(written.path)
-            bundle.write(path, path.name, compress_type=zipfile.ZIP_STORED)
-        bundle.writestr(RESULT_NAME, json_bytes(data), compress_type=zipfile.ZIP_DEFLATED)
+    with OutputFolder.open(root) as folder, folder.temporary("fixed.zip") as temporary:
+        with zipfile.ZipFile(temporary.file, "w") as bundle:
+            for written in result.written:
+                path = Path(written.path)
+                bundle.write(path, path.name, compress_type=zipfile.ZIP_STORED)
+            bundle.writestr(RESULT_NAME, json_bytes(data), compress_type=zipfile.ZIP_DEFLATED)
+        return folder.shown(temporary.publish("fixed.zip", sync=False))
 
 
 def _scrub(data: Any, replacements: list[tuple[str, str]], root: str) -> Any:
