@@ -279,6 +279,25 @@ def test_time_limit(tight: ServiceProcess, tmp_path: Path) -> None:
     assert tight.wait_for_no_request_folders() == []
 
 
+def test_a_client_that_leaves_mid_upload(tight: ServiceProcess) -> None:
+    """Logged as 499 (nobody to answer), not as an error; its folder goes."""
+    host, port = tight.url.removeprefix("http://").rsplit(":", 1)
+    body = form_part("platforms", b"x") + form_part("files", b"x" * 100_000, "gone.jpg")
+    head = (
+        "POST /v1/check/files HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: {MULTIPART['content-type']}\r\nContent-Length: {len(body) + 10}\r\n"
+        "X-Request-ID: leaving-early\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(head.encode() + body[:50_000])
+        with tight.client() as client:
+            wait_until(lambda: in_flight(client) == 1)
+    wait_until(lambda: any(r.get("request_id") == "leaving-early" for r in tight.records()))
+    mine = [r for r in tight.records() if r.get("request_id") == "leaving-early"]
+    assert [(r["logger"], r.get("status")) for r in mine] == [("mediarules.access", 499)]
+    assert tight.wait_for_no_request_folders() == []
+
+
 # -- shutdown and workers --------------------------------------------------------------------
 
 

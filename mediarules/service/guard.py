@@ -22,6 +22,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from starlette.requests import ClientDisconnect
+
 from mediarules.formatting import human_bytes, human_seconds
 from mediarules.service.logs import ACCESS, FIELDS_ATTRIBUTE, LOG
 from mediarules.service.metrics import Metrics
@@ -168,6 +170,8 @@ class Guard:
                     " (the service's --timeout)",
                     instance=path,
                 )
+        except ClientDisconnect:  # the client went away mid-body: nobody to answer
+            answer.gone = True
         except BodyTooLargeError as exc:  # raised while the framework itself read the body
             self.metrics.refused.labels("body-too-large").inc()
             if not answer.started:
@@ -189,7 +193,7 @@ class Guard:
         route = scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
         method = str(scope.get("method", ""))
-        status = answer.status or 0
+        status = answer.status or (CLIENT_GONE if answer.gone else 0)
         self.metrics.requests.labels(method, template, str(status)).inc()
         self.metrics.latency.labels(method, template).observe(seconds)
         if self.settings.access_log:
@@ -215,6 +219,7 @@ class _Answer:
         self._send = send
         self.request_id = request_id
         self.status: int | None = None
+        self.gone = False
 
     @property
     def started(self) -> bool:
@@ -249,6 +254,10 @@ class _Answer:
         await self.send(start)
         await self.send({"type": "http.response.body", "body": body})
 
+
+CLIENT_GONE = 499
+"""The status logged (and counted) for a request whose client left before its answer, as
+nginx logs it; nothing is sent."""
 
 DRAIN_BYTES = 64 * 1024 * 1024
 """How much of a refused body is read and dropped before the 413, so that a client that
