@@ -33,6 +33,7 @@ from mediarules.service.problems import (
     problem_body,
     slug_for_status,
 )
+from mediarules.service.reference import router as reference_router
 from mediarules.service.routes import router
 from mediarules.service.settings import SETTINGS_VARIABLE, Settings
 from mediarules.service.state import Service
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, ruleset: RuleSet | None = None)
         redoc_url=None,
     )
     app.state.service = service
+    app.include_router(reference_router)
     app.include_router(router)
     _add_page(app)  # before the mount, which would answer /static/report.css with a 404
     app.mount("/static", StaticFiles(packages=[("mediarules.service", "static")]), name="static")

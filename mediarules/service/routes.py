@@ -1,5 +1,5 @@
-"""The endpoints: ``/v1/check``, ``/v1/check/files``, ``/v1/fix``, ``/v1/measure``,
-``/v1/rules``, ``/v1/codes``, the probes and ``/metrics``.
+"""The endpoints that do the work: ``/v1/check``, ``/v1/check/files``, ``/v1/fix``,
+``/v1/measure`` (the rules, codes, probes and metrics are ``reference.py``'s).
 
 Bodies are read by this package (bounded, with the command line's messages), not by the
 framework; the OpenAPI document describes them all the same (``openapi.py``). Answers are
@@ -9,7 +9,6 @@ JSON made from the same records the library returns (``Report.model_dump(mode="j
 
 from __future__ import annotations
 
-import difflib
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,19 +17,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
-from pydantic import BaseModel
-from pydantic_core import PydanticSerializationError
 
-from mediarules import __version__
 from mediarules.api import check, check_payload
-from mediarules.codes import CODES, explain
 from mediarules.fixes.api import FixResult, apply_fixes, plan_fixes
 from mediarules.formatting import shorten
 from mediarules.inputs.payload import PostPayload, platform_names
 from mediarules.measuring import Measurement, measure
-from mediarules.models import MediaRef, Report, Severity
-from mediarules.ruleset import PlatformRules, RuleConfigError, RuleSet, resolve_platforms
+from mediarules.models import MediaRef, Report
+from mediarules.ruleset import RuleConfigError, RuleSet, resolve_platforms
 from mediarules.safe_write import OutputFolder
+from mediarules.service.answers import PROBLEM_DOC, json_response, report_response
 from mediarules.service.bodies import (
     MeasureRequest,
     PlainPost,
@@ -39,96 +35,18 @@ from mediarules.service.bodies import (
     post_from_body,
 )
 from mediarules.service.guard import context_of
-from mediarules.service.metrics import CONTENT_TYPE
-from mediarules.service.problems import PROBLEMS, Problem, ProblemError, json_bytes
-from mediarules.service.state import Service, service_of
+from mediarules.service.problems import ProblemError, json_bytes
+from mediarules.service.state import service_of
 from mediarules.service.uploads import Form, Upload, read_form
 
 __all__ = ["router"]
 
 router = APIRouter()
 
-_PROBLEM_DOC: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {"application/problem+json": {}}}
-    for status in (400, 401, 413, 415, 422, 503)
-}
 _CHECK_FIELDS = ("files", "platforms", "caption", "title", "alt", "account_type", "content_warning")
 _FIX_FIELDS = (*_CHECK_FIELDS, "unsafe")
 RESULT_NAME = "mediarules-fix.json"
 """The fix result inside the zip of ``/v1/fix``, beside the fixed files."""
-
-
-class JSONBytes(Response):
-    media_type = "application/json"
-
-
-def _json(data: Any) -> JSONBytes:
-    return JSONBytes(json_bytes(data))
-
-
-def _report(report: Report) -> JSONBytes:
-    """``Report.model_dump(mode="json")`` as JSON, written by pydantic's own serializer (a
-    fifth of the time); text it cannot encode (a lone surrogate) takes the slower way."""
-    try:
-        return JSONBytes(report.model_dump_json())
-    except PydanticSerializationError:
-        return _json(report.model_dump(mode="json"))
-
-
-# -- probes and metrics ----------------------------------------------------------------------
-
-
-class Health(BaseModel):
-    status: str
-    version: str
-
-
-class Readiness(Health):
-    platforms: int
-    limits: dict[str, float | int]
-
-
-@router.get("/healthz", response_model=Health, tags=["service"], summary="Liveness")
-async def healthz() -> Response:
-    return _json({"status": "ok", "version": __version__})
-
-
-@router.get(
-    "/readyz",
-    response_model=Readiness,
-    responses={503: _PROBLEM_DOC[503]},
-    tags=["service"],
-    summary="Readiness: the rules are loaded and the worker takes requests",
-)
-async def readyz(request: Request) -> Response:
-    service = service_of(request)
-    if not service.ready:
-        raise ProblemError("not-ready", "the service is starting or shutting down")
-    settings = service.settings
-    return _json(
-        {
-            "status": "ready",
-            "version": __version__,
-            "platforms": len(service.ruleset.platforms),
-            "limits": {
-                "max_body_bytes": settings.max_body_bytes,
-                "max_files": settings.max_files,
-                "max_concurrent": settings.max_concurrent,
-                "timeout_s": settings.timeout_s,
-            },
-        }
-    )
-
-
-@router.get(
-    "/metrics",
-    tags=["service"],
-    summary="Prometheus metrics",
-    response_class=Response,
-    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
-)
-async def metrics(request: Request) -> Response:
-    return Response(service_of(request).metrics.exposition(), media_type=CONTENT_TYPE)
 
 
 # -- check -----------------------------------------------------------------------------------
@@ -155,7 +73,7 @@ _CHECK_QUERY = [
 @router.post(
     "/v1/check",
     response_model=Report,
-    responses=_PROBLEM_DOC,
+    responses=PROBLEM_DOC,
     tags=["check"],
     summary="Check a post given as JSON: the scheduler's create-post body or the plain form",
     description="The create-post body (`content`, `platforms` as account IDs, `scheduledTime`,"
@@ -164,7 +82,7 @@ _CHECK_QUERY = [
     " media}` with flat metadata. No file is read: `fileUrl` is not fetched.",
     openapi_extra={"x-mediarules-body": "CheckBody", "parameters": _CHECK_QUERY},
 )
-async def check_json(request: Request) -> Response:
+async def checkjson_response(request: Request) -> Response:
     # The query is read here rather than declared: the framework's parameter machinery
     # costs about what the check of a small post does (the document still describes it).
     platforms = request.query_params.getlist("platforms")
@@ -195,7 +113,7 @@ async def check_json(request: Request) -> Response:
     else:
         report = await service.job_pool().run(context_of(request.scope).scratch, work)
     service.metrics.count_report(report)
-    return _report(report)
+    return report_response(report)
 
 
 INLINE_MEDIA = 20
@@ -216,7 +134,7 @@ def _small(post: PostPayload | PlainPost) -> bool:
 @router.post(
     "/v1/check/files",
     response_model=Report,
-    responses=_PROBLEM_DOC,
+    responses=PROBLEM_DOC,
     tags=["check"],
     summary="Check a post's files: multipart upload, one part named files per file",
     description="Form fields: `platforms` (comma-separated or repeated), `caption`, `title`,"
@@ -240,7 +158,7 @@ async def check_files(request: Request) -> Response:
     report = await service.job_pool().run(context_of(request.scope).scratch, work)
     report = _client_names(report, post.uploads)
     service.metrics.count_report(report)
-    return _report(report)
+    return report_response(report)
 
 
 # -- fix -------------------------------------------------------------------------------------
@@ -250,7 +168,7 @@ async def check_files(request: Request) -> Response:
     "/v1/fix",
     response_class=FileResponse,
     responses={
-        **_PROBLEM_DOC,
+        **PROBLEM_DOC,
         200: {
             "description": f"A zip of the fixed files and {RESULT_NAME} (the fix result:"
             " plan, files written, each platform's posts checked again). X-Mediarules-Ok"
@@ -413,7 +331,7 @@ def _platforms(names: Sequence[str] | str, ruleset: RuleSet) -> list[str]:
 @router.post(
     "/v1/measure",
     response_model=list[Measurement],
-    responses=_PROBLEM_DOC,
+    responses=PROBLEM_DOC,
     tags=["check"],
     summary="A text's length as each platform counts it, with the entities found",
     description="For a compose box: the length in each platform's unit (X's weighted count,"
@@ -440,121 +358,4 @@ async def measure_text(request: Request) -> Response:
         ]  # fmt: skip
     except ValueError as exc:
         raise ProblemError("unprocessable", str(exc)) from None
-    return _json(results)
-
-
-# -- rules and codes -------------------------------------------------------------------------
-
-
-class RulesAnswer(BaseModel):
-    platforms: dict[str, PlatformRules]
-
-
-@router.get(
-    "/v1/rules",
-    response_model=RulesAnswer,
-    tags=["rules"],
-    summary="The effective rules table (as mediarules rules --format json prints it)",
-)
-async def rules(request: Request) -> Response:
-    return _json({"platforms": _rules_json(service_of(request))})
-
-
-@router.get(
-    "/v1/rules/{platform}",
-    response_model=RulesAnswer,
-    responses={404: _PROBLEM_DOC[400]},
-    tags=["rules"],
-    summary="One platform's effective rules (a name, alias or post type)",
-)
-async def platform_rules(request: Request, platform: str) -> Response:
-    service = service_of(request)
-    try:
-        key = service.ruleset.resolve(platform)
-    except RuleConfigError as exc:
-        raise ProblemError("not-found", str(exc)) from None
-    return _json({"platforms": {key: _rules_json(service)[key]}})
-
-
-def _rules_json(service: Service) -> dict[str, Any]:
-    if service.rules_json is None:  # the rules never change while the service runs
-        service.rules_json = {
-            key: platform.model_dump(mode="json")
-            for key, platform in service.ruleset.platforms.items()
-        }
-    return service.rules_json
-
-
-class CodeInfo(BaseModel):
-    code: str
-    severity: Severity
-    what: str
-    why: str
-    fix: str
-
-
-class CodeExplained(CodeInfo):
-    text: str
-
-
-@router.get(
-    "/v1/codes",
-    response_model=list[CodeInfo],
-    tags=["rules"],
-    summary="Every violation code, its severity and what it means",
-)
-async def codes() -> Response:
-    return _json([_code(code) for code in CODES])
-
-
-@router.get(
-    "/v1/codes/{code}",
-    response_model=CodeExplained,
-    responses={404: _PROBLEM_DOC[400]},
-    tags=["rules"],
-    summary="One code: what it means, why the platform cares, how to fix it",
-)
-async def code_info(code: str) -> Response:
-    if code not in CODES:
-        close = difflib.get_close_matches(code, list(CODES), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ProblemError("not-found", f"unknown code {shorten(code)!r}{hint}")
-    return _json({**_code(code), "text": explain(code)})
-
-
-def _code(code: str) -> dict[str, str]:
-    entry = CODES[code]
-    return {
-        "code": entry.code,
-        "severity": entry.severity.value,
-        "what": entry.what,
-        "why": entry.why,
-        "fix": entry.fix,
-    }
-
-
-# -- problem types ---------------------------------------------------------------------------
-
-
-class ProblemType(BaseModel):
-    type: str
-    status: int
-    title: str
-    description: str
-
-
-@router.get(
-    "/problems/{slug}",
-    response_model=ProblemType,
-    responses={404: _PROBLEM_DOC[400]},
-    tags=["service"],
-    summary="What a problem type means (the type of every error answer)",
-)
-async def problem_type(slug: str) -> Response:
-    kind = PROBLEMS.get(slug)
-    if kind is None:
-        raise ProblemError("not-found", f"no problem type {shorten(slug)!r}")
-    return _json(
-        {"type": kind.type, "status": kind.status, "title": kind.title,
-         "description": kind.description}
-    )  # fmt: skip
+    return json_response(results)
