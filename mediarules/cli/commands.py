@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from mediarules.cli.parser import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, UsageErr
 from mediarules.codes import CODES, explain
 from mediarules.formatting import echo_name, escape_controls, shorten
 from mediarules.inputs.config import find_project_config
-from mediarules.inputs.instances import mastodon_instance_layer, read_json, tiktok_creator_layer
+from mediarules.inputs.instances import rules_with_limits
 from mediarules.inputs.payload import (
     PayloadError,
     PostPayload,
@@ -42,8 +44,6 @@ from mediarules.outputs.render import (
 from mediarules.ruleset import (
     RuleConfigError,
     RuleSet,
-    default_rules,
-    load_rules,
     resolve_platforms,
 )
 from mediarules.safe_read import STDIN, read_limited
@@ -70,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
             return _schema(args)
         if args.command == "measure":
             return _measure(args, console)
+        if args.command == "serve":
+            return _serve(args)
         return _explain(args, console)
     except (RuleConfigError, UsageError) as exc:
         message = escape_controls(one_line(str(exc)))  # one line, nothing raw
@@ -94,8 +96,8 @@ def one_line(problems: str) -> str:
 def _apply_project_config(args: argparse.Namespace) -> None:
     """Platforms and rules file from ``[tool.mediarules]`` where the command line is silent
     (a ``--post`` body names its own platforms)."""
-    if not hasattr(args, "rules"):
-        return
+    if not hasattr(args, "rules") or args.command == "serve":
+        return  # a service is set up by its flags and environment, not the folder it starts in
     config = find_project_config(Path.cwd())
     if config is None:
         return
@@ -108,16 +110,11 @@ def _apply_project_config(args: argparse.Namespace) -> None:
 
 def _load(args: argparse.Namespace) -> RuleSet:
     """The default table, with server and creator limits, then the user's --rules, over it."""
-    layers = []
-    if args.mastodon_instance is not None:
-        label = str(args.mastodon_instance)
-        layers.append(mastodon_instance_layer(read_json(label), label=label))
-    if args.tiktok_creator_info is not None:
-        label = str(args.tiktok_creator_info)
-        layers.append(tiktok_creator_layer(read_json(label), label=label))
-    if args.rules is None and not layers:
-        return default_rules()
-    return load_rules(args.rules, layers=layers)
+    return rules_with_limits(
+        args.rules,
+        mastodon_instance=args.mastodon_instance,
+        tiktok_creator_info=args.tiktok_creator_info,
+    )
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
@@ -350,6 +347,35 @@ def _measure(args: argparse.Namespace, console: Console) -> int:
         for line in measurement_lines(results):
             console.print(printable(line), markup=False)
     return EXIT_OK if all(result.valid for result in results) else EXIT_VIOLATIONS
+
+
+SERVE_MODULES = ("fastapi", "uvicorn", "prometheus_client", "python_multipart")
+"""What ``serve`` needs beyond the core: the ``serve`` extra."""
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """``serve``: settings checked, rules loaded (a bad one: exit 2), then run until stopped."""
+    from mediarules.service.settings import FIELDS, SettingsError, resolve_settings
+
+    try:
+        settings = resolve_settings({name: getattr(args, name) for name in FIELDS}, os.environ)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+    missing = [name for name in SERVE_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(f"serve needs {', '.join(missing)}: pip install 'mediarules[serve]'")
+    ruleset = rules_with_limits(
+        settings.rules,
+        mastodon_instance=settings.mastodon_instance,
+        tiktok_creator_info=settings.tiktok_creator_info,
+    )
+    from mediarules.service.run import serve
+
+    try:
+        serve(settings, ruleset)
+    except SettingsError as exc:  # the address cannot be had
+        raise UsageError(str(exc)) from None
+    return EXIT_OK
 
 
 def _explain(args: argparse.Namespace, console: Console) -> int:

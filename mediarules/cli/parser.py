@@ -111,9 +111,53 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _add_rules_and_format(measure_cmd)
 
+    _add_serve(commands)
+
     explain_cmd = commands.add_parser("explain", help="what a violation code means")
     explain_cmd.add_argument("code", nargs="?", metavar="CODE", help="default: list codes")
     return parser
+
+
+def _add_serve(commands: argparse._SubParsersAction[_Parser]) -> None:
+    from mediarules.service.settings import ENVIRONMENT  # stdlib only: --help stays light
+
+    serve_cmd = commands.add_parser(
+        "serve",
+        help="run the checks as an HTTP service: a JSON API (/v1/...) and a page for people (/)",
+        description="Serve /v1/check (the scheduler's create-post body), /v1/check/files, "
+        "/v1/fix, /v1/measure, /v1/rules, /v1/codes, /healthz, /readyz, /metrics, "
+        "/openapi.json and the page at /. Each setting is a flag or an environment variable "
+        "(the flag wins); limits hold per worker process. Needs: pip install 'mediarules[serve]'.",
+    )
+
+    def setting(flag: str, dest: str, metavar: str, text: str) -> None:
+        serve_cmd.add_argument(
+            flag, dest=dest, metavar=metavar, help=f"{text} (${ENVIRONMENT[flag]})"
+        )
+
+    setting("--host", "host", "ADDRESS", "address to listen on; default 127.0.0.1")
+    setting("--port", "port", "N", "port; default 8750, 0: any free port (logged)")
+    setting("--workers", "workers", "N", "worker processes; default 1")
+    setting("--max-body", "max_body_bytes", "SIZE", "largest request body, e.g. 25MB; "
+            "default 100MB (JSON bodies: 16 MiB at most)")  # fmt: skip
+    setting("--max-files", "max_files", "N", "files per request; default 20")
+    setting("--max-concurrent", "max_concurrent", "N",
+            "requests worked on at once per worker, then 503; default 32")  # fmt: skip
+    setting("--timeout", "timeout_s", "SECONDS", "longest a request may take; default 60")
+    setting("--api-key", "api_key", "KEY",
+            "require this key (X-API-Key or Authorization: Bearer) on /v1/ and /metrics; "
+            "prefer the variable, which ps does not show")  # fmt: skip
+    setting("--cors-origins", "cors_origins", "ORIGINS",
+            "comma-separated origins whose pages may call the API")  # fmt: skip
+    setting("--rules", "rules", "F", "TOML file merged over the default rules")
+    setting("--mastodon-instance", "mastodon_instance", "F",
+            "a Mastodon server's /api/v2/instance JSON: its own limits")  # fmt: skip
+    setting("--tiktok-creator-info", "tiktok_creator_info", "F",
+            "TikTok creator_info/query JSON: the creator's longest video")  # fmt: skip
+    serve_cmd.add_argument(
+        "--no-access-log", dest="access_log", action="store_const", const="0",
+        help=f"no JSON line per request (${ENVIRONMENT['--access-log']}=0)",
+    )  # fmt: skip
 
 
 def _add_post_arguments(command: argparse.ArgumentParser) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 
 from mediarules.checks.upload import format_from_mime
 from mediarules.formatting import echo, echo_name
-from mediarules.ruleset import RuleConfigError, RuleLayer
+from mediarules.ruleset import RuleConfigError, RuleLayer, RuleSet, default_rules, load_rules
 from mediarules.safe_read import DocumentError, read_document
 
-__all__ = ["mastodon_instance_layer", "read_json", "tiktok_creator_layer"]
+__all__ = ["mastodon_instance_layer", "read_json", "rules_with_limits", "tiktok_creator_layer"]
 
 # (section, key) <- path under the instance's `configuration`, and the least value that makes
 # sense (a server taking no attachments says 0; one allowing 0 pixels says nothing true). The
@@ -33,6 +33,27 @@ _MASTODON_KEYS: tuple[tuple[str, str, tuple[str, ...], int], ...] = (
     ("video", "max_pixels", ("media_attachments", "video_matrix_limit"), 1),
     ("alt_text", "max_length", ("media_attachments", "description_limit"), 1),
 )
+
+
+def rules_with_limits(
+    rules: Path | str | None = None,
+    *,
+    mastodon_instance: Path | str | None = None,
+    tiktok_creator_info: Path | str | None = None,
+) -> RuleSet:
+    """The default table, with a Mastodon server's and a TikTok creator's limits, then the
+    user's ``rules`` file, over it (``--rules``, ``--mastodon-instance``,
+    ``--tiktok-creator-info``). ``RuleConfigError`` with one line naming the file otherwise."""
+    layers = []
+    if mastodon_instance is not None:
+        label = str(mastodon_instance)
+        layers.append(mastodon_instance_layer(read_json(label), label=label))
+    if tiktok_creator_info is not None:
+        label = str(tiktok_creator_info)
+        layers.append(tiktok_creator_layer(read_json(label), label=label))
+    if rules is None and not layers:
+        return default_rules()
+    return load_rules(rules, layers=layers)
 
 
 def read_json(path: Path | str) -> Any:

@@ -42,8 +42,11 @@ __all__ = [
     "PayloadMedia",
     "PayloadMetadata",
     "PostPayload",
+    "describe_validation",
     "load_payload",
+    "parse_json_object",
     "parse_payload",
+    "payload_from_object",
     "payload_media",
     "platform_names",
     "scheduled_before_upload",
@@ -274,8 +277,31 @@ def load_payload(path: str | os.PathLike[str]) -> PostPayload:
 def parse_payload(raw: bytes, name: str) -> PostPayload:
     """A create-post body from the bytes of a JSON document; ``name`` is how messages call it
     (``<stdin>``). Raises ``PayloadError`` as ``load_payload`` does."""
+    return payload_from_object(parse_json_object(raw, name), name)
+
+
+def payload_from_object(data: dict[str, Any], name: str) -> PostPayload:
+    """A create-post body from a parsed JSON object; ``PayloadError`` (one line, with the JSON
+    path of the first problem) when it does not have the body's shape."""
+    try:
+        return PostPayload.model_validate(data)
+    except ValidationError as exc:
+        raise PayloadError(f"{name}: {describe_validation(exc)}") from exc
+
+
+def parse_json_object(
+    raw: bytes,
+    name: str,
+    *,
+    expected: str = "the create-post body",
+    container: str = "file",
+) -> dict[str, Any]:
+    """The JSON object in ``raw``, bounded as ``safe_read.parse_json`` is; ``PayloadError``
+    with one line naming ``name`` (and what was ``expected``) for empty input, bad JSON (line
+    and column), a number or nesting out of bounds (JSON path), bad UTF-8 or another type.
+    ``container`` is what an empty ``raw`` is called (``file``, ``body``)."""
     if not raw.strip():
-        raise PayloadError(f"{name}: the file is empty (expected the create-post body as JSON)")
+        raise PayloadError(f"{name}: the {container} is empty (expected {expected} as JSON)")
     try:
         data = parse_json(raw)
     except json.JSONDecodeError as exc:
@@ -288,13 +314,8 @@ def parse_payload(raw: bytes, name: str) -> PostPayload:
     except UnicodeDecodeError as exc:
         raise PayloadError(f"{name}: not UTF-8 text ({exc.reason})") from exc
     if not isinstance(data, dict):
-        raise PayloadError(
-            f"{name}: expected a JSON object (the create-post body), got {_json_type(data)}"
-        )
-    try:
-        return PostPayload.model_validate(data)
-    except ValidationError as exc:
-        raise PayloadError(f"{name}: {_describe(exc)}") from exc
+        raise PayloadError(f"{name}: expected a JSON object ({expected}), got {_json_type(data)}")
+    return data
 
 
 def _json_type(value: object) -> str:
@@ -309,8 +330,9 @@ def _json_type(value: object) -> str:
     return "a number"
 
 
-def _describe(exc: ValidationError) -> str:
-    """The first problem as ``json.path: message (got value)``, and how many more there are."""
+def describe_validation(exc: ValidationError) -> str:
+    """The first problem of ``exc`` as one line, ``json.path: message (got value)``, and how
+    many more there are (``media[1].metadata.width: Input should be a valid integer``)."""
     errors = exc.errors(include_url=False)
     first = errors[0]
     text = f"{_json_path(first['loc'])}: {_message(first)}{_got(first)}"
