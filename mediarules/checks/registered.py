@@ -22,14 +22,21 @@ def check_for(kind: LimitKind) -> RegisteredCheck:
     def check(facts: MediaFacts, rules: BaseModel) -> Iterator[Finding]:
         limit = getattr(rules, kind.key)
         value = kind.fact(facts)
-        if limit is None or value is None or not kind.broken(limit, value):
+        if limit is None or value is None:
             return
-        shown = " or ".join(f"{v:,}" for v in limit) if isinstance(limit, list) else f"{limit:,}"
+        slack = kind.slack(facts) if kind.slack is not None else 0
+        if not kind.broken(limit, value, slack):
+            return
+        harder = getattr(rules, kind.within) if kind.within is not None else None
+        if harder is not None and kind.broken(harder, value, slack):
+            return  # refused outright: the harder limit's finding says so
+        show = kind.show
+        shown = " or ".join(show(v) for v in limit) if isinstance(limit, list) else show(limit)
         yield Finding(
             kind.code,
-            kind.message.format(value=f"{value:,}", limit=shown),
+            kind.message.format(value=show(value), limit=shown),
             key=kind.key,
-            actual=int(value),
+            actual=int(value) if value.denominator == 1 else float(value),
             limit=[str(v) for v in limit] if isinstance(limit, list) else limit,
             fix=_fix(kind, limit, facts),
         )
@@ -43,7 +50,7 @@ def _fix(kind: LimitKind, limit: Any, facts: MediaFacts) -> Fix:
     if need is None:
         shown = ", ".join(str(v) for v in limit) if isinstance(limit, list) else str(limit)
         return plan.manual(kind.by_hand.format(limit=shown) or kind.fix)
-    return plan.meet(f"{kind.unit}: at most {limit:,}", need)
+    return plan.meet(f"{kind.unit}: at most {kind.show(limit)}", need)
 
 
 def registered_checks(section: str) -> tuple[tuple[RegisteredCheck, tuple[str, ...]], ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 
 from mediarules.checks.finding import (
     Finding,
@@ -11,10 +12,11 @@ from mediarules.checks.finding import (
     human_bytes,
     human_seconds,
 )
-from mediarules.checks.image import aspect_ratio_finding
+from mediarules.checks.image import aspect_ratio_finding, size_against
 from mediarules.checks.registered import registered_checks
 from mediarules.fixes import plan
 from mediarules.formatting import human_fps as _fps
+from mediarules.limits import one_frame
 from mediarules.models import Fix, MediaFacts
 from mediarules.requirements import ConstantRate, Requirement, bound, one_of
 from mediarules.ruleset import VideoRules
@@ -182,29 +184,39 @@ def constant_frame_rate(facts: MediaFacts, rules: VideoRules) -> Iterator[Findin
     )
 
 
+def _frames_apart(seconds: float, limit: float, facts: MediaFacts) -> bool:
+    """Whether ``seconds`` lies a whole frame or more from ``limit`` (on either side): a
+    duration within a frame of a limit meets it, since a container rounds its last frame and
+    an audio track may overhang the picture. Exact when the rate is unknown."""
+    frame = one_frame(facts)
+    if not frame:
+        return seconds != limit
+    return abs(Fraction(seconds) - Fraction(limit)) >= frame
+
+
 def duration(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
+    """Durations compare to the frame: past a limit by less than one frame still meets it."""
     seconds = facts.duration_s
     if seconds is None:
         return
-    if rules.min_duration_s is not None and seconds < rules.min_duration_s:
+    low, high = rules.min_duration_s, rules.max_duration_s
+    if low is not None and seconds < low and _frames_apart(seconds, low, facts):
         yield Finding(
             "video.duration_too_short",
-            f"video is {human_seconds(seconds)} long; the minimum is"
-            f" {human_seconds(rules.min_duration_s)}",
+            f"video is {human_seconds(seconds)} long; the minimum is {human_seconds(low)}",
             key="min_duration_s",
             actual=seconds,
-            limit=rules.min_duration_s,
-            fix=plan.manual(f"Use a clip of at least {human_seconds(rules.min_duration_s)}"),
+            limit=low,
+            fix=plan.manual(f"Use a clip of at least {human_seconds(low)}"),
         )
-    elif rules.max_duration_s is not None and seconds > rules.max_duration_s:
+    elif high is not None and seconds > high and _frames_apart(seconds, high, facts):
         yield Finding(
             "video.duration_too_long",
-            f"video is {human_seconds(seconds)} long; the maximum is"
-            f" {human_seconds(rules.max_duration_s)}",
+            f"video is {human_seconds(seconds)} long; the maximum is {human_seconds(high)}",
             key="max_duration_s",
             actual=seconds,
-            limit=rules.max_duration_s,
-            fix=plan.trim_video(rules.max_duration_s),
+            limit=high,
+            fix=plan.trim_video(high),
         )
 
 
@@ -222,28 +234,37 @@ def size_bytes(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
             limit=rules.min_size_bytes,
             fix=plan.manual("Export a longer or higher-quality video"),
         )
-    elif rules.max_size_bytes is not None and size > rules.max_size_bytes:
-        extra: dict[str, object] = {"max_bytes": rules.max_size_bytes}
+    elif rules.max_size_bytes is not None and _over(size, rules, "max_size_bytes"):
+        limit = rules.max_size_bytes
+        exclusive = "max_size_bytes" in rules.exclusive
+        budget = limit - 1 if exclusive else limit  # the most bytes the new file may have
+        extra: dict[str, object] = {"max_bytes": budget}
         if facts.duration_s:
             # 95% of the budget, spread over the duration, leaves room for the container.
-            bit_rate = rules.max_size_bytes * 8 * 0.95 / facts.duration_s
+            bit_rate = budget * 8 * 0.95 / facts.duration_s
             if math.isfinite(bit_rate):  # a declared duration of 5e-324 s gives infinity
                 extra["max_bitrate_bps"] = int(bit_rate)
         yield Finding(
             "media.too_large",
-            f"video file is {human_bytes(size)}; the limit is {human_bytes(rules.max_size_bytes)}",
+            f"video file is {size_against(size, limit, exclusive)}",
             key="max_size_bytes",
             actual=size,
-            limit=rules.max_size_bytes,
+            limit=limit,
             fix=_reencode(
                 facts,
                 rules,
                 "Re-encode at a lower bit rate",
                 ["quality"],
-                [bound(fact="bytes", at_most=rules.max_size_bytes)],
+                [bound(fact="bytes", at_most=limit, exclusive=exclusive)],
                 **extra,
             ),
         )
+
+
+def _over(size: int, rules: VideoRules, key: str) -> bool:
+    """Past the byte limit ``key``: over it, or at it where the platform compares strictly."""
+    limit: int = getattr(rules, key)
+    return size > limit or (size == limit and key in rules.exclusive)
 
 
 def dimensions(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
@@ -323,7 +344,13 @@ def _even(value: int) -> int:
 
 
 def aspect_ratio(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
-    yield from aspect_ratio_finding("video", facts, rules.min_aspect_ratio, rules.max_aspect_ratio)
+    yield from aspect_ratio_finding(
+        "video",
+        facts,
+        rules.min_aspect_ratio,
+        rules.max_aspect_ratio,
+        rules.aspect_ratio_tolerance,
+    )
 
 
 def bitrate(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:

@@ -248,18 +248,22 @@ def trim_animation(max_frames: int) -> Fix:
     )
 
 
-def shrink_image(facts: MediaFacts, max_bytes: int, allowed: list[str], key: str) -> Fix:
+def shrink_image(
+    facts: MediaFacts, max_bytes: int, allowed: list[str], key: str, *, exclusive: bool = False
+) -> Fix:
+    """Re-encode within ``max_bytes`` (``exclusive``: under it, so at most one byte less)."""
     target = pick_image_target(facts, allowed) if allowed else (facts.format or "jpeg")
     if target == "png" and not facts.has_alpha and (not allowed or "jpeg" in allowed):
         target = "jpeg"
+    budget = max_bytes - 1 if exclusive else max_bytes
     return _fix(
         title=f"Re-encode as {target.upper()} under {max_bytes:,} bytes",
         applicability=UNSAFE,
         steps=[
-            _step(op="convert_image", params={"format": target, "max_bytes": max_bytes}),
+            _step(op="convert_image", params={"format": target, "max_bytes": budget}),
         ],
         loses=["quality"],
-        requires=[bound(fact="bytes", at_most=max_bytes)],
+        requires=[bound(fact="bytes", at_most=max_bytes, exclusive=exclusive)],
     )
 
 
