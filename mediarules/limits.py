@@ -24,7 +24,7 @@ from mediarules.formatting import human_seconds as _human_seconds
 from mediarules.models import MediaFacts, Severity
 from mediarules.requirements import Bound, Requirement
 
-__all__ = ["LIMITS", "LimitKind", "limits_of", "one_frame"]
+__all__ = ["LIMITS", "LimitKind", "half_a_frame", "limits_of"]
 
 Number = int | Fraction
 
@@ -33,13 +33,14 @@ def _thousands(value: Any) -> str:
     return f"{value:,}"
 
 
-def one_frame(facts: MediaFacts) -> Fraction:
-    """How far a duration may lie past a limit and still meet it: one frame at the video's
-    rate (a container's duration rounds the last frame's, and an audio track may overhang the
-    picture by a few milliseconds); nothing when the rate is unknown."""
+def half_a_frame(facts: MediaFacts) -> Fraction:
+    """Durations compare to the frame: a duration is counted in whole frames at the video's
+    rate, so one less than half a frame past a limit meets it (a container rounds to the
+    millisecond, an audio track may overhang the picture) and one half a frame past or more
+    is a frame too many. Nothing when the rate is unknown: compared exactly."""
     if facts.fps is None or facts.fps <= 0:
         return Fraction(0)
-    return 1 / facts.fps
+    return 1 / (2 * facts.fps)
 
 
 def human_seconds(value: Any) -> str:
@@ -85,12 +86,17 @@ class LimitKind:
 
     def broken(self, limit: Any, value: Number, slack: Number = 0) -> bool:
         """Past ``limit``: over it (at it, when ``exclusive``), or a whole ``slack`` past it
-        where a value within less than ``slack`` meets it (a duration: one frame)."""
+        where a value within less than ``slack`` meets it (a duration: half a frame)."""
         if self.comparison == "one_of":
             return bool(value not in limit)
         if self.exclusive or slack:
             return bool(value >= limit + slack)
         return bool(value > limit)
+
+    def amount(self, value: Any) -> str:
+        """A value with its unit: ``36,000 frames``, ``3 min`` (a duration shows its own)."""
+        shown = self.show(value)
+        return f"{shown} {self.unit}" if self.show is _thousands else shown
 
     def near(self, limit: Any) -> tuple[Number, Number]:
         """A value that passes and one that breaks ``limit``: for strategies and table tests."""
@@ -180,7 +186,7 @@ LIMITS: tuple[LimitKind, ...] = (
         " (--tiktok-creator-info). (unsafe: cuts the end)",
         requirement=lambda limit, facts: Bound(fact="duration_s", at_most=Fraction(limit)),
         show=human_seconds,
-        slack=one_frame,
+        slack=half_a_frame,
         within="max_duration_s",
     ),
 )

@@ -4,7 +4,7 @@ The cases are derived from the table itself, so a limit added to ``rules/platfor
 tested at once: a record exactly at the limit passes that rule, one just past it breaks it with
 the right code, and the violation cites the limit's source. "At" and "past" are as the limit
 compares: a strict size (``exclusive``) is broken at the limit itself, an aspect ratio passes
-within its tolerance, a duration within a frame.
+within its tolerance, a duration to the frame.
 """
 
 from __future__ import annotations
@@ -143,10 +143,10 @@ def image_cases(key: str, rules: PlatformRules) -> Iterator[Case]:
     edges = _aspect_edges(
         image.min_aspect_ratio, image.max_aspect_ratio, image.aspect_ratio_tolerance
     )
-    for side, (w, h), (bw, bh) in edges:
+    for which, (w, h), (bw, bh) in edges:
         yield Case(
             key,
-            f"image.{side}_aspect_ratio",
+            f"image.{which}_aspect_ratio",
             "image.aspect_ratio_out_of_range",
             {**base, "width": w, "height": h},
             {**base, "width": bw, "height": bh},
@@ -194,24 +194,24 @@ def video_cases(key: str, rules: PlatformRules) -> Iterator[Case]:
             {**base, "fps": video.max_fps},
             {**base, "fps": video.max_fps + tiny},
         )
-    # durations compare to the frame (30 fps here): 20 ms past a limit meets it, a frame
-    # (33.3 ms) past breaks it
-    frame = 1 / 30 + 1e-9
+    # durations compare to the frame (30 fps here): 10 ms past a limit meets it, half a
+    # frame (16.7 ms) past is a frame too many
+    half = 1 / 60 + 1e-9
     if video.min_duration_s is not None:
         yield Case(
             key,
             "video.min_duration_s",
             "video.duration_too_short",
-            {**base, "duration_s": video.min_duration_s - 0.02},
-            {**base, "duration_s": video.min_duration_s - frame},
+            {**base, "duration_s": video.min_duration_s - 0.01},
+            {**base, "duration_s": video.min_duration_s - half},
         )
     if video.max_duration_s is not None:
         yield Case(
             key,
             "video.max_duration_s",
             "video.duration_too_long",
-            {**base, "duration_s": video.max_duration_s + 0.02},
-            {**base, "duration_s": video.max_duration_s + frame},
+            {**base, "duration_s": video.max_duration_s + 0.01},
+            {**base, "duration_s": video.max_duration_s + half},
         )
     if video.max_size_bytes is not None:
         ok, bad = _size_edge(video.max_size_bytes, video, "max_size_bytes")
@@ -260,10 +260,10 @@ def video_cases(key: str, rules: PlatformRules) -> Iterator[Case]:
     edges = _aspect_edges(
         video.min_aspect_ratio, video.max_aspect_ratio, video.aspect_ratio_tolerance
     )
-    for side, (w, h), (bw, bh) in edges:
+    for which, (w, h), (bw, bh) in edges:
         yield Case(
             key,
-            f"video.{side}_aspect_ratio",
+            f"video.{which}_aspect_ratio",
             "video.aspect_ratio_out_of_range",
             {**base, "width": w, "height": h},
             {**base, "width": bw, "height": bh},

@@ -368,9 +368,9 @@ class MediaSpace:
                 True,
                 "constant_frame_rate",
             )
-        # Durations compare to the frame: a duration breaks a limit a whole frame past it, at
+        # Durations compare to the frame: a duration breaks a limit half a frame past it, at
         # the slowest rate drawn (a little more, against float rounding).
-        frame = 1 / float(plan.fps[0]) * 1.001 + 1e-6 if plan.fps[0] > 0 else 0.0
+        frame = 0.5 / float(plan.fps[0]) * 1.001 + 1e-6 if plan.fps[0] > 0 else 0.0
         if r.min_duration_s is not None and r.min_duration_s - frame > 0:
             short = (0.0, r.min_duration_s - frame, True, False)  # 0 s: metadata_invalid
             add("video.duration_too_short", replace(plan, duration=short), True, "min_duration_s")

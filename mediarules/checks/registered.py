@@ -50,7 +50,7 @@ def _fix(kind: LimitKind, limit: Any, facts: MediaFacts) -> Fix:
     if need is None:
         shown = ", ".join(str(v) for v in limit) if isinstance(limit, list) else str(limit)
         return plan.manual(kind.by_hand.format(limit=shown) or kind.fix)
-    return plan.meet(f"{kind.unit}: at most {kind.show(limit)}", need)
+    return plan.meet(f"at most {kind.amount(limit)}", need)
 
 
 def registered_checks(section: str) -> tuple[tuple[RegisteredCheck, tuple[str, ...]], ...]:

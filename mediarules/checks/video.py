@@ -16,7 +16,7 @@ from mediarules.checks.image import aspect_ratio_finding, size_against
 from mediarules.checks.registered import registered_checks
 from mediarules.fixes import plan
 from mediarules.formatting import human_fps as _fps
-from mediarules.limits import one_frame
+from mediarules.limits import half_a_frame
 from mediarules.models import Fix, MediaFacts
 from mediarules.requirements import ConstantRate, Requirement, bound, one_of
 from mediarules.ruleset import VideoRules
@@ -185,17 +185,17 @@ def constant_frame_rate(facts: MediaFacts, rules: VideoRules) -> Iterator[Findin
 
 
 def _frames_apart(seconds: float, limit: float, facts: MediaFacts) -> bool:
-    """Whether ``seconds`` lies a whole frame or more from ``limit`` (on either side): a
-    duration within a frame of a limit meets it, since a container rounds its last frame and
-    an audio track may overhang the picture. Exact when the rate is unknown."""
-    frame = one_frame(facts)
-    if not frame:
+    """Whether ``seconds`` counts a whole frame more or less than ``limit`` at the video's
+    rate (half a frame or more away: ``limits.half_a_frame``). Exact when the rate is
+    unknown."""
+    half = half_a_frame(facts)
+    if not half:
         return seconds != limit
-    return abs(Fraction(seconds) - Fraction(limit)) >= frame
+    return abs(Fraction(seconds) - Fraction(limit)) >= half
 
 
 def duration(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
-    """Durations compare to the frame: past a limit by less than one frame still meets it."""
+    """Durations compare to the frame: less than half a frame past a limit still meets it."""
     seconds = facts.duration_s
     if seconds is None:
         return
