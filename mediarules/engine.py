@@ -19,7 +19,7 @@ A post is checked for many platforms at once, so the engine does each piece of w
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -88,7 +88,7 @@ def evaluate(
         ranked.extend(_on_platform(post, platform, key, order[key]))
     ranked.sort(key=_rank)
     violations = [violation for _, violation in ranked]
-    ok = not any(v.severity is Severity.ERROR for v in violations)
+    ok = not any(v.severity is _ERROR for v in violations)
     # Every part is a record this module validated or made: no need to validate them again.
     return construct_trusted(Report, {"ok": ok, "violations": violations, "media": post.facts})
 
@@ -115,18 +115,16 @@ def _on_platform(post: _Post, platform: _Platform, key: str, rank: int) -> list[
     shared = post.shared
     cited = platform.cited
     ranked = []
-    for part, share in platform.parts:
+    for part, share in platform.parts_for(post.extras):
         findings = shared.get(share)
         if findings is None:
             findings = post.find(part, share, platform)
         for found in findings:
-            finding = found.finding
-            if finding.source is not None:  # a limit outside the table (the upload API's)
-                ranked.append(found.violation(key, rank, finding.source, None))
+            cite = found.cite
+            if cite is None:  # a limit outside the table (the upload API's): its own source
+                ranked.append(found.violation(key, rank, found.finding.source, None))
                 continue
-            citation = cited.get((found.section, finding.key or ""))
-            if citation is None:
-                citation = platform.cite(found.section, finding.key or "")
+            citation = cited.get(cite) or platform.cite(*cite)
             ranked.append(found.violation(key, rank, *citation))
     return ranked
 
@@ -231,6 +229,9 @@ def _runs_post_check(check: PostCheck) -> Callable[[PlatformRules], bool]:
     return lambda rules: check in post_checks_for(rules.post)
 
 
+_EXTRAS: dict[_Part, int] = {_poll_part: 0, _tags_part: 1}
+"""Parts that find nothing in a post without a poll (0) or without tags (1)."""
+
 _PARTS: tuple[tuple[_Part, tuple[str, ...], Callable[[PlatformRules], bool]], ...] = (
     *(
         (
@@ -296,6 +297,10 @@ class _Platform:
     cited: dict[tuple[str, str], tuple[str, Evidence | None]]
     """``(section, key)`` -> the source that cites the limit and how it is known, for every
     key of every section."""
+    by_extras: dict[tuple[bool, bool], tuple[tuple[_Part, object], ...]] = field(
+        default_factory=dict, compare=False
+    )
+    """``parts`` without those a post's absent poll or tags leave nothing to find in."""
 
     @classmethod
     def of(cls, rules: PlatformRules, share: Callable[[str], object]) -> _Platform:
@@ -321,6 +326,15 @@ class _Platform:
         """Where the limit ``key`` of ``section`` comes from, and how it is known."""
         source, evidence, _ = self.rules.cite(section, key)
         return source, evidence
+
+    def parts_for(self, extras: tuple[bool, bool]) -> tuple[tuple[_Part, object], ...]:
+        """The parts worth running for a post with (or without) a poll and tags."""
+        found = self.by_extras.get(extras)
+        if found is None:
+            poll, tags = extras
+            idle = {part for part, present in _EXTRAS.items() if not (poll, tags)[present]}
+            found = self.by_extras[extras] = tuple(p for p in self.parts if p[0] not in idle)
+        return found
 
     @classmethod
     def alone(cls, rules: PlatformRules) -> _Platform:
@@ -390,6 +404,8 @@ class _Post:
         self.content_warning = content_warning
         self.tags = tags
         self.poll = poll
+        self.extras = (poll, bool(tags))
+        """Whether the post has a poll, and tags: the parts that read them run only then."""
         self.texts = TextMeasures()
         self.shared: dict[object, tuple[_Violating, ...]] = {}
         """What each part found, by share key: any platform whose limits are the same (the
@@ -420,7 +436,7 @@ class _Violating:
     """A finding placed in the post, with all its violations share whatever the platform;
     ``violation`` adds a platform, the source it cites and how that source is known."""
 
-    __slots__ = ("fields", "finding", "list_limit", "order", "section")
+    __slots__ = ("cite", "error", "fields", "finding", "list_limit", "order", "section")
 
     def __init__(
         self, finding: Finding, section: str, index: int | None, items: Sequence[Item]
@@ -429,7 +445,11 @@ class _Violating:
         self.finding = finding
         self.section = section
         """The name of the section whose limit it broke (the platform cites it)."""
-        self.order = (severity.rank, -1 if index is None else index)
+        self.order = (_rank_of(severity), -1 if index is None else index)
+        self.cite = None if finding.source is not None else (section, finding.key or "")
+        """The ``(section, key)`` of the limit it broke, which each platform cites; None when
+        the finding cites its own source."""
+        self.error = severity is _ERROR
         self.list_limit = isinstance(finding.limit, list)
         self.fields: dict[str, Any] = {
             "code": finding.code,
@@ -448,21 +468,27 @@ class _Violating:
     def violation(
         self, platform: str, rank: int, source: str | None, evidence: Evidence | None
     ) -> _Ranked:
-        fields = self.fields.copy()
-        fields["platform"] = platform
-        fields["source"] = source
-        fields["evidence"] = evidence
+        fields = {**self.fields, "platform": platform, "source": source, "evidence": evidence}
         if self.list_limit:
             fields["limit"] = list(fields["limit"])  # every record its own list, as validated
         order = self.order
-        if evidence == THIRD_PARTY and fields["severity"] is Severity.ERROR:
+        if self.error and evidence == THIRD_PARTY:
             # Only the platform's own word or the publisher's can refuse a post.
-            fields["severity"] = Severity.WARNING
+            fields["severity"] = _WARNING
             fields["message"] += THIRD_PARTY_NOTE
-            order = (Severity.WARNING.rank, order[1])
+            order = (_rank_of(_WARNING), order[1])
         # The values come from validated records and typed checks: no need to validate them
         # again (tests/test_engine_speed_invariants.py holds violations to what validation gives).
         return (rank, *order), construct_trusted(Violation, fields)
+
+
+_ERROR, _WARNING = Severity.ERROR, Severity.WARNING
+"""Held here: reading an enum member off its class costs ~150 ns, and violations are many."""
+
+
+def _rank_of(severity: Severity) -> int:
+    """``severity.rank``, by identity (the property and the enum's hash are Python code)."""
+    return 0 if severity is _ERROR else 1 if severity is _WARNING else 2
 
 
 THIRD_PARTY: Evidence = "third-party"

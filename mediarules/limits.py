@@ -26,7 +26,7 @@ from mediarules.requirements import Bound, Requirement
 
 __all__ = ["LIMITS", "LimitKind", "half_a_frame", "limits_of"]
 
-Number = int | Fraction
+Number = int | float | Fraction
 
 
 def _thousands(value: Any) -> str:
@@ -114,11 +114,9 @@ def _frame_count(facts: MediaFacts) -> int | None:
     return round(facts.fps * Fraction(facts.duration_s))
 
 
-def _duration(facts: MediaFacts) -> Fraction | None:
-    """A video's duration, exactly as declared (a float's own value)."""
-    if facts.kind != "video" or facts.duration_s is None:
-        return None
-    return Fraction(facts.duration_s)
+def _duration(facts: MediaFacts) -> float | None:
+    """A video's duration, as declared."""
+    return facts.duration_s if facts.kind == "video" else None
 
 
 def _within_frames(limit: int, facts: MediaFacts) -> Requirement | None:

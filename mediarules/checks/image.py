@@ -40,10 +40,15 @@ def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
             )
         return
     if fmt in rules.converted:
-        target = rules.converted[fmt]
+        converted = rules.converted[fmt]
+        # The fix converts as the planner does: to the format taken as is that keeps the most
+        # (an animated WebP becomes an animated PNG where the publisher would flatten a JPEG).
+        kept = [f for f in rules.formats if f not in rules.converted]
+        target = plan.pick_image_target(facts, kept) if kept else converted
         yield Finding(
             "image.format_converted",
-            f"{fmt.upper()} is not accepted as is: the publisher converts it to {target.upper()}",
+            f"{fmt.upper()} is not accepted as is: the publisher converts it to"
+            f" {converted.upper()}",
             key="converted",
             actual=fmt,
             limit=rules.formats,
@@ -264,8 +269,11 @@ def aspect_ratio_finding(
     """Shared by images and videos: the shape must lie in [low, high] (width / height), each
     bound widened by the relative ``tolerance`` where the platform rounds the ratio it states
     (Meta's 1.91:1 takes 1200x628). A fix brings the shape to the stated range itself."""
-    accepted_low, accepted_high = aspect_bounds(low, high, tolerance)
-    if _shape_within(facts.display_size, accepted_low, accepted_high):
+    size = facts.display_size
+    if _shape_within(size, low, high):  # the usual case: no tolerance to work out
+        return
+    accepted_low, accepted_high = aspect_bounds(low, high, tolerance) if tolerance else (low, high)
+    if tolerance and _shape_within(size, accepted_low, accepted_high):
         return
     ratio = facts.aspect_ratio
     if ratio is None:

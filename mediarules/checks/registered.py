@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from mediarules.checks.finding import Finding
 from mediarules.fixes import plan
-from mediarules.limits import LimitKind, limits_of
+from mediarules.limits import LimitKind, Number, limits_of
 from mediarules.models import Fix, MediaFacts
 
 RegisteredCheck = Callable[[MediaFacts, Any], Iterator[Finding]]
@@ -24,8 +24,10 @@ def check_for(kind: LimitKind) -> RegisteredCheck:
         value = kind.fact(facts)
         if limit is None or value is None:
             return
+        if not kind.broken(limit, value):  # within the limit itself: no slack to work out
+            return
         slack = kind.slack(facts) if kind.slack is not None else 0
-        if not kind.broken(limit, value, slack):
+        if slack and not kind.broken(limit, value, slack):
             return
         harder = getattr(rules, kind.within) if kind.within is not None else None
         if harder is not None and kind.broken(harder, value, slack):
@@ -36,13 +38,20 @@ def check_for(kind: LimitKind) -> RegisteredCheck:
             kind.code,
             kind.message.format(value=show(value), limit=shown),
             key=kind.key,
-            actual=int(value) if value.denominator == 1 else float(value),
+            actual=_plain(value),
             limit=[str(v) for v in limit] if isinstance(limit, list) else limit,
             fix=_fix(kind, limit, facts),
         )
 
     check.__name__ = check.__qualname__ = f"registered_{kind.key}"
     return check
+
+
+def _plain(value: Number) -> int | float:
+    """A whole number as an int (a count, a rate in Hz), anything else as a float."""
+    if isinstance(value, int) or (not isinstance(value, float) and value.denominator == 1):
+        return int(value)
+    return float(value)
 
 
 def _fix(kind: LimitKind, limit: Any, facts: MediaFacts) -> Fix:

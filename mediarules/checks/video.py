@@ -234,8 +234,9 @@ def size_bytes(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
             limit=rules.min_size_bytes,
             fix=plan.manual("Export a longer or higher-quality video"),
         )
-    elif rules.max_size_bytes is not None and _over(size, rules, "max_size_bytes"):
-        limit = rules.max_size_bytes
+    elif (limit := rules.max_size_bytes) is not None and (
+        size > limit or (size == limit and "max_size_bytes" in rules.exclusive)
+    ):
         exclusive = "max_size_bytes" in rules.exclusive
         budget = limit - 1 if exclusive else limit  # the most bytes the new file may have
         extra: dict[str, object] = {"max_bytes": budget}
@@ -259,12 +260,6 @@ def size_bytes(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
                 **extra,
             ),
         )
-
-
-def _over(size: int, rules: VideoRules, key: str) -> bool:
-    """Past the byte limit ``key``: over it, or at it where the platform compares strictly."""
-    limit: int = getattr(rules, key)
-    return size > limit or (size == limit and key in rules.exclusive)
 
 
 def dimensions(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
