@@ -96,7 +96,7 @@ def counts(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
                 key=key,
                 actual=len(found),
                 limit=limit,
-                fix=_spread_fix(items, rules, f"at most {limit} {what} each"),
+                fix=_spread_fix(items, rules, f"at most {limit} {what} each", animations),
             )
     if rules.max_items is not None and not counted:
         refused = set() if allowed else {*images, *animations}
@@ -104,12 +104,18 @@ def counts(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
 
 
 def _spread_fix(
-    items: Sequence[MediaFacts], rules: PostRules, why: str, max_items: int | None = None
+    items: Sequence[MediaFacts],
+    rules: PostRules,
+    why: str,
+    animations: list[int] | None = None,
+    max_items: int | None = None,
 ) -> Fix:
     """Publish the media over several posts, as the planner will (images a platform refuses
-    are left out of them: they are dropped, one by one); ``max_items``: fewer a post than
-    the rules' own maximum."""
-    _, animations, _ = _by_category(items, rules)
+    are left out of them: they are dropped, one by one). ``animations``: the items counted
+    as animations, when the caller has them (``_by_category``); ``max_items``: fewer a post
+    than the rules' own maximum."""
+    if animations is None:
+        _, animations, _ = _by_category(items, rules)
     moving = set(animations)
     categories = tuple(
         None
@@ -210,7 +216,7 @@ def mixing(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
             key="mixing_allowed",
             actual=", ".join(present),
             limit=False,
-            fix=_spread_fix(items, rules, "one kind of media each"),
+            fix=_spread_fix(items, rules, "one kind of media each", animations),
         )
 
 

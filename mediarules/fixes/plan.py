@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
-from functools import lru_cache
 
 from mediarules.models import Applicability, Fix, FixStep, MediaFacts, construct_trusted
 from mediarules.requirements import (
@@ -267,11 +266,32 @@ def shrink_image(
     )
 
 
-@lru_cache(maxsize=256)
 def nearest_standard_fps(
     fps: Fraction | None, low: Fraction | None, high: Fraction | None
 ) -> Fraction:
-    """The common frame rate in [low, high] closest to ``fps`` (24, 25, 30, 50, 60)."""
+    """The common frame rate in [low, high] closest to ``fps`` (24, 25, 30, 50, 60).
+
+    Checks ask it for every slow video on every platform: the answers are kept by the rates'
+    whole-number parts, since hashing a ``Fraction`` is Python code (~1 µs, three a call)."""
+    key = (_parts(fps), _parts(low), _parts(high))
+    found = _NEAREST_FPS.get(key)
+    if found is None:
+        if len(_NEAREST_FPS) >= 256:
+            _NEAREST_FPS.clear()
+        found = _NEAREST_FPS[key] = _nearest_standard_fps(fps, low, high)
+    return found
+
+
+_NEAREST_FPS: dict[tuple[tuple[int, int] | None, ...], Fraction] = {}
+
+
+def _parts(rate: Fraction | None) -> tuple[int, int] | None:
+    return None if rate is None else rate.as_integer_ratio()
+
+
+def _nearest_standard_fps(
+    fps: Fraction | None, low: Fraction | None, high: Fraction | None
+) -> Fraction:
     candidates = [
         f for f in STANDARD_FPS if (low is None or f >= low) and (high is None or f <= high)
     ]
