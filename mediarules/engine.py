@@ -75,7 +75,7 @@ def evaluate(
     order = {name: rank for rank, name in enumerate([ALL_PLATFORMS, *platforms])}
     ranked = [
         _Violating(finding, "", index, items).violation(
-            ALL_PLATFORMS, order[ALL_PLATFORMS], finding.source, None
+            ALL_PLATFORMS, order[ALL_PLATFORMS], (finding.source, None)
         )
         for finding, index in _everywhere(items, post_findings)
     ]
@@ -114,18 +114,19 @@ def _everywhere(
 def _on_platform(post: _Post, platform: _Platform, key: str, rank: int) -> list[_Ranked]:
     shared = post.shared
     cited = platform.cited
-    ranked = []
-    for part, share in platform.parts_for(post.extras):
+    ranked: list[_Ranked] = []
+    append = ranked.append
+    extras = post.extras
+    for part, share in platform.plain if extras is None else platform.parts_for(extras):
         findings = shared.get(share)
         if findings is None:
             findings = post.find(part, share, platform)
         for found in findings:
             cite = found.cite
             if cite is None:  # a limit outside the table (the upload API's): its own source
-                ranked.append(found.violation(key, rank, found.finding.source, None))
-                continue
-            citation = cited.get(cite) or platform.cite(*cite)
-            ranked.append(found.violation(key, rank, *citation))
+                append(found.violation(key, rank, (found.finding.source, None)))
+            else:
+                append(found.violation(key, rank, cited.get(cite) or platform.cite(*cite)))
     return ranked
 
 
@@ -297,10 +298,12 @@ class _Platform:
     cited: dict[tuple[str, str], tuple[str, Evidence | None]]
     """``(section, key)`` -> the source that cites the limit and how it is known, for every
     key of every section."""
+    plain: tuple[tuple[_Part, object], ...] = ()
+    """``parts`` for a post with neither a poll nor tags (most): those reading them left out."""
     by_extras: dict[tuple[bool, bool], tuple[tuple[_Part, object], ...]] = field(
         default_factory=dict, compare=False
     )
-    """``parts`` without those a post's absent poll or tags leave nothing to find in."""
+    """``parts`` for a post with a poll or tags, by ``(poll, tags)``."""
 
     @classmethod
     def of(cls, rules: PlatformRules, share: Callable[[str], object]) -> _Platform:
@@ -320,7 +323,8 @@ class _Platform:
             for key in ("", *type(section).model_fields)
         }
         checks = image_checks_for(rules.image), video_checks_for(rules.video)
-        return cls(rules, *checks, parts, cited)
+        plain = tuple(p for p in parts if p[0] not in _EXTRAS)
+        return cls(rules, *checks, parts, cited, plain)
 
     def cite(self, section: str, key: str) -> tuple[str, Evidence | None]:
         """Where the limit ``key`` of ``section`` comes from, and how it is known."""
@@ -404,8 +408,9 @@ class _Post:
         self.content_warning = content_warning
         self.tags = tags
         self.poll = poll
-        self.extras = (poll, bool(tags))
-        """Whether the post has a poll, and tags: the parts that read them run only then."""
+        self.extras = (poll, bool(tags)) if poll or tags else None
+        """Whether the post has a poll, and tags (None: neither): the parts that read them run
+        only then."""
         self.texts = TextMeasures()
         self.shared: dict[object, tuple[_Violating, ...]] = {}
         """What each part found, by share key: any platform whose limits are the same (the
@@ -466,13 +471,16 @@ class _Violating:
         }
 
     def violation(
-        self, platform: str, rank: int, source: str | None, evidence: Evidence | None
+        self, platform: str, rank: int, citation: tuple[str | None, Evidence | None]
     ) -> _Ranked:
-        fields = {**self.fields, "platform": platform, "source": source, "evidence": evidence}
+        """The violation on ``platform``, citing ``(source, evidence)``."""
+        fields = self.fields.copy()
+        fields["platform"] = platform
+        fields["source"], fields["evidence"] = citation
         if self.list_limit:
             fields["limit"] = list(fields["limit"])  # every record its own list, as validated
         order = self.order
-        if self.error and evidence == THIRD_PARTY:
+        if self.error and citation[1] == THIRD_PARTY:
             # Only the platform's own word or the publisher's can refuse a post.
             fields["severity"] = _WARNING
             fields["message"] += THIRD_PARTY_NOTE

@@ -82,7 +82,7 @@ def _preferred_conversion(facts: MediaFacts, rules: ImageRules) -> tuple[Fix | N
     limit = rules.max_size_bytes
     if limit is None:
         return fix, ""
-    estimate = plan.estimated_bytes(facts, target)
+    estimate = _estimated_bytes(facts, target)
     if estimate is not None and estimate <= limit:
         return fix, ""
     size = facts.display_size
@@ -92,6 +92,21 @@ def _preferred_conversion(facts: MediaFacts, rules: ImageRules) -> tuple[Fix | N
         f"; no conversion planned: a {target.upper()}{shape} {reach},"
         f" over the {human_bytes(limit)} limit"
     )
+
+
+_ESTIMATES: dict[tuple[object, ...], Fraction | None] = {}
+
+
+def _estimated_bytes(facts: MediaFacts, target: str) -> Fraction | None:
+    """``plan.estimated_bytes``, kept by the facts it reads: a post's images are checked for
+    each platform that prefers a format, and the estimate is Fraction arithmetic."""
+    key = (target, facts.format, facts.size, facts.display_size, facts.frames, facts.has_alpha)
+    if key in _ESTIMATES:
+        return _ESTIMATES[key]
+    if len(_ESTIMATES) >= 1024:
+        _ESTIMATES.clear()
+    found = _ESTIMATES[key] = plan.estimated_bytes(facts, target)
+    return found
 
 
 def max_size_bytes(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
