@@ -33,14 +33,17 @@ def check_payload(
     *,
     platforms: str | Iterable[str] | None = None,
     account_type: str | None = None,
+    poll: bool = False,
     rules: RuleSet | str | os.PathLike[str] | None = None,
 ) -> Report:
     """Check the scheduler's create-post body (a ``PostPayload``, its dict, or a JSON file).
 
-    ``content`` is the caption; ``platforms`` default to the body's account IDs
-    (``twitter-123456789`` is X). Media records with ``metadata`` are checked as declared, no
-    file read. A post scheduled while some media has no ``mediaId`` yet is a warning
-    (``post.scheduled_before_upload``). A bad file raises ``PayloadError``.
+    ``content`` is the caption, ``title`` and ``tags`` (our extensions) the video's title and
+    keyword tags; ``platforms`` default to the body's account IDs (``twitter-123456789`` is
+    X). Media records with ``metadata`` are checked as declared, no file read. A post
+    scheduled while some media has no ``mediaId`` yet is a warning
+    (``post.scheduled_before_upload``). ``poll``: the post has a poll (the body has no field
+    for one). A bad file raises ``PayloadError``.
     """
     if isinstance(payload, str | os.PathLike):
         payload = load_payload(payload)
@@ -57,6 +60,8 @@ def check_payload(
         caption=payload.content,
         title=payload.title,
         account_type=account_type,
+        tags=payload.tags,
+        poll=poll,
         post_findings=scheduled_before_upload(payload),
     )
 
@@ -69,6 +74,8 @@ def check(
     title: str | None = None,
     account_type: str | None = None,
     content_warning: str | None = None,
+    tags: Iterable[str] | None = None,
+    poll: bool = False,
     rules: RuleSet | str | os.PathLike[str] | None = None,
 ) -> Report:
     """Check one post (``media`` together, with its caption and title) for ``platforms``.
@@ -76,9 +83,11 @@ def check(
     ``media`` holds paths, ``MediaRef`` metadata records (the scheduler's upload payload, with
     or without a file) or ready ``MediaFacts``. ``rules`` is a ``RuleSet`` or the path of a
     TOML file merged over the defaults. ``content_warning`` is the post's spoiler text, which
-    Mastodon counts with the caption. Every problem comes back in the ``Report``; a file that
-    cannot be read is a ``media.unreadable`` violation, not an exception. An unknown platform or
-    a bad rules file raises ``RuleConfigError``.
+    Mastodon counts with the caption. ``tags`` are the video's keyword tags (YouTube counts
+    them together); ``poll``: the post carries a poll (Mastodon then takes no media).
+    ``account_type`` is e.g. ``business``, ``creator`` or ``personal``. Every problem comes
+    back in the ``Report``; a file that cannot be read is a ``media.unreadable`` violation, not
+    an exception. An unknown platform or a bad rules file raises ``RuleConfigError``.
     """
     ruleset = as_ruleset(rules)
     keys = resolve_platforms(platforms, ruleset)
@@ -91,4 +100,13 @@ def check(
         title=title,
         account_type=account_type,
         content_warning=content_warning,
+        tags=_tag_list(tags),
+        poll=poll,
     )
+
+
+def _tag_list(tags: Iterable[str] | None) -> list[str] | None:
+    """The tags as a list; one string is one tag (not a list of its characters)."""
+    if tags is None:
+        return None
+    return [tags] if isinstance(tags, str) else list(tags)

@@ -56,6 +56,16 @@ CODES: dict[str, Code] = _codes(
     ("post.too_many_items", E, "More media items than the platform takes in one post.",
      "Carousels and media groups have a maximum size (Instagram 10, Telegram 10, Mastodon 4).",
      "Drop the extra items, or split the post. (unsafe: drops media)"),
+    ("post.over_recommended_items", W,
+     "More media items than clients show, though the platform takes them.",
+     "Bluesky's gallery lexicon takes 20 items and asks clients to keep to 10: readers on "
+     "other clients may not see the rest.",
+     "Split the post so each holds at most that many items. (unsafe: drops the one-post "
+     "layout)"),
+    ("post.poll_with_media", E, "The post has a poll and media; the platform takes one.",
+     "Mastodon refuses media on a status with a poll (PostStatusService#validate_media!); "
+     "X and LinkedIn keep polls apart from media too.",
+     "Publish the media in a post of its own, or leave the poll out. (manual)"),
     ("post.too_few_items", E, "Fewer media items than the platform needs.",
      "Some post types need a minimum number of items.",
      "Add media. (manual)"),
@@ -95,6 +105,10 @@ CODES: dict[str, Code] = _codes(
     ("title.invalid_characters", E, "The title holds characters the platform refuses.",
      "YouTube titles may not contain < or >.",
      "Remove the characters. (unsafe: changes text)"),
+    ("tags.too_long", E, "The tags together are longer than the platform allows.",
+     "YouTube takes 500 characters of tags in all, counting the comma between two tags and "
+     "the quotes around a tag with a space (snippet.tags).",
+     "Drop or shorten tags. (manual)"),
     # -- media -----------------------------------------------------------------------------
     ("media.unreadable", E, "The file cannot be read as an image or a video.",
      "A corrupt, truncated or unknown file fails at upload or at publish on every platform.",
@@ -203,8 +217,8 @@ CODES: dict[str, Code] = _codes(
      "Re-encode at a lower bit rate. (unsafe: loses quality)"),
     # -- account ---------------------------------------------------------------------------
     ("account.business_required", E, "Only some account types can publish through the API.",
-     "Instagram's publishing API serves business accounts only.",
-     "Switch the account to a business account. (manual)"),
+     "Instagram's publishing API serves professional accounts only: business or creator.",
+     "Switch the account to one of the account types named. (manual)"),
 )
 # fmt: on
 CODES.update(

@@ -19,28 +19,37 @@ A post is checked for many platforms at once, so the engine does each piece of w
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from mediarules.checks.finding import Finding
 from mediarules.checks.image import ImageCheck, image_checks_for
 from mediarules.checks.post import LIMIT_KEYS as POST_KEYS
-from mediarules.checks.post import POST_CHECKS, PostCheck, check_account, post_checks_for
-from mediarules.checks.text import TextMeasures, check_alt_text, check_text
+from mediarules.checks.post import (
+    POST_CHECKS,
+    PostCheck,
+    check_account,
+    check_poll,
+    post_checks_for,
+)
+from mediarules.checks.text import TextMeasures, check_alt_text, check_tags, check_text
 from mediarules.checks.upload import check_upload
 from mediarules.checks.video import VideoCheck, video_checks_for
 from mediarules.codes import CODES
 from mediarules.inputs.intake import Item
 from mediarules.models import (
     ALL_PLATFORMS,
+    Evidence,
     MediaFacts,
     Report,
     Severity,
     Violation,
     construct_trusted,
 )
-from mediarules.ruleset import PlatformRules, RuleSet, Section
+from mediarules.ruleset import CITATION_KEYS, SECTIONS, PlatformRules, RuleSet, Section
+
+_CITATIONS = CITATION_KEYS - {"exclusive"}  # exclusivity changes what the checks find
 
 
 def evaluate(
@@ -52,18 +61,21 @@ def evaluate(
     title: str | None = None,
     account_type: str | None = None,
     content_warning: str | None = None,
+    tags: Sequence[str] | None = None,
+    poll: bool = False,
     post_findings: Sequence[Finding] = (),
 ) -> Report:
     """``platforms`` are resolved keys of ``ruleset``; ``items`` are one post, in order.
 
+    ``tags`` are the post's keyword tags (YouTube); ``poll``: the post has a poll.
     ``post_findings`` hold for every platform (the scheduler's own pitfalls, found in its
     payload) and are reported once, under ``all``.
     """
-    post = _Post(items, caption, title, account_type, content_warning)
+    post = _Post(items, caption, title, account_type, content_warning, tags, poll)
     order = {name: rank for rank, name in enumerate([ALL_PLATFORMS, *platforms])}
     ranked = [
         _Violating(finding, "", index, items).violation(
-            ALL_PLATFORMS, order[ALL_PLATFORMS], finding.source
+            ALL_PLATFORMS, order[ALL_PLATFORMS], (finding.source, None)
         )
         for finding, index in _everywhere(items, post_findings)
     ]
@@ -76,7 +88,7 @@ def evaluate(
         ranked.extend(_on_platform(post, platform, key, order[key]))
     ranked.sort(key=_rank)
     violations = [violation for _, violation in ranked]
-    ok = not any(v.severity is Severity.ERROR for v in violations)
+    ok = not any(v.severity is _ERROR for v in violations)
     # Every part is a record this module validated or made: no need to validate them again.
     return construct_trusted(Report, {"ok": ok, "violations": violations, "media": post.facts})
 
@@ -101,15 +113,20 @@ def _everywhere(
 
 def _on_platform(post: _Post, platform: _Platform, key: str, rank: int) -> list[_Ranked]:
     shared = post.shared
-    ranked = []
-    for part, share in platform.parts:
+    cited = platform.cited
+    ranked: list[_Ranked] = []
+    append = ranked.append
+    extras = post.extras
+    for part, share in platform.plain if extras is None else platform.parts_for(extras):
         findings = shared.get(share)
         if findings is None:
             findings = post.find(part, share, platform)
         for found in findings:
-            finding = found.finding
-            source = finding.source or platform.source_of(found.section, finding.key or "")
-            ranked.append(found.violation(key, rank, source))
+            cite = found.cite
+            if cite is None:  # a limit outside the table (the upload API's): its own source
+                append(found.violation(key, rank, (found.finding.source, None)))
+            else:
+                append(found.violation(key, rank, cited.get(cite) or platform.cite(*cite)))
     return ranked
 
 
@@ -131,6 +148,17 @@ def _post_part(check: PostCheck) -> _Part:
 
     part.__name__ = f"_post_part[{check.__name__}]"
     return part
+
+
+def _poll_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
+    for finding in check_poll(post.poll, post.facts, platform.rules.post):
+        yield finding, "post", None
+
+
+def _tags_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
+    if platform.rules.tags is not None:
+        for finding in check_tags(post.tags, platform.rules.tags, measures=post.texts):
+            yield finding, "tags", None
 
 
 def _account_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
@@ -177,6 +205,8 @@ def _image_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
 
 def _video_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
     rules = platform.rules
+    if rules.post.max_videos == 0:  # each is reported as one video too many, not checked
+        return
     for index, item in post.videos:
         for check in platform.video_checks:
             for finding in check(item.facts, rules.video):
@@ -200,6 +230,9 @@ def _runs_post_check(check: PostCheck) -> Callable[[PlatformRules], bool]:
     return lambda rules: check in post_checks_for(rules.post)
 
 
+_EXTRAS: dict[_Part, int] = {_poll_part: 0, _tags_part: 1}
+"""Parts that find nothing in a post without a poll (0) or without tags (1)."""
+
 _PARTS: tuple[tuple[_Part, tuple[str, ...], Callable[[PlatformRules], bool]], ...] = (
     *(
         (
@@ -209,6 +242,7 @@ _PARTS: tuple[tuple[_Part, tuple[str, ...], Callable[[PlatformRules], bool]], ..
         )
         for check in POST_CHECKS
     ),
+    (_poll_part, ("post.media_with_poll",), lambda rules: not rules.post.media_with_poll),
     (_account_part, ("account",), lambda rules: rules.account is not None),
     (_caption_part, ("caption",), lambda rules: True),
     (_title_part, ("title",), lambda rules: rules.title is not None),
@@ -217,8 +251,13 @@ _PARTS: tuple[tuple[_Part, tuple[str, ...], Callable[[PlatformRules], bool]], ..
         ("post.images_allowed", "image"),
         lambda rules: rules.post.images_allowed and bool(image_checks_for(rules.image)),
     ),
-    (_video_part, ("video",), lambda rules: bool(video_checks_for(rules.video))),
+    (
+        _video_part,
+        ("post.max_videos", "video"),
+        lambda rules: rules.post.max_videos != 0 and bool(video_checks_for(rules.video)),
+    ),
     (_alt_text_part, ("alt_text",), lambda rules: rules.alt_text is not None),
+    (_tags_part, ("tags",), lambda rules: rules.tags is not None),
 )
 """Each part of a check, the limits that decide its findings (a section, or one key of it), and
 whether a platform's rules give it anything to check. Within a platform the report is sorted by
@@ -256,8 +295,15 @@ class _Platform:
     video_checks: tuple[VideoCheck, ...]
     parts: tuple[tuple[_Part, object], ...]
     """The parts its rules give something to check, each with its share key."""
-    sources: dict[tuple[str, str], str]
-    """``(section, key)`` -> the source that cites the limit, for every key of every section."""
+    cited: dict[tuple[str, str], tuple[str, Evidence | None]]
+    """``(section, key)`` -> the source that cites the limit and how it is known, for every
+    key of every section."""
+    plain: tuple[tuple[_Part, object], ...] = ()
+    """``parts`` for a post with neither a poll nor tags (most): those reading them left out."""
+    by_extras: dict[tuple[bool, bool], tuple[tuple[_Part, object], ...]] = field(
+        default_factory=dict, compare=False
+    )
+    """``parts`` for a post with a poll or tags, by ``(poll, tags)``."""
 
     @classmethod
     def of(cls, rules: PlatformRules, share: Callable[[str], object]) -> _Platform:
@@ -267,20 +313,31 @@ class _Platform:
             for number, (part, sections, can_find) in enumerate(_PARTS)
             if can_find(rules)
         )
-        sources = {
-            (name, key): section.source_of(key, rules.source)
-            for name in ("post", "caption", "title", "image", "video", "alt_text", "account")
+        cited = {
+            (name, key): (
+                section.source_of(key, rules.source),
+                section.evidence_of(key, rules.evidence),
+            )
+            for name in SECTIONS
             if isinstance(section := getattr(rules, name), Section)
             for key in ("", *type(section).model_fields)
         }
         checks = image_checks_for(rules.image), video_checks_for(rules.video)
-        return cls(rules, *checks, parts, sources)
+        plain = tuple(p for p in parts if p[0] not in _EXTRAS)
+        return cls(rules, *checks, parts, cited, plain)
 
-    def source_of(self, section: str, key: str) -> str:
-        """Where the limit ``key`` of ``section`` comes from."""
-        found = self.sources.get((section, key))
+    def cite(self, section: str, key: str) -> tuple[str, Evidence | None]:
+        """Where the limit ``key`` of ``section`` comes from, and how it is known."""
+        source, evidence, _ = self.rules.cite(section, key)
+        return source, evidence
+
+    def parts_for(self, extras: tuple[bool, bool]) -> tuple[tuple[_Part, object], ...]:
+        """The parts worth running for a post with (or without) a poll and tags."""
+        found = self.by_extras.get(extras)
         if found is None:
-            found = getattr(self.rules, section).source_of(key, self.rules.source)
+            poll, tags = extras
+            idle = {part for part, present in _EXTRAS.items() if not (poll, tags)[present]}
+            found = self.by_extras[extras] = tuple(p for p in self.parts if p[0] not in idle)
         return found
 
     @classmethod
@@ -303,7 +360,8 @@ def _compile(same: _Same) -> dict[str, _Platform]:
 def _exactly(rules: PlatformRules, names: Sequence[str]) -> str:
     """The limits ``names`` point at (a section, ``image``, or one key, ``post.max_items``),
     exactly: ``repr`` tells 60 from 60.0 and 4:5 from 0.8, as messages and JSON output do.
-    Sources are left out: no check reads them."""
+    Citations are left out: no check reads them (the severity an evidence gives is set per
+    platform, after the findings are shared)."""
     described = []
     for name in names:
         value: object = rules
@@ -313,7 +371,7 @@ def _exactly(rules: PlatformRules, names: Sequence[str]) -> str:
             value = [
                 (field, getattr(value, field))
                 for field in type(value).model_fields
-                if field not in ("source", "sources")
+                if field not in _CITATIONS
             ]
         described.append(f"{name}={value!r}")
     return "; ".join(described)
@@ -335,6 +393,8 @@ class _Post:
         title: str | None,
         account_type: str | None,
         content_warning: str | None,
+        tags: Sequence[str] | None = None,
+        poll: bool = False,
     ) -> None:
         self.items = items
         self.facts: list[MediaFacts] = [item.facts for item in items]
@@ -346,6 +406,11 @@ class _Post:
         self.title = title
         self.account_type = account_type
         self.content_warning = content_warning
+        self.tags = tags
+        self.poll = poll
+        self.extras = (poll, bool(tags)) if poll or tags else None
+        """Whether the post has a poll, and tags (None: neither): the parts that read them run
+        only then."""
         self.texts = TextMeasures()
         self.shared: dict[object, tuple[_Violating, ...]] = {}
         """What each part found, by share key: any platform whose limits are the same (the
@@ -374,9 +439,9 @@ def _rank(ranked: _Ranked) -> tuple[int, int, int]:
 
 class _Violating:
     """A finding placed in the post, with all its violations share whatever the platform;
-    ``violation`` adds a platform and the source it cites."""
+    ``violation`` adds a platform, the source it cites and how that source is known."""
 
-    __slots__ = ("fields", "finding", "list_limit", "order", "section")
+    __slots__ = ("cite", "error", "fields", "finding", "list_limit", "order", "section")
 
     def __init__(
         self, finding: Finding, section: str, index: int | None, items: Sequence[Item]
@@ -384,8 +449,12 @@ class _Violating:
         severity: Severity = finding.severity or CODES[finding.code].severity
         self.finding = finding
         self.section = section
-        """The name of the section whose limit it broke (its ``source_of`` cites it)."""
-        self.order = (severity.rank, -1 if index is None else index)
+        """The name of the section whose limit it broke (the platform cites it)."""
+        self.order = (_rank_of(severity), -1 if index is None else index)
+        self.cite = None if finding.source is not None else (section, finding.key or "")
+        """The ``(section, key)`` of the limit it broke, which each platform cites; None when
+        the finding cites its own source."""
+        self.error = severity is _ERROR
         self.list_limit = isinstance(finding.limit, list)
         self.fields: dict[str, Any] = {
             "code": finding.code,
@@ -398,14 +467,38 @@ class _Violating:
             "limit": finding.limit,
             "source": None,
             "fix": finding.fix,
+            "evidence": None,
         }
 
-    def violation(self, platform: str, rank: int, source: str | None) -> _Ranked:
+    def violation(
+        self, platform: str, rank: int, citation: tuple[str | None, Evidence | None]
+    ) -> _Ranked:
+        """The violation on ``platform``, citing ``(source, evidence)``."""
         fields = self.fields.copy()
         fields["platform"] = platform
-        fields["source"] = source
+        fields["source"], fields["evidence"] = citation
         if self.list_limit:
             fields["limit"] = list(fields["limit"])  # every record its own list, as validated
+        order = self.order
+        if self.error and citation[1] == THIRD_PARTY:
+            # Only the platform's own word or the publisher's can refuse a post.
+            fields["severity"] = _WARNING
+            fields["message"] += THIRD_PARTY_NOTE
+            order = (_rank_of(_WARNING), order[1])
         # The values come from validated records and typed checks: no need to validate them
         # again (tests/test_engine_speed_invariants.py holds violations to what validation gives).
-        return (rank, *self.order), construct_trusted(Violation, fields)
+        return (rank, *order), construct_trusted(Violation, fields)
+
+
+_ERROR, _WARNING = Severity.ERROR, Severity.WARNING
+"""Held here: reading an enum member off its class costs ~150 ns, and violations are many."""
+
+
+def _rank_of(severity: Severity) -> int:
+    """``severity.rank``, by identity (the property and the enum's hash are Python code)."""
+    return 0 if severity is _ERROR else 1 if severity is _WARNING else 2
+
+
+THIRD_PARTY: Evidence = "third-party"
+THIRD_PARTY_NOTE = " (a third-party figure; the platform does not document it)"
+"""What a broken third-party limit's message adds: why it is a warning, not an error."""

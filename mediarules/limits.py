@@ -20,18 +20,38 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from mediarules.formatting import human_seconds as _human_seconds
 from mediarules.models import MediaFacts, Severity
 from mediarules.requirements import Bound, Requirement
 
-__all__ = ["LIMITS", "LimitKind", "limits_of"]
+__all__ = ["LIMITS", "LimitKind", "half_a_frame", "limits_of"]
 
-Number = int | Fraction
+Number = int | float | Fraction
+
+
+def _thousands(value: Any) -> str:
+    return f"{value:,}"
+
+
+def half_a_frame(facts: MediaFacts) -> Fraction:
+    """Durations compare to the frame: a duration is counted in whole frames at the video's
+    rate, so one less than half a frame past a limit meets it (a container rounds to the
+    millisecond, an audio track may overhang the picture) and one half a frame past or more
+    is a frame too many. Nothing when the rate is unknown: compared exactly."""
+    if facts.fps is None or facts.fps <= 0:
+        return Fraction(0)
+    return 1 / (2 * facts.fps)
+
+
+def human_seconds(value: Any) -> str:
+    return _human_seconds(float(value))
 
 
 @dataclass(frozen=True)
 class LimitKind:
     """One kind of limit. ``comparison``: ``at_most`` (a number, inclusive unless
-    ``exclusive``) or ``one_of`` (a list of allowed values)."""
+    ``exclusive``; a value within ``slack`` of the limit meets it) or ``one_of`` (a list of
+    allowed values)."""
 
     section: Literal["image", "video"]
     key: str
@@ -56,11 +76,27 @@ class LimitKind:
     by_hand: str = ""
     """The manual fix's title when ``requirement`` gives None (``{limit}`` is filled in)."""
     exclusive: bool = False
+    show: Callable[[Any], str] = _thousands
+    """A value or limit in a message (``3 min``, ``36,000``)."""
+    slack: Callable[[MediaFacts], Fraction] | None = None
+    """How far past the limit a value still meets it, for these facts (a duration: a frame)."""
+    within: str | None = None
+    """Another key of the section, a harder limit of the same fact: past it, that limit's
+    finding says it all and this kind says nothing."""
 
-    def broken(self, limit: Any, value: Number) -> bool:
+    def broken(self, limit: Any, value: Number, slack: Number = 0) -> bool:
+        """Past ``limit``: over it (at it, when ``exclusive``), or a whole ``slack`` past it
+        where a value within less than ``slack`` meets it (a duration: half a frame)."""
         if self.comparison == "one_of":
             return bool(value not in limit)
-        return bool(value >= limit if self.exclusive else value > limit)
+        if self.exclusive or slack:
+            return bool(value >= limit + slack)
+        return bool(value > limit)
+
+    def amount(self, value: Any) -> str:
+        """A value with its unit: ``36,000 frames``, ``3 min`` (a duration shows its own)."""
+        shown = self.show(value)
+        return f"{shown} {self.unit}" if self.show is _thousands else shown
 
     def near(self, limit: Any) -> tuple[Number, Number]:
         """A value that passes and one that breaks ``limit``: for strategies and table tests."""
@@ -76,6 +112,11 @@ def _frame_count(facts: MediaFacts) -> int | None:
     if facts.kind != "video" or facts.fps is None or facts.duration_s is None:
         return None
     return round(facts.fps * Fraction(facts.duration_s))
+
+
+def _duration(facts: MediaFacts) -> float | None:
+    """A video's duration, as declared."""
+    return facts.duration_s if facts.kind == "video" else None
 
 
 def _within_frames(limit: int, facts: MediaFacts) -> Requirement | None:
@@ -120,6 +161,31 @@ LIMITS: tuple[LimitKind, ...] = (
         fix="Export the audio again at an accepted sample rate. (manual)",
         requirement=lambda limit, facts: None,
         by_hand="Export the audio at {limit} Hz",
+    ),
+    LimitKind(
+        section="video",
+        key="default_max_duration_s",
+        annotation=Annotated[float, Field(gt=0, le=10**7, allow_inf_nan=False)],
+        description="The longest video every account may post; some accounts may post longer"
+        " (TikTok: 3 min for all creators, 5 or 10 for some). Longer ones are warned until"
+        " the account's own limit replaces this one (--tiktok-creator-info).",
+        unit="s",
+        comparison="at_most",
+        fact=_duration,
+        message="video is {value} long; every account may post {limit}, some longer:"
+        " check this account's own limit",
+        code="video.duration_over_default",
+        severity=Severity.WARNING,
+        what="The video is longer than every account may post; some accounts may post it.",
+        why="TikTok lets all creators post 3-minute videos and some 5 or 10 minutes; the"
+        " creator's own limit (creator_info/query max_video_post_duration_sec) decides, and"
+        " TikTok may make the creator trim a longer video.",
+        fix="Trim the video to the default limit, or give the account's own limit"
+        " (--tiktok-creator-info). (unsafe: cuts the end)",
+        requirement=lambda limit, facts: Bound(fact="duration_s", at_most=Fraction(limit)),
+        show=human_seconds,
+        slack=half_a_frame,
+        within="max_duration_s",
     ),
 )
 

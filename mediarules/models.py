@@ -66,6 +66,11 @@ class Applicability(StrEnum):
 
 MediaKind = Literal["image", "video"]
 
+Evidence = Literal["official", "publisher", "third-party"]
+"""How a limit is known: ``official`` (the platform's own docs, schema, lexicon or source
+code), ``publisher`` (the scheduler's own constraint, the seed) or ``third-party`` (other
+schedulers, blogs). Only the first two make errors; a third-party figure warns."""
+
 
 def _to_fraction(value: Any) -> Any:
     """Accept ``30000/1001``, ``29.97``, ``30`` or a Fraction; floats snap to the nearest
@@ -322,6 +327,8 @@ class Violation(BaseModel):
     limit: str | int | float | bool | list[str] | None = None
     source: str | None = None
     fix: Fix | None = None
+    evidence: Evidence | None = None
+    """How the broken limit is known (None: not a limit of the rules table, or unstated)."""
 
 
 class Report(BaseModel):

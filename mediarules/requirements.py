@@ -194,10 +194,11 @@ def bound(
     fact: MediaFact,
     at_most: Fraction | int | None = None,
     at_least: Fraction | int | None = None,
+    exclusive: bool = False,
 ) -> Bound:
     """A shared ``Bound``: checks ask for the same few limits over and over, and a record is
     immutable, so one is made (and validated) once."""
-    return Bound(fact=fact, at_most=at_most, at_least=at_least)
+    return Bound(fact=fact, at_most=at_most, at_least=at_least, exclusive=exclusive)
 
 
 @lru_cache(maxsize=1024)

@@ -14,7 +14,7 @@ from fractions import Fraction
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -30,7 +30,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from mediarules.formatting import echo, echo_name, shorten
 from mediarules.limits import limits_of
-from mediarules.models import FrameRate, MediaKind, parse_exact_number
+from mediarules.models import Evidence, FrameRate, MediaKind, parse_exact_number
 from mediarules.safe_read import DocumentError, read_document
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "RuleConfigError",
     "RuleLayer",
     "RuleSet",
+    "TagsRules",
     "TextRules",
     "UnknownPlatformError",
     "VideoRules",
@@ -160,27 +161,77 @@ units, UTF-8 bytes, X's weighted count (most CJK and emoji weigh 2, URLs a fixed
 code points with each emoji as its UTF-8 bytes (Threads)."""
 
 
+CITATION_KEYS = frozenset(
+    {"source", "sources", "evidence", "evidences", "verified", "verifieds", "exclusive"}
+)
+"""The keys of a section that say how its limits are known and compared, not limits."""
+
+
 class Section(BaseModel):
-    """A group of limits. ``source`` cites where they come from; ``sources`` cites one key."""
+    """A group of limits, and how each is known. Each citation has a section-wide value and a
+    per-key one that wins over it: ``source`` / ``sources.KEY`` (where it comes from),
+    ``evidence`` / ``evidences.KEY`` (official, publisher or third-party: only the first two
+    make errors), ``verified`` / ``verifieds.KEY`` (when it was last read). What a section
+    leaves out, the platform's own ``source``, ``evidence`` and ``verified`` say.
+    ``exclusive`` names the limits the platform compares strictly (``less_than``)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    EXCLUSIVE_KEYS: ClassVar[frozenset[str]] = frozenset()
+    """The keys whose comparison may be made strict (the checks honour it)."""
+
     source: str | None = None
     sources: dict[str, str] = Field(default_factory=dict)
+    evidence: Evidence | None = None
+    evidences: dict[str, Evidence] = Field(default_factory=dict)
+    verified: date | None = None
+    verifieds: dict[str, date] = Field(default_factory=dict)
+    exclusive: list[str] = Field(
+        default_factory=list,
+        description="Limits the platform compares strictly: a value equal to one is refused.",
+    )
 
     @model_validator(mode="after")
-    def _sources_name_real_keys(self) -> Section:
-        known = set(type(self).model_fields) - {"source", "sources"}
-        for key in self.sources:
+    def _citations_name_real_keys(self) -> Section:
+        known = limit_keys(type(self))
+        for table in ("sources", "evidences", "verifieds"):
+            for key in getattr(self, table):
+                if key not in known:
+                    raise ValueError(
+                        f"{table} names unknown key {_quoted(key)}{_did_you_mean(key, known)}"
+                    )
+        for key in self.exclusive:
             if key not in known:
                 raise ValueError(
-                    f"sources names unknown key {_quoted(key)}{_did_you_mean(key, known)}"
+                    f"exclusive names unknown key {_quoted(key)}{_did_you_mean(key, known)}"
+                )
+            if key not in self.EXCLUSIVE_KEYS:
+                can = ", ".join(sorted(self.EXCLUSIVE_KEYS)) or "none of this section's keys"
+                raise ValueError(
+                    f"exclusive: {_quoted(key)} is always compared inclusively"
+                    f" (strict comparison is supported for {can})"
                 )
         return self
 
     def source_of(self, key: str, fallback: str) -> str:
         """Where the limit ``key`` of this section comes from."""
         return self.sources.get(key) or self.source or fallback
+
+    def evidence_of(self, key: str, fallback: Evidence | None) -> Evidence | None:
+        """How the limit ``key`` of this section is known."""
+        return self.evidences.get(key) or self.evidence or fallback
+
+    def verified_of(self, key: str, fallback: date | None) -> date | None:
+        """When the limit ``key`` of this section was last read at its source."""
+        return self.verifieds.get(key) or self.verified or fallback
+
+    def is_exclusive(self, key: str) -> bool:
+        return key in self.exclusive
+
+
+def limit_keys(section: type[Section]) -> set[str]:
+    """The keys of a section that are limits (not citations)."""
+    return set(section.model_fields) - CITATION_KEYS
 
 
 class TextRules(Section):
@@ -244,10 +295,70 @@ class PostRules(Section):
         description="When set, animated images count apart from still images (X: one GIF).",
     )
     mixing_allowed: bool = True
+    recommended_max_items: CountLimit | None = Field(
+        default=None,
+        description="More items than this are accepted but may not be shown (Bluesky's"
+        " gallery: clients keep to 10 of 20): a warning.",
+    )
+    media_with_poll: bool = Field(
+        default=True, description="False: a post with a poll takes no media (Mastodon)."
+    )
+
+
+def _parse_tolerance(value: Any) -> Any:
+    """``0.01`` (or ``"1%"``) -> Fraction(1, 100)."""
+    if isinstance(value, bool):
+        raise ValueError("a tolerance is a number such as 0.01 (1%), not a boolean")
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return parse_exact_number(value.strip()[:-1].strip()) / 100
+        except (ValueError, ArithmeticError) as exc:
+            raise ValueError(f"not a tolerance: {_quoted(value)}") from exc
+    if isinstance(value, int | float | str):
+        try:
+            return parse_exact_number(str(value))
+        except (ValueError, ArithmeticError) as exc:
+            raise ValueError(f"not a tolerance: {echo(repr(value))}") from exc
+    return value
+
+
+MAX_ASPECT_TOLERANCE = Fraction(1, 10)
+"""The widest aspect-ratio tolerance a table may state (Meta's Ads Guide: 3% at most)."""
+
+AspectTolerance = Annotated[
+    Fraction,
+    BeforeValidator(_parse_tolerance),
+    Field(ge=0, le=MAX_ASPECT_TOLERANCE),
+    PlainSerializer(float, return_type=float),
+]
+
+
+@lru_cache(maxsize=256)
+def aspect_bounds(
+    low: Fraction | None, high: Fraction | None, tolerance: Fraction
+) -> tuple[Fraction | None, Fraction | None]:
+    """The aspect ratios a platform accepts for ``[low, high]`` stated with a relative
+    ``tolerance``: ``low * (1 - t)`` to ``high * (1 + t)``."""
+    if not tolerance:
+        return low, high
+    return (
+        None if low is None else low * (1 - tolerance),
+        None if high is None else high * (1 + tolerance),
+    )
+
+
+_TOLERANCE_DESCRIPTION = (
+    "Relative tolerance of min/max_aspect_ratio, where the platform rounds the ratio it"
+    " states (Meta's 1.91:1 is 1200x628): 0.01 accepts 1% either side. 0: exact."
+)
 
 
 class ImageRules(Section):
     """Limits on each image."""
+
+    EXCLUSIVE_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"max_size_bytes", "max_animated_size_bytes"}
+    )
 
     formats: list[str] = Field(default_factory=list, description="Formats the platform takes.")
     converted: dict[str, str] = Field(
@@ -265,6 +376,9 @@ class ImageRules(Section):
     max_dimension_sum: Annotated[int, Field(ge=2, le=2 * MAX_SIDE)] | None = None
     min_aspect_ratio: AspectRatio | None = None
     max_aspect_ratio: AspectRatio | None = None
+    aspect_ratio_tolerance: AspectTolerance = Field(
+        default=Fraction(0), description=_TOLERANCE_DESCRIPTION
+    )
     max_frames: int | None = Field(default=None, ge=1, le=MAX_FRAMES)
     scaled_min_width: MaxSide | None = Field(
         default=None, description="Narrower images are scaled up by the platform."
@@ -287,6 +401,8 @@ def _registered(section: str) -> type[Section]:
 class VideoRules(_registered("video")):  # type: ignore[misc]
     """Limits on each video (and, from the registry, ``max_frames``, ``audio_sample_rates``)."""
 
+    EXCLUSIVE_KEYS: ClassVar[frozenset[str]] = frozenset({"max_size_bytes"})
+
     containers: list[str] = Field(default_factory=list)
     video_codecs: list[str] = Field(default_factory=list, description="Empty: any codec.")
     audio_codecs: list[str] = Field(default_factory=list, description="Empty: any codec.")
@@ -304,6 +420,9 @@ class VideoRules(_registered("video")):  # type: ignore[misc]
     max_pixels: MaxPixels | None = None
     min_aspect_ratio: AspectRatio | None = None
     max_aspect_ratio: AspectRatio | None = None
+    aspect_ratio_tolerance: AspectTolerance = Field(
+        default=Fraction(0), description=_TOLERANCE_DESCRIPTION
+    )
     max_bitrate_bps: int | None = Field(default=None, ge=1, le=MAX_BITRATE)
     hdr: bool = Field(
         default=False,
@@ -330,6 +449,20 @@ class AccountRules(Section):
     types: list[str] = Field(default_factory=list, description="Empty: any account type.")
 
 
+class TagsRules(Section):
+    """Limits on the post's keyword tags, counted together as the platform stores them
+    (YouTube's ``snippet.tags``: a list joined by commas, a tag with a space in quotes)."""
+
+    max_length: TextLimit | None = None
+    counting: Counting = "code_points"
+    separators_count: bool = Field(
+        default=False, description="The comma between two tags counts (1 each)."
+    )
+    quoted_spaces_count: bool = Field(
+        default=False, description="A tag containing a space counts 2 more (its quotes)."
+    )
+
+
 class PlatformRules(BaseModel):
     """Everything one platform asks of a post."""
 
@@ -342,6 +475,9 @@ class PlatformRules(BaseModel):
         description="Set on post types and tiers (instagram:reel): the platform they overlay.",
     )
     source: str = Field(description="Default citation for every limit of this platform.")
+    evidence: Evidence | None = Field(
+        default=None, description="How its limits are known, where a section does not say."
+    )
     verified: date | None = None
     notes: str | None = None
     post: PostRules = PostRules()
@@ -351,6 +487,22 @@ class PlatformRules(BaseModel):
     video: VideoRules = VideoRules()
     alt_text: AltTextRules | None = None
     account: AccountRules | None = None
+    tags: TagsRules | None = None
+
+    def cite(self, section: str, key: str) -> tuple[str, Evidence | None, date | None]:
+        """Source, evidence and verified date of the limit ``key`` of ``section``."""
+        rules: Section | None = getattr(self, section, None)
+        if rules is None:
+            return self.source, self.evidence, self.verified
+        return (
+            rules.source_of(key, self.source),
+            rules.evidence_of(key, self.evidence),
+            rules.verified_of(key, self.verified),
+        )
+
+
+SECTIONS = ("post", "caption", "title", "image", "video", "alt_text", "account", "tags")
+"""The sections of a platform's rules, in the order ``rules`` shows them."""
 
 
 class RuleSet(BaseModel):
@@ -503,18 +655,41 @@ def _variant(
     overlay: Mapping[str, Any],
     stack: Sequence[RuleLayer],
 ) -> dict[str, Any]:
+    """The base platform with the variant's tables merged over it.
+
+    What the variant says of its figures (``source``, ``evidence``, ``verified``: its own, or
+    its section's) is said of the keys it sets, one by one: the keys it inherits keep their
+    base citations (a Premium tier's caption limit is a third party's figure; the counting
+    it inherits is still X's own).
+    """
     cited: dict[str, Any] = {}
     cleared = dict(base)
-    variant_source = overlay.get("source")
+    defaults = {single: overlay.get(single) for single in ("source", "evidence", "verified")}
+    _check_evidence(overlay.get("evidence"), key, name, "evidence", stack)
     for section, values in overlay.items():
         if isinstance(values, Mapping):
             values = dict(values)
             unset = _unset_keys(key, name, section, values.pop("unset", []), stack)
             if unset and isinstance(cleared.get(section), Mapping):
                 cleared[section] = {k: v for k, v in cleared[section].items() if k not in unset}
-            if "source" not in values and variant_source:
-                named = {k: variant_source for k in values if k not in ("source", "sources")}
-                values["sources"] = {**named, **values.get("sources", {})}
+            own = [k for k in values if k not in CITATION_KEYS]
+            found = base.get(section)
+            base_section: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+            for single, table in (
+                ("source", "sources"),
+                ("evidence", "evidences"),
+                ("verified", "verifieds"),
+            ):
+                given = values.pop(single, None)
+                _check_evidence(given if single == "evidence" else None, key, name,
+                                f"{section}.evidence", stack)  # fmt: skip
+                value = given if given is not None else defaults[single]
+                inherited = base_section.get(single, base.get(single))
+                if inherited is not None:  # the keys it inherits keep the base's citation
+                    values[single] = inherited
+                named = values.get(table, {})
+                if value is not None and own and isinstance(named, Mapping):
+                    values[table] = {**dict.fromkeys(own, value), **named}
         cited[section] = values
     merged = _deep_merge(cleared, cited)
     merged["variant_of"] = key
@@ -522,9 +697,35 @@ def _variant(
     merged["aliases"] = [
         f"{alias}{VARIANT_SEPARATOR}{name}" for alias in base.get("aliases", [])
     ] + list(overlay.get("aliases", []))
+    for single in ("evidence", "verified"):  # the platform-wide defaults stay the base's
+        if single in base:
+            merged[single] = base[single]
+        else:
+            merged.pop(single, None)
     if "source" not in overlay:
         merged.pop("source", None)  # a variant cites its own figures: required below
     return merged
+
+
+_EVIDENCE_VALUES = ("official", "publisher", "third-party")
+
+
+def _check_evidence(
+    value: Any, platform: str, variant: str, where: str, stack: Sequence[RuleLayer]
+) -> None:
+    """A variant's ``evidence`` is spread over the keys it sets: check it where it is written,
+    so a misspelling is named there."""
+    if value is None or value in _EVIDENCE_VALUES:
+        return
+    loc = ["platforms", platform, "variants", variant, *where.split(".")]
+    file = echo_name(_layer_defining(loc, stack))
+    name = _quoted(f"{platform}{VARIANT_SEPARATOR}{variant}")
+    allowed = ", ".join(repr(v) for v in _EVIDENCE_VALUES)
+    hint = _did_you_mean(value, _EVIDENCE_VALUES) if isinstance(value, str) else ""
+    raise RuleConfigError(
+        f"{file}: platform {name}, key {_quoted(where)}: must be one of {allowed},"
+        f" not {_shown(value)}{hint}"
+    )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -547,7 +748,7 @@ def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[st
     return merged
 
 
-_MODELS_BY_SECTION: dict[str, type[BaseModel]] = {
+_MODELS_BY_SECTION: dict[str, type[Section]] = {
     "post": PostRules,
     "caption": TextRules,
     "title": TextRules,
@@ -555,6 +756,7 @@ _MODELS_BY_SECTION: dict[str, type[BaseModel]] = {
     "video": VideoRules,
     "alt_text": AltTextRules,
     "account": AccountRules,
+    "tags": TagsRules,
 }
 
 
@@ -659,7 +861,7 @@ def _unset_keys(
     where = f"{echo_name(file)}: platform {name}, key {_quoted(section + '.unset')}"
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise RuleConfigError(f"{where}: must be a list of key names")
-    known = set(model.model_fields) - {"source", "sources"} if model else set()
+    known = limit_keys(model) if model else set()
     for name in names:
         if name not in known:
             raise RuleConfigError(

@@ -93,6 +93,39 @@ def test_transparent_webp_is_offered_a_png_that_keeps_its_transparency(tmp_path:
     assert output.image is not None and output.image.format == "png" and output.loses == []
 
 
+def test_transparent_webp_conversion_keeps_transparency(tmp_path: Path) -> None:
+    """The publisher turns a WebP into a JPEG for Bluesky (transparency lost); the fix
+    converts it as the fix planner does, to a format Bluesky takes as is that keeps it: PNG."""
+    image = make_image(tmp_path / "logo.webp", format="WEBP", mode="RGBA")
+    violation = only(mediarules.check([image], platforms="bluesky"),
+                     "image.format_converted", "bluesky")  # fmt: skip
+    assert "converts it to JPEG" in violation.message
+    assert violation.fix is not None
+    assert violation.fix.steps[0].params["format"] == "png"
+    assert violation.fix.applicability is Applicability.SAFE and violation.fix.loses == []
+    only_jpeg = tmp_path / "rules.toml"  # where JPEG is all the platform takes, it is unsafe
+    only_jpeg.write_text('[platforms.bluesky.image]\nformats = ["jpeg"]\n', encoding="utf-8")
+    report = mediarules.check([image], platforms="bluesky", rules=only_jpeg)
+    violation = only(report, "image.format_converted", "bluesky")
+    assert violation.fix is not None
+    assert violation.fix.applicability is Applicability.UNSAFE
+    assert violation.fix.loses == ["transparency"]
+
+
+def test_an_animated_webp_is_converted_as_the_planner_writes_it(tmp_path: Path) -> None:
+    """Hypothesis found it (test_fix_promise_media): for Threads the check offered a JPEG
+    losing the animation while the fix wrote an animated PNG."""
+    from mediarules.fixes.api import plan_fixes
+
+    image = make_image(tmp_path / "loop.webp", format="WEBP", size=(640, 480), frames=3)
+    violation = only(mediarules.check([image], platforms="threads"),
+                     "image.format_converted", "threads")  # fmt: skip
+    assert violation.fix is not None and violation.fix.steps[0].params["format"] == "png"
+    (output,) = plan_fixes([image], platforms="threads").outputs
+    assert output.file_name.endswith(".png")
+    assert output.applicability is violation.fix.applicability is Applicability.SAFE
+
+
 def test_png_named_jpg_is_read_as_png(tmp_path: Path) -> None:
     image = make_image(tmp_path / "photo.jpg", format="PNG")
     report = mediarules.check([image], platforms="x")

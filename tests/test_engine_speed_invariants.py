@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -70,6 +71,8 @@ relaxed = settings(max_examples=60, deadline=None, suppress_health_check=[Health
     title=st.sampled_from([None, "", "A <title>"]),
     account_type=st.sampled_from([None, "business", "personal"]),
     content_warning=st.sampled_from([None, "CW: " + "spoilers " * 30]),
+    tags=st.sampled_from([None, ["launch"], ["product demo"] * 40]),
+    poll=st.booleans(),
 )
 def test_platforms_together_are_each_platform_alone(
     items: list[MediaFacts | MediaRef],
@@ -78,12 +81,16 @@ def test_platforms_together_are_each_platform_alone(
     title: str | None,
     account_type: str | None,
     content_warning: str | None,
+    tags: list[str] | None,
+    poll: bool,
 ) -> None:
-    post = {
+    post: dict[str, Any] = {
         "caption": caption,
         "title": title,
         "account_type": account_type,
         "content_warning": content_warning,
+        "tags": tags,
+        "poll": poll,
     }
     together = mediarules.check(items, platforms=platforms, **post)
     alone = [mediarules.check(items, platforms=[p], **post) for p in platforms]

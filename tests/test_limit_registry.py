@@ -22,6 +22,7 @@ CASES = [
     for kind in LIMITS
     for key, platform in RULES.platforms.items()
     if getattr(getattr(platform, kind.section), kind.key) is not None
+    and (kind.section != "video" or platform.post.max_videos != 0)  # else videos go unchecked
 ]
 
 
@@ -41,6 +42,8 @@ def facts_with(kind: LimitKind, value: int) -> MediaFacts:
         base["duration_s"] = value / 30
     elif kind.key == "audio_sample_rates":
         base["audio_sample_rate"] = value
+    elif kind.key == "default_max_duration_s":
+        base["duration_s"] = float(value)
     return MediaFacts.model_validate(base)
 
 

@@ -2,7 +2,9 @@
 
 The cases are derived from the table itself, so a limit added to ``rules/platforms.toml`` is
 tested at once: a record exactly at the limit passes that rule, one just past it breaks it with
-the right code, and the violation cites the limit's source.
+the right code, and the violation cites the limit's source. "At" and "past" are as the limit
+compares: a strict size (``exclusive``) is broken at the limit itself, an aspect ratio passes
+within its tolerance, a duration to the frame.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pytest
 
 import mediarules
 from mediarules import MediaFacts, Report
-from mediarules.ruleset import PlatformRules, load_rules
+from mediarules.ruleset import ImageRules, PlatformRules, VideoRules, aspect_bounds, load_rules
 
 RULES = load_rules()
 
@@ -60,25 +62,43 @@ def _ratio_sizes(ratio: Fraction, *, nudge: int) -> tuple[int, int]:
     return width + nudge, height
 
 
+def _size_edge(limit: int, rules: ImageRules | VideoRules, key: str) -> tuple[int, int]:
+    """The largest size that passes and the smallest that breaks ``key``."""
+    return (limit - 1, limit) if key in rules.exclusive else (limit, limit + 1)
+
+
+def _aspect_edges(
+    low: Fraction | None, high: Fraction | None, tolerance: Fraction
+) -> Iterator[tuple[str, tuple[int, int], tuple[int, int]]]:
+    """Per side: a size at the edge of what is accepted (the bound widened by the tolerance)
+    and one a pixel past it."""
+    accepted = aspect_bounds(low, high, tolerance)
+    for side, bound, nudge in (("min", accepted[0], -1), ("max", accepted[1], 1)):
+        if bound is not None:
+            yield side, _ratio_sizes(bound, nudge=0), _ratio_sizes(bound, nudge=nudge)
+
+
 def image_cases(key: str, rules: PlatformRules) -> Iterator[Case]:
     image = rules.image
     base = _base("image")
     if image.max_size_bytes:
+        ok, bad = _size_edge(image.max_size_bytes, image, "max_size_bytes")
         yield Case(
             key,
             "image.max_size_bytes",
             "media.too_large",
-            {**base, "size": image.max_size_bytes},
-            {**base, "size": image.max_size_bytes + 1},
+            {**base, "size": ok},
+            {**base, "size": bad},
         )
     if image.max_animated_size_bytes:
         anim = {**base, "format": "gif", "frames": 2}
+        ok, bad = _size_edge(image.max_animated_size_bytes, image, "max_animated_size_bytes")
         yield Case(
             key,
             "image.max_animated_size_bytes",
             "media.too_large",
-            {**anim, "size": image.max_animated_size_bytes},
-            {**anim, "size": image.max_animated_size_bytes + 1},
+            {**anim, "size": ok},
+            {**anim, "size": bad},
         )
     if image.min_width:
         yield Case(
@@ -120,17 +140,17 @@ def image_cases(key: str, rules: PlatformRules) -> Iterator[Case]:
             {**anim, "frames": image.max_frames},
             {**anim, "frames": image.max_frames + 1},
         )
-    for bound, nudge in ((image.min_aspect_ratio, -1), (image.max_aspect_ratio, 1)):
-        if bound is not None:
-            w, h = _ratio_sizes(bound, nudge=0)
-            bw, bh = _ratio_sizes(bound, nudge=nudge)
-            yield Case(
-                key,
-                f"image.aspect_{nudge}",
-                "image.aspect_ratio_out_of_range",
-                {**base, "width": w, "height": h},
-                {**base, "width": bw, "height": bh},
-            )
+    edges = _aspect_edges(
+        image.min_aspect_ratio, image.max_aspect_ratio, image.aspect_ratio_tolerance
+    )
+    for which, (w, h), (bw, bh) in edges:
+        yield Case(
+            key,
+            f"image.{which}_aspect_ratio",
+            "image.aspect_ratio_out_of_range",
+            {**base, "width": w, "height": h},
+            {**base, "width": bw, "height": bh},
+        )
     if image.formats:
         refused = next(
             f
@@ -174,29 +194,33 @@ def video_cases(key: str, rules: PlatformRules) -> Iterator[Case]:
             {**base, "fps": video.max_fps},
             {**base, "fps": video.max_fps + tiny},
         )
+    # durations compare to the frame (30 fps here): 10 ms past a limit meets it, half a
+    # frame (16.7 ms) past is a frame too many
+    half = 1 / 60 + 1e-9
     if video.min_duration_s is not None:
         yield Case(
             key,
             "video.min_duration_s",
             "video.duration_too_short",
-            {**base, "duration_s": video.min_duration_s},
             {**base, "duration_s": video.min_duration_s - 0.01},
+            {**base, "duration_s": video.min_duration_s - half},
         )
     if video.max_duration_s is not None:
         yield Case(
             key,
             "video.max_duration_s",
             "video.duration_too_long",
-            {**base, "duration_s": video.max_duration_s},
             {**base, "duration_s": video.max_duration_s + 0.01},
+            {**base, "duration_s": video.max_duration_s + half},
         )
     if video.max_size_bytes is not None:
+        ok, bad = _size_edge(video.max_size_bytes, video, "max_size_bytes")
         yield Case(
             key,
             "video.max_size_bytes",
             "media.too_large",
-            {**base, "size": video.max_size_bytes},
-            {**base, "size": video.max_size_bytes + 1},
+            {**base, "size": ok},
+            {**base, "size": bad},
         )
     if video.min_size_bytes is not None:
         yield Case(
@@ -233,17 +257,17 @@ def video_cases(key: str, rules: PlatformRules) -> Iterator[Case]:
             {**base, "bit_rate": video.max_bitrate_bps},
             {**base, "bit_rate": video.max_bitrate_bps + 1},
         )
-    for bound, nudge in ((video.min_aspect_ratio, -1), (video.max_aspect_ratio, 1)):
-        if bound is not None:
-            w, h = _ratio_sizes(bound, nudge=0)
-            bw, bh = _ratio_sizes(bound, nudge=nudge)
-            yield Case(
-                key,
-                f"video.aspect_{nudge}",
-                "video.aspect_ratio_out_of_range",
-                {**base, "width": w, "height": h},
-                {**base, "width": bw, "height": bh},
-            )
+    edges = _aspect_edges(
+        video.min_aspect_ratio, video.max_aspect_ratio, video.aspect_ratio_tolerance
+    )
+    for which, (w, h), (bw, bh) in edges:
+        yield Case(
+            key,
+            f"video.{which}_aspect_ratio",
+            "video.aspect_ratio_out_of_range",
+            {**base, "width": w, "height": h},
+            {**base, "width": bw, "height": bh},
+        )
     if video.containers:
         refused = next(c for c in ("avi", "mkv", "mov", "webm") if c not in video.containers)
         yield Case(
@@ -275,7 +299,8 @@ def all_cases() -> Iterator[Case]:
     for key, rules in RULES.platforms.items():
         if rules.post.images_allowed:
             yield from image_cases(key, rules)
-        yield from video_cases(key, rules)
+        if rules.post.max_videos != 0:  # a video there is one too many, not checked
+            yield from video_cases(key, rules)
 
 
 CASES = list(all_cases())

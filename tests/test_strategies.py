@@ -137,6 +137,9 @@ VIOLATIONS = [
     ("x", "video.aspect_ratio_out_of_range"),
     ("instagram", "video.bitrate_too_high"),
     ("mastodon", "video.too_many_frames"),  # a registered kind (mediarules.limits)
+    ("tiktok", "video.duration_over_default"),  # a registered kind, a warning
+    ("facebook:reel", "video.variable_frame_rate"),
+    ("bluesky:gallery", "post.over_recommended_items"),
 ]
 
 
@@ -153,8 +156,14 @@ def test_the_violation_table_covers_every_supported_code() -> None:
 def test_posts_break_the_chosen_code(platform: str, code: str, data: st.DataObject) -> None:
     post = data.draw(posts(platform, violating=code))
     report = post.check()
-    assert code in {v.code for v in report.for_platform(platform)}
-    assert report.ok == (CODES[code].severity is not Severity.ERROR)
+    found = [v for v in report.for_platform(platform) if v.code == code]
+    assert found
+    for violation in found:  # the code's severity, but a third party's figure only warns
+        expected = CODES[code].severity
+        if violation.evidence == "third-party" and expected is Severity.ERROR:
+            expected = Severity.WARNING
+        assert violation.severity is expected
+    assert report.ok == all(v.severity is not Severity.ERROR for v in found)
 
 
 ALL_PAIRS = sorted((p, c) for p in PLATFORMS for c in supported_codes(p))

@@ -2,9 +2,12 @@
 
 ``MediaSpace`` turns one platform's ``[image]`` and ``[video]`` rules into plans (see
 ``plans``): valid plans keep every rule, and a violating plan moves exactly one range past its
-limit, so the item breaks that rule and no other (no error and no warning; an ``info`` such
-as X's "PNG preferred" may remain). Where the rules set a limit that an item cannot break
-alone (no size satisfies the other limits), the code is not offered.
+limit as the checks compare it (a strict size at the limit itself, an aspect ratio past its
+tolerance, a duration a frame past), so the item breaks that rule and no other (no error and
+no warning; an ``info`` such as X's "PNG preferred" may remain). Where the rules set a limit
+that an item cannot break alone (no size satisfies the other limits), the code is not offered.
+Each violating plan knows the key it breaks: a limit known from third parties only gives a
+warning, so ``valid=False`` leaves those plans out.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from mediarules._strategies.plans import (
 )
 from mediarules.codes import CODES
 from mediarules.models import MediaFacts, MediaKind, Severity
-from mediarules.ruleset import PlatformRules, RuleSet
+from mediarules.ruleset import ImageRules, PlatformRules, RuleSet, VideoRules, aspect_bounds
 
 __all__ = ["MediaSpace", "media_facts", "media_space"]
 
@@ -60,16 +63,35 @@ def _ratios(low: Fraction | None, high: Fraction | None) -> tuple[Ratio, ...]:
     return tuple(found)
 
 
-def _ratio_breaks(box: Box, low: Fraction | None, high: Fraction | None) -> list[Box]:
-    """The box with width / height just outside [low, high], on each side that has a bound."""
+def _ratio_breaks(
+    box: Box, low: Fraction | None, high: Fraction | None, tolerance: Fraction
+) -> list[tuple[Box, str]]:
+    """The box with width / height just outside [low, high] widened by ``tolerance``, on each
+    side that has a bound, with the key it breaks."""
     boxes = []
-    if low is not None:
+    accepted_low, accepted_high = aspect_bounds(low, high, tolerance)
+    if accepted_low is not None:
         kept = _ratios(None, high)
-        boxes.append(replace(box, ratios=(*kept, Ratio(low, "below"))))
-    if high is not None:
+        boxes.append(
+            (replace(box, ratios=(*kept, Ratio(accepted_low, "below"))), "min_aspect_ratio")
+        )
+    if accepted_high is not None:
         kept = _ratios(low, None)
-        boxes.append(replace(box, ratios=(*kept, Ratio(high, "above"))))
+        boxes.append(
+            (replace(box, ratios=(*kept, Ratio(accepted_high, "above"))), "max_aspect_ratio")
+        )
     return boxes
+
+
+def _past(limit: int, section: ImageRules | VideoRules, key: str) -> tuple[int, int]:
+    """Byte sizes past ``limit``: from the limit itself where the platform compares strictly."""
+    first = limit if key in section.exclusive else limit + 1
+    return first, 2 * limit + 1
+
+
+def _most(limit: int | None, section: ImageRules | VideoRules, key: str) -> int | None:
+    """The largest byte size ``limit`` allows (one less where compared strictly)."""
+    return limit - 1 if limit is not None and key in section.exclusive else limit
 
 
 class MediaSpace:
@@ -77,6 +99,9 @@ class MediaSpace:
 
     def __init__(self, rules: PlatformRules) -> None:
         self.rules = rules
+        self._keys: dict[int, tuple[str, str]] = {}
+        """id of a violating plan -> (section, key) it breaks: only third-party keys give
+        warnings for codes that are errors, so ``valid=False`` needs to know."""
 
     # -- kinds -----------------------------------------------------------------------------
 
@@ -130,7 +155,8 @@ class MediaSpace:
         box = self._image_box(animated=False)
         if box.widths is None or not self._image_formats:
             return None
-        top = r.max_size_bytes if r.max_size_bytes is not None else DEFAULT_IMAGE_BYTES
+        most = _most(r.max_size_bytes, r, "max_size_bytes")
+        top = most if most is not None else DEFAULT_IMAGE_BYTES
         return ImagePlan(box, self._image_formats, (min(100, top), top))
 
     @cached_property
@@ -141,7 +167,11 @@ class MediaSpace:
         box = self._image_box(animated=True)
         if not formats or box.widths is None or r.max_frames == 1:
             return None
-        top = r.max_animated_size_bytes or r.max_size_bytes or DEFAULT_IMAGE_BYTES
+        top = (
+            _most(r.max_animated_size_bytes, r, "max_animated_size_bytes")
+            or _most(r.max_size_bytes, r, "max_size_bytes")
+            or DEFAULT_IMAGE_BYTES
+        )
         frames = r.max_frames if r.max_frames is not None else DEFAULT_FRAMES
         return ImagePlan(box, formats, (min(100, top), top), (2, frames))
 
@@ -153,60 +183,96 @@ class MediaSpace:
             return {}
         r, box, cap = self.rules.image, still.box, self._image_cap
         found: dict[str, list[ImagePlan]] = {}
+
+        def add(code: str, plan: ImagePlan, feasible: object, key: str) -> None:
+            self._add(found, code, plan, feasible, ("image", key))
+
         if r.formats:
             refused = tuple(f for f in IMAGE_FORMATS if f not in r.formats and f not in r.converted)
-            _add(found, "image.format_not_allowed", replace(still, formats=refused), refused)
+            add("image.format_not_allowed", replace(still, formats=refused), refused, "formats")
         converted = tuple(r.converted)
-        _add(found, "image.format_converted", replace(still, formats=converted), converted)
+        add("image.format_converted", replace(still, formats=converted), converted, "converted")
         if r.preferred:
             others = tuple(f for f in self._image_formats if f not in r.preferred)
-            _add(found, "image.format_not_preferred", replace(still, formats=others), others)
+            add("image.format_not_preferred", replace(still, formats=others), others, "preferred")
         if r.max_size_bytes is not None:
-            big = (r.max_size_bytes + 1, 2 * r.max_size_bytes + 1)
-            _add(found, "media.too_large", replace(still, size=big), True)
-        boxes: dict[str, list[Box]] = {
+            big = _past(r.max_size_bytes, r, "max_size_bytes")
+            add("media.too_large", replace(still, size=big), True, "max_size_bytes")
+        boxes: dict[str, list[tuple[Box, str]]] = {
             "image.too_small": [],
             "image.too_large": [],
             "image.too_many_pixels": [],
             "image.aspect_ratio_out_of_range": _ratio_breaks(
-                box, r.min_aspect_ratio, r.max_aspect_ratio
+                box, r.min_aspect_ratio, r.max_aspect_ratio, r.aspect_ratio_tolerance
             ),
             "image.resized": [],
         }
         if r.min_width is not None and r.min_width > 1:
             boxes["image.too_small"].append(
-                replace(box, width=(max(1, r.scaled_min_width or 1), r.min_width - 1))
+                (
+                    replace(box, width=(max(1, r.scaled_min_width or 1), r.min_width - 1)),
+                    "min_width",
+                )
             )
         if r.min_height is not None and r.min_height > 1:
-            boxes["image.too_small"].append(replace(box, height=(1, r.min_height - 1)))
+            boxes["image.too_small"].append(
+                (replace(box, height=(1, r.min_height - 1)), "min_height")
+            )
         if r.max_width is not None:
             top = r.scaled_max_width if r.scaled_max_width is not None else cap
-            boxes["image.too_large"].append(replace(box, width=(r.max_width + 1, top)))
+            boxes["image.too_large"].append(
+                (replace(box, width=(r.max_width + 1, top)), "max_width")
+            )
         if r.max_height is not None:
-            boxes["image.too_large"].append(replace(box, height=(r.max_height + 1, cap)))
+            boxes["image.too_large"].append(
+                (replace(box, height=(r.max_height + 1, cap)), "max_height")
+            )
         if r.max_dimension_sum is not None:
             boxes["image.too_large"].append(
-                replace(box, total=(r.max_dimension_sum + 1, UNBOUNDED))
+                (replace(box, total=(r.max_dimension_sum + 1, UNBOUNDED)), "max_dimension_sum")
             )
         if r.max_pixels is not None:
             boxes["image.too_many_pixels"].append(
-                replace(box, pixels=(r.max_pixels + 1, UNBOUNDED))
+                (replace(box, pixels=(r.max_pixels + 1, UNBOUNDED)), "max_pixels")
             )
         if r.scaled_min_width is not None and r.scaled_min_width > 1:
             boxes["image.resized"].append(
-                replace(box, width=(max(1, r.min_width or 1), r.scaled_min_width - 1))
+                (
+                    replace(box, width=(max(1, r.min_width or 1), r.scaled_min_width - 1)),
+                    "scaled_min_width",
+                )
             )
         if r.scaled_max_width is not None:
             top = r.max_width if r.max_width is not None else cap
-            boxes["image.resized"].append(replace(box, width=(r.scaled_max_width + 1, top)))
+            boxes["image.resized"].append(
+                (replace(box, width=(r.scaled_max_width + 1, top)), "scaled_max_width")
+            )
         for code, options in boxes.items():
-            for option in options:
-                _add(found, code, replace(still, box=option), option.widths is not None)
+            for option, key in options:
+                add(code, replace(still, box=option), option.widths is not None, key)
         animated = self.animated
         if animated is not None and r.max_frames is not None:
             frames = (r.max_frames + 1, r.max_frames + 50)
-            _add(found, "image.too_many_frames", replace(animated, frames=frames), True)
+            add("image.too_many_frames", replace(animated, frames=frames), True, "max_frames")
         return {code: tuple(plans) for code, plans in found.items()}
+
+    def _add(
+        self, found: dict[str, list[P]], code: str, plan: P, feasible: object, key: tuple[str, str]
+    ) -> None:
+        """Record ``plan`` for ``code`` when ``feasible`` (a non-empty choice, or True), and
+        the limit it breaks."""
+        if feasible:
+            found.setdefault(code, []).append(plan)
+            self._keys[id(plan)] = key
+
+    def is_error(self, code: str, plan: ImagePlan | VideoPlan) -> bool:
+        """Whether an item drawn from ``plan`` breaks ``code`` as an error on this platform:
+        the code's own severity, unless the limit it breaks is a third party's figure."""
+        if CODES[code].severity is not Severity.ERROR:
+            return False
+        section, key = self._keys[id(plan)]
+        rules: ImageRules | VideoRules = getattr(self.rules, section)
+        return rules.evidence_of(key, self.rules.evidence) != "third-party"
 
     # -- video -----------------------------------------------------------------------------
 
@@ -227,11 +293,15 @@ class MediaSpace:
         fps_hi = r.max_fps if r.max_fps is not None else max(DEFAULT_FPS[1], fps_lo)
         d_lo = r.min_duration_s if r.min_duration_s is not None else DEFAULT_DURATION[0]
         d_hi = r.max_duration_s if r.max_duration_s is not None else max(DEFAULT_DURATION[1], d_lo)
+        default_cap = getattr(r, "default_max_duration_s", None)  # registered: warns past it
+        if default_cap is not None:
+            d_hi = min(d_hi, default_cap)
         frames_cap = getattr(r, "max_frames", None)  # a registered kind (mediarules.limits)
         if frames_cap is not None:  # every frame rate drawn, up to twice the top, keeps it
             d_hi = min(d_hi, frames_cap / (2 * max(float(fps_hi), 1.0)))
         d_lo = min(d_lo, d_hi)
-        top = r.max_size_bytes if r.max_size_bytes is not None else DEFAULT_VIDEO_BYTES
+        most = _most(r.max_size_bytes, r, "max_size_bytes")
+        top = most if most is not None else DEFAULT_VIDEO_BYTES
         low = r.min_size_bytes if r.min_size_bytes is not None else min(1000, top)
         rate = r.max_bitrate_bps if r.max_bitrate_bps is not None else DEFAULT_BIT_RATE
         if box.widths is None or fps_lo > fps_hi or fps_hi <= 0 or low > top:
@@ -256,63 +326,117 @@ class MediaSpace:
             return {}
         r, box = self.rules.video, plan.box
         found: dict[str, list[VideoPlan]] = {}
+
+        def add(code: str, option: VideoPlan, feasible: object, key: str) -> None:
+            self._add(found, code, option, feasible, ("video", key))
+
         cap = _side_cap(r.min_width, r.min_height, r.max_width, r.max_height, pixels=r.max_pixels)
         if r.containers:
             others = tuple(c for c in CONTAINERS if c not in r.containers)
-            _add(found, "video.container_not_allowed", replace(plan, containers=others), others)
+            add(
+                "video.container_not_allowed",
+                replace(plan, containers=others),
+                others,
+                "containers",
+            )
         if r.video_codecs:
             others = tuple(c for c in VIDEO_CODECS if c not in r.video_codecs)
-            _add(found, "video.codec_not_allowed", replace(plan, video_codecs=others), others)
+            add(
+                "video.codec_not_allowed",
+                replace(plan, video_codecs=others),
+                others,
+                "video_codecs",
+            )
         if r.audio_codecs:
             others = tuple(c for c in AUDIO_CODECS if c not in r.audio_codecs)
-            _add(found, "audio.codec_not_allowed", replace(plan, audio_codecs=others), others)
+            add(
+                "audio.codec_not_allowed",
+                replace(plan, audio_codecs=others),
+                others,
+                "audio_codecs",
+            )
         if r.min_fps is not None and r.min_fps > 0:
             low = (Fraction(0), r.min_fps, True, True)
-            _add(found, "video.fps_too_low", replace(plan, fps=low), True)
+            add("video.fps_too_low", replace(plan, fps=low), True, "min_fps")
         if r.max_fps is not None:
             high = (r.max_fps, 2 * r.max_fps, True, False)
-            _add(found, "video.fps_too_high", replace(plan, fps=high), True)
+            add("video.fps_too_high", replace(plan, fps=high), True, "max_fps")
         if r.constant_frame_rate:
-            _add(found, "video.variable_frame_rate", replace(plan, variable=(True,)), True)
-        if r.min_duration_s is not None and r.min_duration_s > 0:
-            short = (0.0, r.min_duration_s, True, True)  # 0 s is no video's: metadata_invalid
-            _add(found, "video.duration_too_short", replace(plan, duration=short), True)
+            add(
+                "video.variable_frame_rate",
+                replace(plan, variable=(True,)),
+                True,
+                "constant_frame_rate",
+            )
+        # Durations compare to the frame: a duration breaks a limit half a frame past it, at
+        # the slowest rate drawn (a little more, against float rounding).
+        frame = 0.5 / float(plan.fps[0]) * 1.001 + 1e-6 if plan.fps[0] > 0 else 0.0
+        if r.min_duration_s is not None and r.min_duration_s - frame > 0:
+            short = (0.0, r.min_duration_s - frame, True, False)  # 0 s: metadata_invalid
+            add("video.duration_too_short", replace(plan, duration=short), True, "min_duration_s")
         if r.max_duration_s is not None:
-            long = (r.max_duration_s, 2 * r.max_duration_s + 1, True, False)
-            _add(found, "video.duration_too_long", replace(plan, duration=long), True)
+            long = (r.max_duration_s + frame, 2 * r.max_duration_s + 1, False, False)
+            add("video.duration_too_long", replace(plan, duration=long), True, "max_duration_s")
+        default_cap = getattr(r, "default_max_duration_s", None)
+        if default_cap is not None and (
+            r.max_duration_s is None or default_cap + frame < r.max_duration_s
+        ):
+            over = default_cap + frame
+            top = r.max_duration_s if r.max_duration_s is not None else 2 * default_cap + 1
+            frames_cap = getattr(r, "max_frames", None)
+            if frames_cap is None:
+                add(
+                    "video.duration_over_default",
+                    replace(plan, duration=(over, top, False, False)),
+                    True,
+                    "default_max_duration_s",
+                )
         frames_cap = getattr(r, "max_frames", None)
         if frames_cap is not None and plan.fps[0] > 0 and r.max_duration_s is None:
             shortest = frames_cap / float(plan.fps[0]) + 1  # over the cap at the lowest rate
             many = (shortest, 2 * shortest, True, False)
-            _add(found, "video.too_many_frames", replace(plan, duration=many), True)
+            add("video.too_many_frames", replace(plan, duration=many), True, "max_frames")
         if r.min_size_bytes is not None and r.min_size_bytes > 1:
-            _add(found, "media.too_small", replace(plan, size=(1, r.min_size_bytes - 1)), True)
+            add(
+                "media.too_small",
+                replace(plan, size=(1, r.min_size_bytes - 1)),
+                True,
+                "min_size_bytes",
+            )
         if r.max_size_bytes is not None:
-            big = (r.max_size_bytes + 1, 2 * r.max_size_bytes + 1)
-            _add(found, "media.too_large", replace(plan, size=big), True)
+            big = _past(r.max_size_bytes, r, "max_size_bytes")
+            add("media.too_large", replace(plan, size=big), True, "max_size_bytes")
         if r.max_bitrate_bps is not None:
             fast = (r.max_bitrate_bps + 1, 2 * r.max_bitrate_bps + 1)
-            _add(found, "video.bitrate_too_high", replace(plan, bit_rate=fast), True)
-        boxes: dict[str, list[Box]] = {
+            add("video.bitrate_too_high", replace(plan, bit_rate=fast), True, "max_bitrate_bps")
+        boxes: dict[str, list[tuple[Box, str]]] = {
             "video.too_small": [],
             "video.too_large": [],
             "video.aspect_ratio_out_of_range": _ratio_breaks(
-                box, r.min_aspect_ratio, r.max_aspect_ratio
+                box, r.min_aspect_ratio, r.max_aspect_ratio, r.aspect_ratio_tolerance
             ),
         }
         if r.min_width is not None and r.min_width > 1:
-            boxes["video.too_small"].append(replace(box, width=(1, r.min_width - 1)))
+            boxes["video.too_small"].append((replace(box, width=(1, r.min_width - 1)), "min_width"))
         if r.min_height is not None and r.min_height > 1:
-            boxes["video.too_small"].append(replace(box, height=(1, r.min_height - 1)))
+            boxes["video.too_small"].append(
+                (replace(box, height=(1, r.min_height - 1)), "min_height")
+            )
         if r.max_width is not None:
-            boxes["video.too_large"].append(replace(box, width=(r.max_width + 1, cap)))
+            boxes["video.too_large"].append(
+                (replace(box, width=(r.max_width + 1, cap)), "max_width")
+            )
         if r.max_height is not None:
-            boxes["video.too_large"].append(replace(box, height=(r.max_height + 1, cap)))
+            boxes["video.too_large"].append(
+                (replace(box, height=(r.max_height + 1, cap)), "max_height")
+            )
         if r.max_pixels is not None:
-            boxes["video.too_large"].append(replace(box, pixels=(r.max_pixels + 1, UNBOUNDED)))
+            boxes["video.too_large"].append(
+                (replace(box, pixels=(r.max_pixels + 1, UNBOUNDED)), "max_pixels")
+            )
         for code, options in boxes.items():
-            for option in options:
-                _add(found, code, replace(plan, box=option), option.widths is not None)
+            for option, key in options:
+                add(code, replace(plan, box=option), option.widths is not None, key)
         return {code: tuple(plans) for code, plans in found.items()}
 
     # -- strategies ------------------------------------------------------------------------
@@ -338,16 +462,27 @@ class MediaSpace:
         assert options, "the caller checks that this kind of image exists"
         return st.one_of(options)
 
-    def violating(self, kind: MediaKind, code: str) -> st.SearchStrategy[MediaFacts]:
-        """Items of ``kind`` that break ``code`` and no other rule (``code in codes(kind)``)."""
-        table = self.image_violations if kind == "image" else self.video_violations
-        return st.one_of([plan.strategy for plan in table[code]])
+    def violating(
+        self, kind: MediaKind, code: str, *, errors_only: bool = False
+    ) -> st.SearchStrategy[MediaFacts]:
+        """Items of ``kind`` that break ``code`` and no other rule (``code in codes(kind)``);
+        ``errors_only``: where it is an error (``error_codes(kind)``)."""
+        table: dict[str, tuple[ImagePlan, ...]] | dict[str, tuple[VideoPlan, ...]] = (
+            self.image_violations if kind == "image" else self.video_violations
+        )
+        plans = [p for p in table[code] if not errors_only or self.is_error(code, p)]
+        return st.one_of([plan.strategy for plan in plans])
 
-
-def _add(found: dict[str, list[P]], code: str, plan: P, feasible: object) -> None:
-    """Record ``plan`` for ``code`` when ``feasible`` (a non-empty choice, or True)."""
-    if feasible:
-        found.setdefault(code, []).append(plan)
+    def error_codes(self, kind: MediaKind) -> frozenset[str]:
+        """Codes one item of ``kind`` can break alone as an error on this platform."""
+        if kind not in self.kinds:
+            return frozenset()
+        table: dict[str, tuple[ImagePlan, ...]] | dict[str, tuple[VideoPlan, ...]] = (
+            self.image_violations if kind == "image" else self.video_violations
+        )
+        return frozenset(
+            code for code, plans in table.items() if any(self.is_error(code, p) for p in plans)
+        )
 
 
 # -- public -------------------------------------------------------------------------------
@@ -394,7 +529,12 @@ def media_facts(
         raise InvalidArgument(f"{key!r} publishes no {kind} (it takes {', '.join(space.kinds)})")
     kinds = (kind,) if kind is not None else space.kinds
     if violating is not None:
-        options = [space.violating(k, violating) for k in kinds if violating in space.codes(k)]
+        errors = valid is False  # only the plans that break it as an error on this platform
+        options = [
+            space.violating(k, violating, errors_only=errors)
+            for k in kinds
+            if violating in (space.error_codes(k) if errors else space.codes(k))
+        ]
         if not options:
             known = sorted(set().union(*(space.codes(k) for k in kinds)))
             raise InvalidArgument(
@@ -403,10 +543,9 @@ def media_facts(
             )
         return st.one_of(options)
     broken = [
-        space.violating(k, code)
+        space.violating(k, code, errors_only=True)
         for k in kinds
-        for code in sorted(space.codes(k))
-        if CODES[code].severity is Severity.ERROR
+        for code in sorted(space.error_codes(k))
     ]
     kept = st.one_of([space.valid(k) for k in kinds])
     if valid is True:

@@ -106,6 +106,10 @@ def post_codes(rules: PostRules, c: Composition) -> frozenset[str]:
     kept = c.total if rules.images_allowed else videos
     if rules.max_items is not None and kept > rules.max_items and not counted:
         codes.add("post.too_many_items")
+    shown = rules.recommended_max_items
+    over_max = rules.max_items is not None and c.total > rules.max_items
+    if shown is not None and c.total > shown and not over_max:
+        codes.add("post.over_recommended_items")
     if rules.min_items is not None and 0 < c.total < rules.min_items:
         codes.add("post.too_few_items")
     present = [n for n in (images, animations, videos) if n]
@@ -222,6 +226,67 @@ class Recipe:
     """What the caption breaks (``too_long``, ``too_many_hashtags``...), or None."""
     title: str | None = None
     account_ok: bool = True
+    errors_only: bool = False
+    """The item breaks its code only where that is an error (not a third-party limit's)."""
+
+
+_POST_KEYS = {
+    "post.media_required": "media_required",
+    "post.video_required": "video_required",
+    "post.images_not_allowed": "images_allowed",
+    "post.too_many_images": "max_images",
+    "post.too_many_animations": "max_animations",
+    "post.too_many_videos": "max_videos",
+    "post.too_many_items": "max_items",
+    "post.over_recommended_items": "recommended_max_items",
+    "post.too_few_items": "min_items",
+    "post.mixed_media_not_allowed": "mixing_allowed",
+}
+"""The ``[post]`` key each post-level code breaks."""
+
+_TEXT_KEYS = {
+    "length": ("max_length", "max_length_text_only", "max_utf8_bytes"),
+    "hashtags": ("max_hashtags",),
+    "mentions": ("max_mentions",),
+    "links": ("max_links",),
+    "forbidden": ("forbidden_characters",),
+    "required": ("required",),
+}
+"""The keys of a caption or title each kind of text code may break."""
+
+
+def _third_party(rules: PlatformRules, section: str, keys: tuple[str, ...]) -> bool:
+    """Whether any of ``keys`` of ``section`` is known from third parties only (breaking it
+    is a warning, whatever the code's own severity)."""
+    table = getattr(rules, section)
+    return any(
+        table.evidence_of(key, rules.evidence) == "third-party"
+        for key in keys
+        if getattr(table, key, None) not in (None, False)
+    )
+
+
+def error_recipes(space: PostSpace, code: str, recipes_: list[Recipe]) -> list[Recipe]:
+    """The recipes of ``code`` that give an error on this platform: the code is an error and
+    the limit broken is not a third party's figure (a media item keeps to the plans that
+    break an official or publisher limit)."""
+    if CODES[code].severity is not Severity.ERROR:
+        return []
+    rules = space.rules
+    prefix, _, what = code.partition(".")
+    if code in _POST_KEYS:
+        return [] if _third_party(rules, "post", (_POST_KEYS[code],)) else recipes_
+    if prefix in ("caption", "title") and what in _TEXT_CODES:
+        return [] if _third_party(rules, prefix, _TEXT_KEYS[_TEXT_CODES[what]]) else recipes_
+    if code == "account.business_required":
+        return [] if _third_party(rules, "account", ("types",)) else recipes_
+    kept = []
+    for recipe in recipes_:
+        if recipe.item is None:
+            kept.append(recipe)
+        elif code in space.media.error_codes(recipe.item[0]):
+            kept.append(replace(recipe, errors_only=True))
+    return kept
 
 
 def recipes(space: PostSpace, code: str | None, lo: int, hi: int | None) -> list[Recipe]:
@@ -343,7 +408,11 @@ def _post_strategy(space: PostSpace, key: str, recipe: Recipe) -> st.SearchStrat
         valid_items["animations"] = media.valid("image", animated=True)
     if media.video is not None:
         valid_items["videos"] = media.valid("video")
-    broken = media.violating(recipe.item[0], recipe.item[2]) if recipe.item else None
+    broken = (
+        media.violating(recipe.item[0], recipe.item[2], errors_only=recipe.errors_only)
+        if recipe.item
+        else None
+    )
     has_media = sorted({c.total > 0 for c in recipe.compositions})
     caption_of = {
         m: _text_strategy(space.text_spec("caption", has_media=m), recipe.caption)
@@ -441,6 +510,13 @@ def posts(
 
     if violating is not None:
         options = recipes(space, violating, lo, max_items)
+        if valid is False and options and not error_recipes(space, violating, options):
+            raise InvalidArgument(
+                f"valid=False needs an error, but on {key!r} {violating!r} is a warning:"
+                " the limit it breaks is a third party's figure"
+            )
+        if valid is False:
+            options = error_recipes(space, violating, options)
         if not options:
             known = ", ".join(sorted(space.all_recipes(lo, max_items)))
             raise InvalidArgument(
@@ -453,9 +529,9 @@ def posts(
         []
         if valid is True
         else [
-            strategy(options)
+            strategy(errors)
             for code, options in sorted(space.all_recipes(lo, max_items).items())
-            if CODES[code].severity is Severity.ERROR
+            if (errors := error_recipes(space, code, options))
         ]
     )
     if valid is True and not kept:

@@ -15,7 +15,7 @@ from mediarules.checks.finding import Finding, checks_that_apply, human_bytes
 from mediarules.fixes import plan
 from mediarules.models import Fix, MediaFacts
 from mediarules.requirements import Bound, bound, one_of
-from mediarules.ruleset import ImageRules, format_ratio
+from mediarules.ruleset import ImageRules, aspect_bounds, format_ratio
 
 ImageCheck = Callable[[MediaFacts, ImageRules], Iterator[Finding]]
 
@@ -79,7 +79,7 @@ def _preferred_conversion(facts: MediaFacts, rules: ImageRules) -> tuple[Fix | N
     limit = rules.max_size_bytes
     if limit is None:
         return fix, ""
-    estimate = plan.estimated_bytes(facts, target)
+    estimate = _estimated_bytes(facts, target)
     if estimate is not None and estimate <= limit:
         return fix, ""
     size = facts.display_size
@@ -91,21 +91,53 @@ def _preferred_conversion(facts: MediaFacts, rules: ImageRules) -> tuple[Fix | N
     )
 
 
+_ESTIMATES: dict[tuple[object, ...], Fraction | None] = {}
+
+
+def _estimated_bytes(facts: MediaFacts, target: str) -> Fraction | None:
+    """``plan.estimated_bytes``, kept by the facts it reads: a post's images are checked for
+    each platform that prefers a format, and the estimate is Fraction arithmetic."""
+    key = (target, facts.format, facts.size, facts.display_size, facts.frames, facts.has_alpha)
+    if key in _ESTIMATES:
+        return _ESTIMATES[key]
+    if len(_ESTIMATES) >= 1024:
+        _ESTIMATES.clear()
+    found = _ESTIMATES[key] = plan.estimated_bytes(facts, target)
+    return found
+
+
 def max_size_bytes(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
     limit, key = rules.max_size_bytes, "max_size_bytes"
     if rules.max_animated_size_bytes is not None and facts.animated:
         limit, key = rules.max_animated_size_bytes, "max_animated_size_bytes"
-    if limit is None or facts.size is None or facts.size <= limit:
+    size = facts.size
+    if limit is None or size is None:
+        return
+    exclusive = key in rules.exclusive
+    if size < limit or (size == limit and not exclusive):
         return
     what = "animated image" if key == "max_animated_size_bytes" else "image"
     yield Finding(
         "media.too_large",
-        f"{what} is {human_bytes(facts.size)}; the limit is {human_bytes(limit)}",
+        f"{what} is {size_against(size, limit, exclusive)}",
         key=key,
-        actual=facts.size,
+        actual=size,
         limit=limit,
-        fix=plan.shrink_image(facts, limit, rules.formats, key),
+        fix=plan.shrink_image(facts, limit, rules.formats, key, exclusive=exclusive),
     )
+
+
+def size_against(size: int, limit: int, exclusive: bool) -> str:
+    """``8.5 MB; the limit is 8 MB``; a strict limit says so, and a file of exactly the limit
+    says its bytes (both read ``16.8 MB``)."""
+    if not exclusive:
+        return f"{human_bytes(size)}; the limit is {human_bytes(limit)}"
+    if size == limit:
+        return (
+            f"exactly {human_bytes(size)} ({size:,} bytes); it must be smaller than"
+            f" {human_bytes(limit)}"
+        )
+    return f"{human_bytes(size)}; it must be smaller than {human_bytes(limit)}"
 
 
 def _at_most(**bounds: int | None) -> list[Bound]:
@@ -230,25 +262,43 @@ def max_dimension_sum(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]
 
 
 def aspect_ratio(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
-    yield from aspect_ratio_finding("image", facts, rules.min_aspect_ratio, rules.max_aspect_ratio)
+    yield from aspect_ratio_finding(
+        "image",
+        facts,
+        rules.min_aspect_ratio,
+        rules.max_aspect_ratio,
+        rules.aspect_ratio_tolerance,
+    )
 
 
 def aspect_ratio_finding(
-    kind: str, facts: MediaFacts, low: Fraction | None, high: Fraction | None
+    kind: str,
+    facts: MediaFacts,
+    low: Fraction | None,
+    high: Fraction | None,
+    tolerance: Fraction = Fraction(0),
 ) -> Iterator[Finding]:
-    """Shared by images and videos: the shape must lie in [low, high] (width / height)."""
-    if _shape_within(facts.display_size, low, high):
+    """Shared by images and videos: the shape must lie in [low, high] (width / height), each
+    bound widened by the relative ``tolerance`` where the platform rounds the ratio it states
+    (Meta's 1.91:1 takes 1200x628). A fix brings the shape to the stated range itself."""
+    size = facts.display_size
+    if _shape_within(size, low, high):  # the usual case: no tolerance to work out
+        return
+    accepted_low, accepted_high = aspect_bounds(low, high, tolerance) if tolerance else (low, high)
+    if tolerance and _shape_within(size, accepted_low, accepted_high):
         return
     ratio = facts.aspect_ratio
     if ratio is None:
         return
-    if low is not None and ratio < low:
+    if accepted_low is not None and low is not None and ratio < accepted_low:
         target, key = low, "min_aspect_ratio"
-    elif high is not None and ratio > high:
+    elif accepted_high is not None and high is not None and ratio > accepted_high:
         target, key = high, "max_aspect_ratio"
     else:
         return
     allowed = f"{format_ratio(low) if low else 'any'} to {format_ratio(high) if high else 'any'}"
+    if tolerance:
+        allowed += f" (within {float(tolerance) * 100:g}%)"
     yield Finding(
         f"{kind}.aspect_ratio_out_of_range",
         f"{kind} is {float(ratio):.4g}:1 (width:height); allowed is {allowed}",

@@ -96,17 +96,26 @@ def counts(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
                 key=key,
                 actual=len(found),
                 limit=limit,
-                fix=_spread_fix(items, rules, f"at most {limit} {what} each"),
+                fix=_spread_fix(items, rules, f"at most {limit} {what} each", animations),
             )
     if rules.max_items is not None and not counted:
         refused = set() if allowed else {*images, *animations}
         yield from _too_many_items(items, rules, refused)
 
 
-def _spread_fix(items: Sequence[MediaFacts], rules: PostRules, why: str) -> Fix:
+def _spread_fix(
+    items: Sequence[MediaFacts],
+    rules: PostRules,
+    why: str,
+    animations: list[int] | None = None,
+    max_items: int | None = None,
+) -> Fix:
     """Publish the media over several posts, as the planner will (images a platform refuses
-    are left out of them: they are dropped, one by one)."""
-    _, animations, _ = _by_category(items, rules)
+    are left out of them: they are dropped, one by one). ``animations``: the items counted
+    as animations, when the caller has them (``_by_category``); ``max_items``: fewer a post
+    than the rules' own maximum."""
+    if animations is None:
+        _, animations, _ = _by_category(items, rules)
     moving = set(animations)
     categories = tuple(
         None
@@ -118,7 +127,8 @@ def _spread_fix(items: Sequence[MediaFacts], rules: PostRules, why: str) -> Fix:
         else "image"
         for i, facts in enumerate(items)
     )
-    limits = (rules.max_items, rules.max_images, rules.max_videos, rules.max_animations)
+    most = rules.max_items if max_items is None else max_items
+    limits = (most, rules.max_images, rules.max_videos, rules.max_animations)
     return _spread_fix_of(categories, limits, rules.mixing_allowed, why)
 
 
@@ -159,6 +169,24 @@ def _too_many_items(
         )
 
 
+def recommended_items(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
+    """More items than clients show, though the platform takes them (a warning); the hard
+    maximum is ``counts``' (then this is not said again)."""
+    shown = rules.recommended_max_items
+    if shown is None or len(items) <= shown:
+        return
+    if rules.max_items is not None and len(items) > rules.max_items:
+        return
+    yield Finding(
+        "post.over_recommended_items",
+        f"post has {len(items)} media items; the platform takes them, but clients show {shown}",
+        key="recommended_max_items",
+        actual=len(items),
+        limit=shown,
+        fix=_spread_fix(items, rules, f"at most {shown} items each", max_items=shown),
+    )
+
+
 def too_few_items(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
     """Fewer items than the platform's minimum (a post without media is another matter)."""
     if rules.min_items is not None and 0 < len(items) < rules.min_items:
@@ -188,7 +216,7 @@ def mixing(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
             key="mixing_allowed",
             actual=", ".join(present),
             limit=False,
-            fix=_spread_fix(items, rules, "one kind of media each"),
+            fix=_spread_fix(items, rules, "one kind of media each", animations),
         )
 
 
@@ -196,12 +224,15 @@ _SPREAD_KEYS = (
     "images_allowed", "mixing_allowed", "max_images", "max_animations", "max_videos", "max_items"
 )  # fmt: skip
 
-POST_CHECKS: tuple[PostCheck, ...] = (required, refused_images, counts, too_few_items, mixing)
+POST_CHECKS: tuple[PostCheck, ...] = (
+    required, refused_images, counts, recommended_items, too_few_items, mixing
+)  # fmt: skip
 
 LIMIT_KEYS: dict[PostCheck, tuple[str, ...]] = {
     required: ("media_required", "video_required"),
     refused_images: ("images_allowed",),
     counts: _SPREAD_KEYS,
+    recommended_items: ("recommended_max_items", *_SPREAD_KEYS),
     too_few_items: ("min_items",),
     mixing: _SPREAD_KEYS,
 }
@@ -216,6 +247,7 @@ _CAN_FIND: dict[PostCheck, Callable[[PostRules], bool]] = {  # else the check yi
         limit is not None
         for limit in (rules.max_images, rules.max_animations, rules.max_videos, rules.max_items)
     ),
+    recommended_items: lambda rules: rules.recommended_max_items is not None,
     too_few_items: lambda rules: rules.min_items is not None,
     mixing: lambda rules: not rules.mixing_allowed,
 }
@@ -224,6 +256,21 @@ _CAN_FIND: dict[PostCheck, Callable[[PostRules], bool]] = {  # else the check yi
 def post_checks_for(rules: PostRules) -> tuple[PostCheck, ...]:
     """The checks of ``POST_CHECKS`` (in order) that can find something under ``rules``."""
     return tuple(check for check in POST_CHECKS if _CAN_FIND[check](rules))
+
+
+def check_poll(poll: bool, items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
+    """A post with a poll, and media, where the platform takes one or the other."""
+    if not poll or rules.media_with_poll or not items:
+        return
+    yield Finding(
+        "post.poll_with_media",
+        f"the post has a poll and {len(items)} media item{'s' if len(items) > 1 else ''};"
+        " the platform takes a poll or media, not both",
+        key="media_with_poll",
+        actual=len(items),
+        limit=0,
+        fix=plan.manual("Publish the media in a post of its own, or leave the poll out"),
+    )
 
 
 def check_account(account_type: str | None, rules: AccountRules) -> Iterator[Finding]:

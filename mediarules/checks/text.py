@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from mediarules import text as textlib
 from mediarules.checks.finding import Finding
 from mediarules.fixes import plan
 from mediarules.models import MediaKind
 from mediarules.requirements import Shorter, Without
-from mediarules.ruleset import AltTextRules, Counting, TextRules
+from mediarules.ruleset import AltTextRules, Counting, TagsRules, TextRules
 
 _UNITS = textlib.UNIT_NAMES
 
@@ -272,3 +272,46 @@ def check_alt_text(
                 Shorter(field="alt_text", limit=rules.max_length, unit=rules.counting)
             ),
         )
+
+
+def tags_length(tags: Sequence[str], rules: TagsRules, measures: TextMeasures | None = None) -> int:
+    """The tags' length as the platform counts the list: each tag in its unit, a tag with a
+    space 2 more (its quotes) and a comma between two tags 1, where the rules say so."""
+    measures = measures or TextMeasures()
+    total = 0
+    for tag in tags:
+        total += measures.count(tag, rules.counting)
+        if rules.quoted_spaces_count and " " in tag:
+            total += 2
+    if rules.separators_count and tags:
+        total += len(tags) - 1
+    return total
+
+
+def check_tags(
+    tags: Sequence[str] | None, rules: TagsRules, *, measures: TextMeasures | None = None
+) -> Iterator[Finding]:
+    """The post's tags together against the platform's length (YouTube: 500)."""
+    limit = rules.max_length
+    if not tags or limit is None:
+        return
+    length = tags_length(tags, rules, measures)
+    if length <= limit:
+        return
+    counted = [
+        what
+        for what, counts in (
+            ("the commas between them", rules.separators_count),
+            ("the quotes around a tag with a space", rules.quoted_spaces_count),
+        )
+        if counts
+    ]
+    how = f", with {' and '.join(counted)}" if counted else ""
+    yield Finding(
+        "tags.too_long",
+        f"{len(tags)} tags count {length:,} {_UNITS[rules.counting]}{how}; the limit is {limit:,}",
+        key="max_length",
+        actual=length,
+        limit=limit,
+        fix=plan.manual(f"Drop or shorten tags to fit {limit:,} {_UNITS[rules.counting]}"),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 
 from mediarules.checks.finding import (
     Finding,
@@ -11,10 +12,11 @@ from mediarules.checks.finding import (
     human_bytes,
     human_seconds,
 )
-from mediarules.checks.image import aspect_ratio_finding
+from mediarules.checks.image import aspect_ratio_finding, size_against
 from mediarules.checks.registered import registered_checks
 from mediarules.fixes import plan
 from mediarules.formatting import human_fps as _fps
+from mediarules.limits import half_a_frame
 from mediarules.models import Fix, MediaFacts
 from mediarules.requirements import ConstantRate, Requirement, bound, one_of
 from mediarules.ruleset import VideoRules
@@ -191,29 +193,39 @@ def constant_frame_rate(facts: MediaFacts, rules: VideoRules) -> Iterator[Findin
     )
 
 
+def _frames_apart(seconds: float, limit: float, facts: MediaFacts) -> bool:
+    """Whether ``seconds`` counts a whole frame more or less than ``limit`` at the video's
+    rate (half a frame or more away: ``limits.half_a_frame``). Exact when the rate is
+    unknown."""
+    half = half_a_frame(facts)
+    if not half:
+        return seconds != limit
+    return abs(Fraction(seconds) - Fraction(limit)) >= half
+
+
 def duration(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
+    """Durations compare to the frame: less than half a frame past a limit still meets it."""
     seconds = facts.duration_s
     if seconds is None:
         return
-    if rules.min_duration_s is not None and seconds < rules.min_duration_s:
+    low, high = rules.min_duration_s, rules.max_duration_s
+    if low is not None and seconds < low and _frames_apart(seconds, low, facts):
         yield Finding(
             "video.duration_too_short",
-            f"video is {human_seconds(seconds)} long; the minimum is"
-            f" {human_seconds(rules.min_duration_s)}",
+            f"video is {human_seconds(seconds)} long; the minimum is {human_seconds(low)}",
             key="min_duration_s",
             actual=seconds,
-            limit=rules.min_duration_s,
-            fix=plan.manual(f"Use a clip of at least {human_seconds(rules.min_duration_s)}"),
+            limit=low,
+            fix=plan.manual(f"Use a clip of at least {human_seconds(low)}"),
         )
-    elif rules.max_duration_s is not None and seconds > rules.max_duration_s:
+    elif high is not None and seconds > high and _frames_apart(seconds, high, facts):
         yield Finding(
             "video.duration_too_long",
-            f"video is {human_seconds(seconds)} long; the maximum is"
-            f" {human_seconds(rules.max_duration_s)}",
+            f"video is {human_seconds(seconds)} long; the maximum is {human_seconds(high)}",
             key="max_duration_s",
             actual=seconds,
-            limit=rules.max_duration_s,
-            fix=plan.trim_video(rules.max_duration_s),
+            limit=high,
+            fix=plan.trim_video(high),
         )
 
 
@@ -231,25 +243,29 @@ def size_bytes(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
             limit=rules.min_size_bytes,
             fix=plan.manual("Export a longer or higher-quality video"),
         )
-    elif rules.max_size_bytes is not None and size > rules.max_size_bytes:
-        extra: dict[str, object] = {"max_bytes": rules.max_size_bytes}
+    elif (limit := rules.max_size_bytes) is not None and (
+        size > limit or (size == limit and "max_size_bytes" in rules.exclusive)
+    ):
+        exclusive = "max_size_bytes" in rules.exclusive
+        budget = limit - 1 if exclusive else limit  # the most bytes the new file may have
+        extra: dict[str, object] = {"max_bytes": budget}
         if facts.duration_s:
             # 95% of the budget, spread over the duration, leaves room for the container.
-            bit_rate = rules.max_size_bytes * 8 * 0.95 / facts.duration_s
+            bit_rate = budget * 8 * 0.95 / facts.duration_s
             if math.isfinite(bit_rate):  # a declared duration of 5e-324 s gives infinity
                 extra["max_bitrate_bps"] = int(bit_rate)
         yield Finding(
             "media.too_large",
-            f"video file is {human_bytes(size)}; the limit is {human_bytes(rules.max_size_bytes)}",
+            f"video file is {size_against(size, limit, exclusive)}",
             key="max_size_bytes",
             actual=size,
-            limit=rules.max_size_bytes,
+            limit=limit,
             fix=_reencode(
                 facts,
                 rules,
                 "Re-encode at a lower bit rate",
                 ["quality"],
-                [bound(fact="bytes", at_most=rules.max_size_bytes)],
+                [bound(fact="bytes", at_most=limit, exclusive=exclusive)],
                 **extra,
             ),
         )
@@ -332,7 +348,13 @@ def _even(value: int) -> int:
 
 
 def aspect_ratio(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
-    yield from aspect_ratio_finding("video", facts, rules.min_aspect_ratio, rules.max_aspect_ratio)
+    yield from aspect_ratio_finding(
+        "video",
+        facts,
+        rules.min_aspect_ratio,
+        rules.max_aspect_ratio,
+        rules.aspect_ratio_tolerance,
+    )
 
 
 def bitrate(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:

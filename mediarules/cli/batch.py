@@ -52,6 +52,8 @@ class PostSettings:
     title: str | None = None
     account_type: str | None = None
     content_warning: str | None = None
+    tags: tuple[str, ...] | None = None
+    poll: bool = False
 
     def check(self, path: str) -> Report:
         return check(
@@ -61,6 +63,8 @@ class PostSettings:
             title=self.title,
             account_type=self.account_type,
             content_warning=self.content_warning,
+            tags=self.tags,
+            poll=self.poll,
             rules=self.rules,
         )
 

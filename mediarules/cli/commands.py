@@ -134,9 +134,17 @@ def _check(args: argparse.Namespace, console: Console) -> int:
     media, caption = _post_from_args(args)
     report = check(
         media, platforms=platforms, caption=caption, title=args.title,
-        account_type=args.account_type, content_warning=args.content_warning, rules=ruleset,
+        account_type=args.account_type, content_warning=args.content_warning,
+        tags=_tags(args), poll=args.poll, rules=ruleset,
     )  # fmt: skip
     return _print_report(args, report, platforms, ruleset, console)
+
+
+def _tags(args: argparse.Namespace) -> list[str] | None:
+    """``--tags "launch,product demo" --tags news`` -> three tags (blank ones left out)."""
+    if args.tags is None:
+        return None
+    return [tag.strip() for entry in args.tags for tag in entry.split(",") if tag.strip()]
 
 
 def _check_each(args: argparse.Namespace, console: Console) -> int:
@@ -157,6 +165,7 @@ def _check_each(args: argparse.Namespace, console: Console) -> int:
         platforms=tuple(resolve_platforms(args.platform, ruleset)), rules=ruleset,
         caption=caption, title=args.title, account_type=args.account_type,
         content_warning=args.content_warning,
+        tags=None if args.tags is None else tuple(_tags(args) or ()), poll=args.poll,
     )  # fmt: skip
     files = list(batch.media_files(Path(name) for name in args.files))
     progress = None  # a bar only for a person watching; text lines print above it
@@ -221,7 +230,8 @@ def _fix(args: argparse.Namespace, console: Console) -> int:
         raise UsageError(f"--out {args.out} is a file, not a folder")
     fix_plan = plan_fixes(
         media, platforms=platforms, caption=caption, title=args.title,
-        account_type=args.account_type, content_warning=args.content_warning, rules=ruleset,
+        account_type=args.account_type, content_warning=args.content_warning,
+        tags=_tags(args), poll=args.poll, rules=ruleset,
     )  # fmt: skip
     from mediarules.safe_write import OutputFolderError
 
@@ -245,17 +255,20 @@ def _check_post(args: argparse.Namespace, console: Console) -> int:
     if str(args.post) == STDIN and str(args.caption_file) == STDIN:
         raise UsageError("--post - and --caption-file - cannot both read standard input")
     payload = _read_payload(args.post)
-    updates = {"content": args.caption, "title": args.title}
+    updates: dict[str, object] = {"content": args.caption, "title": args.title}
     if args.caption_file is not None:
         updates["content"] = _read_text(args.caption_file)
+    if args.tags is not None:
+        updates["tags"] = _tags(args)
     payload = payload.model_copy(update={k: v for k, v in updates.items() if v is not None})
     ruleset = _load(args)
     platforms = resolve_platforms(
         args.platform if args.platform else platform_names(payload.platforms), ruleset
     )
     report = check_payload(
-        payload, platforms=platforms, account_type=args.account_type, rules=ruleset
-    )
+        payload, platforms=platforms, account_type=args.account_type, poll=args.poll,
+        rules=ruleset,
+    )  # fmt: skip
     return _print_report(args, report, platforms, ruleset, console)
 
 

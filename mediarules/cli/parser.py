@@ -180,6 +180,14 @@ def _add_post_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--content-warning", metavar="TEXT", help="spoiler text (Mastodon counts it with the text)"
     )
+    command.add_argument(
+        "--tags", action="append", metavar="LIST",
+        help="the video's keyword tags, separated by commas (YouTube counts them together); repeat",
+    )  # fmt: skip
+    command.add_argument(
+        "--poll", action="store_true",
+        help="the post carries a poll (Mastodon then takes no media)",
+    )  # fmt: skip
 
 
 SCHEMAS = ("report", "post", "fix-result")

@@ -47,19 +47,22 @@ def plan_fixes(
     title: str | None = None,
     account_type: str | None = None,
     content_warning: str | None = None,
+    tags: Iterable[str] | None = None,
+    poll: bool = False,
     rules: RuleSet | str | os.PathLike[str] | None = None,
 ) -> FixPlan:
     """Check the post, then plan every fix: new files, posts per platform, text, manual work."""
     ruleset = as_ruleset(rules)
     keys = resolve_platforms(platforms, ruleset)
     items = take_all(media)
+    tag_list = None if tags is None else [tags] if isinstance(tags, str) else list(tags)
     report = evaluate(
-        items, keys, ruleset, caption=caption, title=title,
-        account_type=account_type, content_warning=content_warning,
+        items, keys, ruleset, caption=caption, title=title, account_type=account_type,
+        content_warning=content_warning, tags=tag_list, poll=poll,
     )  # fmt: skip
     return plan(
-        items, report, keys, ruleset, caption=caption, title=title,
-        account_type=account_type, content_warning=content_warning,
+        items, report, keys, ruleset, caption=caption, title=title, account_type=account_type,
+        content_warning=content_warning, tags=tag_list, poll=poll,
     )  # fmt: skip
 
 
@@ -87,6 +90,8 @@ def apply_fixes(
             title=post.title,
             account_type=fix_plan.account_type,
             content_warning=fix_plan.content_warning,
+            tags=fix_plan.tags,
+            poll=fix_plan.poll,
         )
 
     return apply(fix_plan, Path(out_dir), recheck, unsafe=unsafe, dry_run=dry_run)

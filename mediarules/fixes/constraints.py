@@ -8,6 +8,7 @@ A target (what to encode) is derived from the facts and the merged bounds last.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -17,7 +18,7 @@ from mediarules.fixes.plan import nearest_standard_fps, pick_image_target
 from mediarules.fixes.targets import ImageTarget, VideoTarget
 from mediarules.models import MediaFacts
 from mediarules.requirements import Bound, ConstantRate, OneOf, Requirement
-from mediarules.ruleset import PlatformRules
+from mediarules.ruleset import ImageRules, PlatformRules, VideoRules, aspect_bounds
 
 _ANIMATED_FORMATS = frozenset({"gif", "webp", "png"})
 _ANY = None
@@ -57,6 +58,10 @@ class ImageBounds:
     min_height: int | None = None
     min_aspect_ratio: Fraction | None = None
     max_aspect_ratio: Fraction | None = None
+    min_aspect_accepted: Fraction | None = None
+    max_aspect_accepted: Fraction | None = None
+    """The aspect ratios the platforms accept (their stated range widened by their tolerance):
+    a file within them keeps its shape; one outside is brought to the stated range."""
     max_frames: int | None = None
     convert_to: str | None = None
     """A format to convert to though the file's own is allowed: the platform's preference,
@@ -79,6 +84,8 @@ class ImageBounds:
             min_height=_low(self.min_height, other.min_height),
             min_aspect_ratio=_low(self.min_aspect_ratio, other.min_aspect_ratio),
             max_aspect_ratio=_high(self.max_aspect_ratio, other.max_aspect_ratio),
+            min_aspect_accepted=_low(self.min_aspect_accepted, other.min_aspect_accepted),
+            max_aspect_accepted=_high(self.max_aspect_accepted, other.max_aspect_accepted),
             max_frames=_high(self.max_frames, other.max_frames),
         )
         return merged if merged.feasible() else None
@@ -101,6 +108,7 @@ class ImageBounds:
         else:
             fmt = pick_image_target(facts, allowed)
         animated = facts.animated and fmt in _ANIMATED_FORMATS
+        low, high = _aspect_target(facts, self)
         return ImageTarget(
             format=fmt,
             max_bytes=self.max_bytes,
@@ -110,8 +118,8 @@ class ImageBounds:
             max_dimension_sum=self.max_dimension_sum,
             min_width=self.min_width,
             min_height=self.min_height,
-            min_aspect_ratio=self.min_aspect_ratio,
-            max_aspect_ratio=self.max_aspect_ratio,
+            min_aspect_ratio=low,
+            max_aspect_ratio=high,
             max_frames=self.max_frames if animated else None,
             keep_animation=animated,
         )
@@ -134,6 +142,8 @@ class VideoBounds:
     min_height: int | None = None
     min_aspect_ratio: Fraction | None = None
     max_aspect_ratio: Fraction | None = None
+    min_aspect_accepted: Fraction | None = None
+    max_aspect_accepted: Fraction | None = None
     max_bitrate_bps: int | None = None
     hdr: bool = False  # documented HDR uploads (the rules' video.hdr)
 
@@ -154,6 +164,8 @@ class VideoBounds:
             min_height=_low(self.min_height, other.min_height),
             min_aspect_ratio=_low(self.min_aspect_ratio, other.min_aspect_ratio),
             max_aspect_ratio=_high(self.max_aspect_ratio, other.max_aspect_ratio),
+            min_aspect_accepted=_low(self.min_aspect_accepted, other.min_aspect_accepted),
+            max_aspect_accepted=_high(self.max_aspect_accepted, other.max_aspect_accepted),
             max_bitrate_bps=_high(self.max_bitrate_bps, other.max_bitrate_bps),
             hdr=self.hdr and other.hdr,
         )
@@ -191,6 +203,7 @@ class VideoBounds:
             if out_of_range or (self.constant_frame_rate and facts.variable_frame_rate):
                 fps = nearest_standard_fps(rate, self.min_fps, self.max_fps)
         audio_ok = self.audio_codecs is None or "aac" in self.audio_codecs
+        low, high = _aspect_target(facts, self)
         return VideoTarget(
             container=container,
             reencode=reencode,
@@ -212,8 +225,8 @@ class VideoBounds:
             max_pixels=self.max_pixels,
             min_width=self.min_width,
             min_height=self.min_height,
-            min_aspect_ratio=self.min_aspect_ratio,
-            max_aspect_ratio=self.max_aspect_ratio,
+            min_aspect_ratio=low,
+            max_aspect_ratio=high,
             max_bitrate_bps=self.max_bitrate_bps,
             max_bytes=self.max_bytes,
             max_duration_s=self.max_duration_s,
@@ -245,7 +258,7 @@ class VideoBounds:
                 size is not None
                 and self.max_pixels is not None
                 and size[0] * size[1] > self.max_pixels,
-                outside(ratio, self.min_aspect_ratio, self.max_aspect_ratio),
+                outside(ratio, *_accepted(self)),
                 self.max_bitrate_bps is not None
                 and facts.bit_rate is not None
                 and facts.bit_rate > self.max_bitrate_bps,
@@ -255,6 +268,25 @@ class VideoBounds:
                 (facts.rotation or 0) % 360 != 0,
             )
         )
+
+
+def _accepted(bounds: ImageBounds | VideoBounds) -> tuple[Fraction | None, Fraction | None]:
+    """The aspect ratios accepted: the tolerance's range where known, else the stated one."""
+    return (
+        bounds.min_aspect_accepted or bounds.min_aspect_ratio,
+        bounds.max_aspect_accepted or bounds.max_aspect_ratio,
+    )
+
+
+def _aspect_target(
+    facts: MediaFacts, bounds: ImageBounds | VideoBounds
+) -> tuple[Fraction | None, Fraction | None]:
+    """The aspect range a new file is brought into: none when the file's shape is accepted
+    (within the tolerance: it keeps its shape), else the range the platforms state."""
+    ratio = facts.aspect_ratio
+    if ratio is not None and not outside(ratio, *_accepted(bounds)):
+        return None, None
+    return bounds.min_aspect_ratio, bounds.max_aspect_ratio
 
 
 def _crossed(low: Number | None, high: Number | None) -> bool:
@@ -267,12 +299,24 @@ def outside(value: Number | None, low: Number | None, high: Number | None) -> bo
     return (low is not None and value < low) or (high is not None and value > high)
 
 
+def _most_bytes(section: ImageRules | VideoRules, key: str) -> int | None:
+    """The most bytes a file may have under the limit ``key``: one less where the platform
+    compares strictly (Mastodon's ``less_than:``)."""
+    limit: int | None = getattr(section, key)
+    if limit is not None and key in section.exclusive:
+        return limit - 1
+    return limit
+
+
 def image_bounds(rules: PlatformRules) -> ImageBounds:
     image = rules.image
     formats = [f for f in image.formats if f not in image.converted]
+    accepted = aspect_bounds(
+        image.min_aspect_ratio, image.max_aspect_ratio, image.aspect_ratio_tolerance
+    )
     return ImageBounds(
         formats=tuple(formats) if formats else None,
-        max_bytes=image.max_size_bytes,
+        max_bytes=_most_bytes(image, "max_size_bytes"),
         max_width=_high(image.max_width, image.scaled_max_width),
         max_height=image.max_height,
         max_pixels=image.max_pixels,
@@ -281,6 +325,8 @@ def image_bounds(rules: PlatformRules) -> ImageBounds:
         min_height=image.min_height,
         min_aspect_ratio=image.min_aspect_ratio,
         max_aspect_ratio=image.max_aspect_ratio,
+        min_aspect_accepted=accepted[0],
+        max_aspect_accepted=accepted[1],
         max_frames=image.max_frames,
     )
 
@@ -291,13 +337,16 @@ def animated_image_bounds(rules: PlatformRules) -> ImageBounds:
     bounds = image_bounds(rules)
     return replace(
         bounds,
-        max_bytes=image.max_animated_size_bytes or bounds.max_bytes,
+        max_bytes=_most_bytes(image, "max_animated_size_bytes") or bounds.max_bytes,
         max_pixels=image.max_animated_pixels or bounds.max_pixels,
     )
 
 
 def video_bounds(rules: PlatformRules) -> VideoBounds:
     video = rules.video
+    accepted = aspect_bounds(
+        video.min_aspect_ratio, video.max_aspect_ratio, video.aspect_ratio_tolerance
+    )
     return VideoBounds(
         containers=tuple(video.containers) or _ANY,
         video_codecs=tuple(video.video_codecs) or _ANY,
@@ -306,7 +355,7 @@ def video_bounds(rules: PlatformRules) -> VideoBounds:
         max_fps=video.max_fps,
         constant_frame_rate=video.constant_frame_rate,
         max_duration_s=video.max_duration_s,
-        max_bytes=video.max_size_bytes,
+        max_bytes=_most_bytes(video, "max_size_bytes"),
         max_width=video.max_width,
         max_height=video.max_height,
         max_pixels=video.max_pixels,
@@ -314,6 +363,8 @@ def video_bounds(rules: PlatformRules) -> VideoBounds:
         min_height=video.min_height,
         min_aspect_ratio=video.min_aspect_ratio,
         max_aspect_ratio=video.max_aspect_ratio,
+        min_aspect_accepted=accepted[0],
+        max_aspect_accepted=accepted[1],
         max_bitrate_bps=video.max_bitrate_bps,
         hdr=video.hdr,
     )
@@ -362,7 +413,7 @@ def tightened(
         if isinstance(need, Bound) and need.fact in fields:
             high, low = fields[need.fact]
             if need.at_most is not None and high is not None:
-                value = _as_field(bounds, high, need.at_most)
+                value = _as_field(bounds, high, need.at_most, strict=need.exclusive)
                 changes[high] = _high(current(high), value)
             if need.at_least is not None and low is not None:
                 value = _as_field(bounds, low, need.at_least)
@@ -381,10 +432,15 @@ def tightened(
     return replace(bounds, **changes) if changes else bounds
 
 
-def _as_field(bounds: ImageBounds | VideoBounds, name: str, value: Fraction | int) -> Any:
-    """A requirement's exact number in the type of the box's field."""
+def _as_field(
+    bounds: ImageBounds | VideoBounds, name: str, value: Fraction | int, *, strict: bool = False
+) -> Any:
+    """A requirement's exact number in the type of the box's field; a strict upper bound on a
+    whole number (bytes, pixels) is the next one down."""
     if "aspect_ratio" in name or name.endswith("_fps"):
         return value
     if name == "max_duration_s":
         return float(value)
+    if strict:
+        return math.ceil(value) - 1
     return int(value)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
-from functools import lru_cache
 
 from mediarules.models import Applicability, Fix, FixStep, MediaFacts, construct_trusted
 from mediarules.requirements import (
@@ -250,26 +249,51 @@ def trim_animation(max_frames: int) -> Fix:
     )
 
 
-def shrink_image(facts: MediaFacts, max_bytes: int, allowed: list[str], key: str) -> Fix:
+def shrink_image(
+    facts: MediaFacts, max_bytes: int, allowed: list[str], key: str, *, exclusive: bool = False
+) -> Fix:
+    """Re-encode within ``max_bytes`` (``exclusive``: under it, so at most one byte less)."""
     target = pick_image_target(facts, allowed) if allowed else (facts.format or "jpeg")
     if target == "png" and not facts.has_alpha and (not allowed or "jpeg" in allowed):
         target = "jpeg"
+    budget = max_bytes - 1 if exclusive else max_bytes
     return _fix(
         title=f"Re-encode as {target.upper()} under {max_bytes:,} bytes",
         applicability=UNSAFE,
         steps=[
-            _step(op="convert_image", params={"format": target, "max_bytes": max_bytes}),
+            _step(op="convert_image", params={"format": target, "max_bytes": budget}),
         ],
         loses=["quality"],
-        requires=[bound(fact="bytes", at_most=max_bytes)],
+        requires=[bound(fact="bytes", at_most=max_bytes, exclusive=exclusive)],
     )
 
 
-@lru_cache(maxsize=256)
 def nearest_standard_fps(
     fps: Fraction | None, low: Fraction | None, high: Fraction | None
 ) -> Fraction:
-    """The common frame rate in [low, high] closest to ``fps`` (24, 25, 30, 50, 60)."""
+    """The common frame rate in [low, high] closest to ``fps`` (24, 25, 30, 50, 60).
+
+    Checks ask it for every slow video on every platform: the answers are kept by the rates'
+    whole-number parts, since hashing a ``Fraction`` is Python code (~1 µs, three a call)."""
+    key = (_parts(fps), _parts(low), _parts(high))
+    found = _NEAREST_FPS.get(key)
+    if found is None:
+        if len(_NEAREST_FPS) >= 256:
+            _NEAREST_FPS.clear()
+        found = _NEAREST_FPS[key] = _nearest_standard_fps(fps, low, high)
+    return found
+
+
+_NEAREST_FPS: dict[tuple[tuple[int, int] | None, ...], Fraction] = {}
+
+
+def _parts(rate: Fraction | None) -> tuple[int, int] | None:
+    return None if rate is None else rate.as_integer_ratio()
+
+
+def _nearest_standard_fps(
+    fps: Fraction | None, low: Fraction | None, high: Fraction | None
+) -> Fraction:
     candidates = [
         f for f in STANDARD_FPS if (low is None or f >= low) and (high is None or f <= high)
     ]

@@ -112,6 +112,8 @@ class FixPlan(BaseModel):
     title: str | None = None
     account_type: str | None = None
     content_warning: str | None = None
+    tags: list[str] | None = None
+    poll: bool = False
     before: Report
     ruleset: RuleSet = Field(
         exclude=True,
@@ -130,6 +132,8 @@ def plan(
     title: str | None = None,
     account_type: str | None = None,
     content_warning: str | None = None,
+    tags: list[str] | None = None,
+    poll: bool = False,
 ) -> FixPlan:
     """The fix plan for a post already checked (``report``) against ``platforms``."""
     outputs = _plan_outputs(items, report, platforms, ruleset)
@@ -151,6 +155,8 @@ def plan(
         title=title,
         account_type=account_type,
         content_warning=content_warning,
+        tags=tags,
+        poll=poll,
         before=report,
         ruleset=ruleset,
     )

@@ -2,7 +2,8 @@
 
 A Mastodon server publishes its own limits at ``/api/v2/instance``; a TikTok creator's longest
 allowed video comes from ``creator_info/query``. Saved as JSON, each becomes a ``RuleLayer``
-merged over the default table (and under the user's ``--rules``), every key citing the file.
+merged over the default table (and under the user's ``--rules``), every key citing the file
+as ``official`` evidence: the server's or TikTok's own answer about this account.
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ def tiktok_creator_layer(creator_info: Any, *, label: str, platform: str = "tikt
     tables: dict[str, dict[str, Any]] = {}
     source = f"{label}: creator_info max_video_post_duration_sec"
     _set(tables, "video", "max_duration_s", seconds, source)
+    # The creator's own limit is known: it replaces the default every creator has.
+    _set(tables, "video", "default_max_duration_s", seconds, source)
     return label, {"platforms": {platform: tables}}
 
 
@@ -127,6 +130,7 @@ def _set(
     table = tables.setdefault(section, {})
     table[key] = value
     table.setdefault("sources", {})[key] = source
+    table.setdefault("evidences", {})[key] = "official"
 
 
 def _formats(mime_types: list[Any], prefix: str) -> list[str]:

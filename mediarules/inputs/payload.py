@@ -1,8 +1,8 @@
 """The scheduler's create-post body: parse it into what ``mediarules.check`` takes.
 
-The body (``content``, ``platforms``, ``scheduledTime``, ``status``, ``title``) and its media
-records (``fileName``, ``contentType``, ``type``, ``mediaId``, ``metadata``...) use the
-scheduler's camelCase keys, as its Upload Media API page shows them. Fields the scheduler adds
+The body (``content``, ``platforms``, ``scheduledTime``, ``status``, ``title``, ``tags``) and
+its media records (``fileName``, ``contentType``, ``type``, ``mediaId``, ``metadata``...) use
+the scheduler's camelCase keys, as its Upload Media API page shows them. Fields the scheduler adds
 and mediarules does not use are ignored. Stored metadata is taken as declared: no file is read
 unless a record names a local ``path``.
 
@@ -196,6 +196,10 @@ class PostPayload(_Camel):
     scheduled_time: Annotated[datetime | None, BeforeValidator(_blank_is_none)] = None
     status: str | None = None
     title: str | None = None
+    tags: list[str] | None = Field(
+        default=None,
+        description="The video's keyword tags (YouTube); our extension of the create-post body.",
+    )
     media: list[PayloadMedia] = Field(default_factory=list)
 
     @property

@@ -6,6 +6,8 @@ import json
 import re
 import shlex
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import IO, TYPE_CHECKING, Any, Literal, cast
 
 from rich.cells import cell_len
@@ -21,8 +23,16 @@ from mediarules.formatting import (
     human_seconds,
     shorten,
 )
-from mediarules.models import ALL_PLATFORMS, Fix, MediaFacts, Report, Severity, Violation
-from mediarules.ruleset import PlatformRules, RuleSet
+from mediarules.models import (
+    ALL_PLATFORMS,
+    Evidence,
+    Fix,
+    MediaFacts,
+    Report,
+    Severity,
+    Violation,
+)
+from mediarules.ruleset import CITATION_KEYS, SECTIONS, PlatformRules, RuleSet
 
 if TYPE_CHECKING:
     from mediarules.fixes.apply import FixResult
@@ -345,12 +355,21 @@ def _summary(report: Report, platform_count: int) -> Text:
 
 
 def rules_json(rules: RuleSet, platforms: Sequence[str]) -> str:
-    data = {key: rules.platforms[key].model_dump(mode="json") for key in platforms}
+    """Each platform's table as validated, and ``limits``: every limit it sets, with the
+    evidence, source and verified date that apply to it."""
+    data = {
+        key: {
+            **rules.platforms[key].model_dump(mode="json"),
+            "limits": [limit.as_dict() for limit in limits_of(rules.platforms[key])],
+        }
+        for key in platforms
+    }
     return json_text({"platforms": data})
 
 
 def rules_text(rules: RuleSet, platforms: Sequence[str], console: Console) -> None:
-    """Each platform's effective limits: section, key, value and where it comes from."""
+    """Each platform's effective limits: section, key, value (``<`` marks a strict one), how
+    it is known, where it comes from and when that was read."""
     for key in platforms:
         platform = rules.platforms[key]
         aliases = f" (also: {', '.join(platform.aliases)})" if platform.aliases else ""
@@ -363,30 +382,90 @@ def rules_text(rules: RuleSet, platforms: Sequence[str], console: Console) -> No
             )
         )
         table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-        for column in ("section", "key", "value", "source"):
+        for column in ("section", "key", "value", "evidence", "source", "verified"):
             table.add_column(column, overflow="fold")
-        for section, name, value, source in _limits(platform):
+        for limit in limits_of(platform):
+            value = _show(limit.value)
             table.add_row(
-                Text(section), Text(name), Text(echo_message(value)), Text(echo_message(source))
+                Text(limit.section),
+                Text(limit.key),
+                Text(echo_message(f"< {value}" if limit.exclusive else value)),
+                Text(limit.evidence or "unstated", style=_EVIDENCE_STYLE.get(limit.evidence, "")),
+                Text(echo_message(limit.source)),
+                Text(limit.verified.isoformat() if limit.verified else ""),
             )
         console.print(table)
         console.print()
 
 
-def _limits(platform: PlatformRules) -> list[tuple[str, str, str, str]]:
-    rows = []
+_EVIDENCE_STYLE = {"third-party": "yellow", None: "dim"}
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit a platform sets, as ``rules`` shows it."""
+
+    section: str
+    key: str
+    value: Any
+    """As JSON writes it (a ratio ``"4:5"``, a tolerance ``0.01``)."""
+    evidence: Evidence | None
+    source: str
+    verified: date | None
+    exclusive: bool = False
+    comparison: str | None = None
+    """How a value meets a bound (``inclusive``, ``exclusive``, ``inclusive, within 1%``,
+    ``inclusive, to the frame``); None for what is not a bound (formats, counting)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "section": self.section,
+            "key": self.key,
+            "value": self.value,
+            "comparison": self.comparison,
+            "evidence": self.evidence,
+            "source": self.source,
+            "verified": self.verified.isoformat() if self.verified else None,
+        }
+
+
+_BOUNDS = ("min_", "max_", "default_max_", "recommended_max_", "scaled_")
+
+
+def _comparison(section: Any, key: str) -> str | None:
+    """How the checks compare a value with the limit ``key`` (see rules/platforms.toml)."""
+    if section.is_exclusive(key):
+        return "exclusive"
+    if not key.startswith(_BOUNDS) or key.endswith("_tolerance"):
+        return None
+    tolerance = getattr(section, "aspect_ratio_tolerance", 0)
+    if key.endswith("aspect_ratio") and tolerance:
+        return f"inclusive, within {float(tolerance) * 100:g}%"
+    if key.endswith("duration_s"):
+        return "inclusive, to the frame"
+    return "inclusive"
+
+
+def limits_of(platform: PlatformRules) -> list[Limit]:
+    """The limits ``platform`` sets (a value other than its section's default), in order."""
+    found = []
     dumped: dict[str, Any] = platform.model_dump(mode="json")
-    for section_name in ("post", "caption", "title", "image", "video", "alt_text", "account"):
+    for section_name in SECTIONS:
         section = getattr(platform, section_name)
         values = dumped.get(section_name)
         if section is None or values is None:
             continue
         defaults = type(section)().model_dump(mode="json")
         for key, value in values.items():
-            if key in ("source", "sources") or value == defaults.get(key):
+            if key in CITATION_KEYS or value == defaults.get(key):
                 continue
-            rows.append((section_name, key, _show(value), section.source_of(key, platform.source)))
-    return rows
+            source, evidence, verified = platform.cite(section_name, key)
+            exclusive = section.is_exclusive(key)
+            comparison = _comparison(section, key)
+            found.append(
+                Limit(section_name, key, value, evidence, source, verified, exclusive, comparison)
+            )
+    return found
 
 
 def _show(value: Any) -> str:
