@@ -15,9 +15,9 @@ small JSON documents (a Mastodon server's limits) with an HTTP cache.
 from __future__ import annotations
 
 from mediarules.remote.batch import fetch_all, fetch_all_async, fetch_each
-from mediarules.remote.failures import FetchError, FetchFailure
-from mediarules.remote.fetch import Fetcher, RemoteResult
+from mediarules.remote.fetch import Fetcher
 from mediarules.remote.options import HEAD_BYTES, FetchOptions
+from mediarules.remote.results import FetchError, FetchFailure, RemoteResult
 from mediarules.remote.urls import is_url, redact
 
 __all__ = [

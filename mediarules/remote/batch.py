@@ -16,8 +16,9 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from mediarules.remote.fetch import Fetcher, RemoteResult
+from mediarules.remote.fetch import Fetcher
 from mediarules.remote.options import FetchOptions
+from mediarules.remote.results import RemoteResult
 
 __all__ = ["fetch_all", "fetch_all_async", "fetch_each"]
 

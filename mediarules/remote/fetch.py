@@ -9,36 +9,22 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from mediarules.formatting import echo
 from mediarules.inspection import UnreadableMediaError, inspect_source
 from mediarules.models import MediaFacts
-from mediarules.remote.failures import FetchError, FetchFailure, refused
-from mediarules.remote.http import HttpClient
 from mediarules.remote.options import FetchOptions
-from mediarules.remote.s3 import S3Client
+from mediarules.remote.results import FetchError, FetchFailure, RemoteResult, refused
 from mediarules.remote.source import RangeObject, RemoteSource
 from mediarules.remote.urls import FETCHED_SCHEMES, parse, redact
 
-__all__ = ["Fetcher", "RemoteResult"]
+if TYPE_CHECKING:
+    from mediarules.remote.http import HttpClient
+    from mediarules.remote.s3 import S3Client
 
-
-@dataclass(frozen=True)
-class RemoteResult:
-    """What one URL gave: its ``facts``, or the ``failure``; plain, picklable data.
-
-    ``url`` is as reports show it (no query string, no credentials); ``requests`` and
-    ``received`` are what reading it cost (range requests made, bytes that came).
-    """
-
-    url: str
-    facts: MediaFacts | None = None
-    failure: FetchFailure | None = None
-    size: int | None = None
-    requests: int = 0
-    received: int = 0
+__all__ = ["Fetcher"]
 
 
 class Fetcher:
@@ -76,11 +62,10 @@ class Fetcher:
             source.open()
             facts = _facts(source, shown)
         except FetchError as exc:
-            failure = source.failure or exc.failure
-            return RemoteResult(shown, failure=failure, size=obj.size, **_cost(source))
+            return _result(shown, source, failure=source.failure or exc.failure)
         if source.failure is not None:  # a reader took the failure for "not my format"
-            return RemoteResult(shown, failure=source.failure, size=obj.size, **_cost(source))
-        return RemoteResult(shown, facts=facts, size=source.size, **_cost(source))
+            return _result(shown, source, failure=source.failure)
+        return _result(shown, source, facts=facts)
 
     def _open(self, url: str, deadline: float) -> RangeObject:
         try:
@@ -101,12 +86,16 @@ class Fetcher:
     def _http_client(self) -> HttpClient:
         with self._lock:
             if self._http is None:
+                from mediarules.remote.http import HttpClient  # httpx: only when a URL comes
+
                 self._http = HttpClient(self.options)
             return self._http
 
     def _s3_client(self) -> S3Client:
         with self._lock:
             if self._s3 is None:
+                from mediarules.remote.s3 import S3Client
+
                 self._s3 = S3Client(self.options)
             return self._s3
 
@@ -117,9 +106,23 @@ def _facts(source: RemoteSource, shown: str) -> MediaFacts:
     try:
         return inspect_source(source, shown)
     except UnreadableMediaError as exc:
-        code = "media.empty" if exc.reason == "empty" else "media.unreadable"
-        raise FetchError(code, exc.reason, f"cannot read the file: {exc}") from None
+        if exc.reason == "empty":
+            raise FetchError("media.empty", exc.reason, str(exc)) from None
+        raise FetchError("media.unreadable", exc.reason, str(exc)) from None
 
 
-def _cost(source: RemoteSource) -> dict[str, int]:
-    return {"requests": source.requests, "received": source.received}
+def _result(
+    shown: str,
+    source: RemoteSource,
+    *,
+    facts: MediaFacts | None = None,
+    failure: FetchFailure | None = None,
+) -> RemoteResult:
+    return RemoteResult(
+        shown,
+        facts=facts,
+        failure=failure,
+        size=source.size or source.known_size,
+        requests=source.requests,
+        received=source.received,
+    )

@@ -36,8 +36,8 @@ import httpx
 
 from mediarules import __version__
 from mediarules.formatting import echo, human_bytes
-from mediarules.remote.failures import FetchError, not_found, refused, unreachable
 from mediarules.remote.options import FetchOptions
+from mediarules.remote.results import FetchError, not_found, refused, unreachable
 from mediarules.remote.ssrf import GuardedBackend, HostPolicy, RefusedError
 from mediarules.remote.urls import presigned_expiry, redact
 
@@ -193,7 +193,9 @@ class HttpObject:
             "redirects", f"more than {self._options.max_redirects} redirects (a redirect loop?)"
         )
 
-    def _answer(self, response: httpx.Response, url: str, start: int, end: int) -> tuple[int, bytes]:
+    def _answer(
+        self, response: httpx.Response, url: str, start: int, end: int
+    ) -> tuple[int, bytes]:
         status = response.status_code
         if status in _GONE:
             raise self._gone(response, url)
@@ -208,9 +210,7 @@ class HttpObject:
             raise unreachable(f"http_{status}", _status_line(response))
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         if encoding not in ("", "identity"):
-            raise unreachable(
-                "encoding", f"the server sent the file compressed ({echo(encoding)})"
-            )
+            raise unreachable("encoding", f"the server sent the file compressed ({echo(encoding)})")
         if status == 206:
             return start, self._partial(response, start, end)
         return 0, self._whole(response, end)
@@ -366,6 +366,45 @@ def _transport_errors(url: str) -> _TransportErrors:
     return _TransportErrors(url)
 
 
+def get_document(
+    client: HttpClient, url: str, headers: dict[str, str], max_bytes: int
+) -> tuple[int, httpx.Headers, bytes]:
+    """A plain GET of a small document (no retries: the caller has a cached copy to fall back
+    on): ``(status, headers, body)``, redirects followed as for media, at most ``max_bytes``
+    of body (more is refused)."""
+    options = client.options
+    deadline = time.monotonic() + options.total_timeout
+    http = client.client()
+    for _ in range(options.max_redirects + 1):
+        if urlsplit(url).scheme.lower() not in ("http", "https"):
+            raise refused("scheme", "only http and https documents are fetched")
+        left = max(deadline - time.monotonic(), 0.001)
+        try:
+            with _transport_errors(url):
+                request = http.build_request(
+                    "GET", url, headers=headers, timeout=_shortened(http.timeout, left)
+                )
+                response = http.send(request, stream=True)
+        except _RetryableError as exc:
+            raise unreachable(exc.reason, str(exc)) from None
+        try:
+            location = response.headers.get("location")
+            if response.status_code in _REDIRECTS and location:
+                url = urljoin(url, location.strip())
+                continue
+            body = b""
+            with _transport_errors(url):
+                body = b"".join(_take(response.iter_raw(), max_bytes + 1))
+            if len(body) > max_bytes:
+                raise unreachable("too_large", f"the document is over {human_bytes(max_bytes)}")
+            return response.status_code, response.headers, body
+        except _RetryableError as exc:
+            raise unreachable(exc.reason, str(exc)) from None
+        finally:
+            response.close()
+    raise unreachable("redirects", f"more than {options.max_redirects} redirects")
+
+
 def _is_tls(exc: BaseException) -> bool:
     seen: BaseException | None = exc
     while seen is not None:
@@ -396,7 +435,7 @@ class _Transport(httpx.BaseTransport):
                 target=request.url.raw_path,
             ),
             headers=request.headers.raw,
-            content=request.stream,  # type: ignore[arg-type]
+            content=request.stream,
             extensions=request.extensions,
         )
         with _mapped():
@@ -424,6 +463,9 @@ class _Body(httpx.SyncByteStream):
         self._answer.close()
 
 
+_CORE_ERRORS = (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError)
+
+
 class _Mapped:
     """httpcore's exceptions as httpx's of the same name (what httpx's own transport does)."""
 
@@ -431,7 +473,9 @@ class _Mapped:
         return None
 
     def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
-        if isinstance(exc, httpcore.TimeoutException | httpcore.NetworkError | httpcore.ProtocolError):
+        if isinstance(
+            exc, httpcore.TimeoutException | httpcore.NetworkError | httpcore.ProtocolError
+        ):
             mapped = getattr(httpx, type(exc).__name__, httpx.TransportError)
             raise mapped(str(exc)) from exc
         if isinstance(exc, httpcore.UnsupportedProtocol):

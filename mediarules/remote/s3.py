@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mediarules.formatting import echo
-from mediarules.remote.failures import FetchError, not_found, refused, unreachable
 from mediarules.remote.options import FetchOptions
+from mediarules.remote.results import FetchError, not_found, refused, unreachable
 from mediarules.remote.ssrf import HostPolicy, RefusedError
 from mediarules.remote.urls import Location, parse
 
@@ -98,8 +98,9 @@ class S3Object:
         self.received = 0
 
     def fetch(self, start: int, end: int) -> tuple[int, bytes]:
+        from botocore import exceptions as errors  # boto3 is there: the client was made
+
         client = self._client.client()
-        errors = _errors()
         try:
             answer = client.get_object(
                 Bucket=self._bucket, Key=self._key, Range=f"bytes={start}-{end - 1}"
@@ -140,23 +141,9 @@ def _client_error(exc: Any, obj: S3Object) -> FetchError:
         if what is None:
             what = "access denied" if status == 403 or "Denied" in code else "not found"
         return not_found(f"s3_{code or status}", f"S3: {what} ({echo(code or str(status))})")
-    return unreachable(f"s3_{code or status}", f"S3 error {echo(code)}: {echo(str(error.get('Message', '')))}")
-
-
-class _Errors:
-    def __init__(self) -> None:
-        from botocore import exceptions
-
-        self.ClientError = exceptions.ClientError
-        self.NoCredentialsError = exceptions.NoCredentialsError
-        self.ConnectTimeoutError = exceptions.ConnectTimeoutError
-        self.ReadTimeoutError = exceptions.ReadTimeoutError
-        self.EndpointConnectionError = exceptions.EndpointConnectionError
-        self.BotoCoreError = exceptions.BotoCoreError
-
-
-def _errors() -> _Errors:
-    return _Errors()
+    return unreachable(
+        f"s3_{code or status}", f"S3 error {echo(code)}: {echo(str(error.get('Message', '')))}"
+    )
 
 
 def list_prefix(url: str, options: FetchOptions) -> Iterator[str]:
@@ -164,12 +151,22 @@ def list_prefix(url: str, options: FetchOptions) -> Iterator[str]:
     (``ListObjectsV2``, a page of 1,000 at a time; "folder" markers left out)."""
     location = parse(url)
     client = S3Client(options).client()
+    from botocore import exceptions
+
     pages = client.get_paginator("list_objects_v2").paginate(
         Bucket=location.host, Prefix=location.key
     )
-    for page in pages:
-        for entry in page.get("Contents", []):
-            key = str(entry["Key"])
-            if key.endswith("/") and not entry.get("Size"):
-                continue
-            yield f"s3://{location.host}/{key}"
+    try:
+        for page in pages:
+            for entry in page.get("Contents", []):
+                key = str(entry["Key"])
+                if key.endswith("/") and not entry.get("Size"):
+                    continue
+                yield f"s3://{location.host}/{key}"
+    except exceptions.ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        raise not_found(f"s3_{code}", f"cannot list {echo(url)}: {echo(code)}") from None
+    except exceptions.NoCredentialsError:
+        raise unreachable("credentials", f"cannot list {echo(url)}: no AWS credentials") from None
+    except exceptions.BotoCoreError as exc:
+        raise unreachable("s3", f"cannot list {echo(url)}: {echo(str(exc), 160)}") from None

@@ -16,11 +16,12 @@ failure itself, not whatever the readers made of it.
 from __future__ import annotations
 
 import bisect
+import contextlib
 from typing import NoReturn, Protocol
 
 from mediarules.formatting import human_bytes
-from mediarules.remote.failures import FetchError, FetchFailure
 from mediarules.remote.options import FetchOptions
+from mediarules.remote.results import FetchError, FetchFailure
 
 __all__ = ["RangeObject", "RemoteSource"]
 
@@ -66,6 +67,11 @@ class RemoteSource:
         return self._size
 
     @property
+    def known_size(self) -> int | None:
+        """The size the server said, even when the head could not be read."""
+        return self._obj.size
+
+    @property
     def received(self) -> int:
         return self._obj.received
 
@@ -91,10 +97,8 @@ class RemoteSource:
     def prefetch(self, offset: int, length: int) -> None:
         end = min(offset + length, self._size)
         if offset < end and self._held(offset, end) is None:
-            try:
+            with contextlib.suppress(OSError):  # kept in self.failure; the reader's read says so
                 self._fetch(offset, end)
-            except OSError:
-                pass  # kept in self.failure; the reader's own read says so
 
     # -----------------------------------------------------------------------------------------
 

@@ -1,11 +1,14 @@
-"""Why a remote file could not be read: a code of the report, a short reason, a sentence."""
+"""What reading a remote file gave: its facts, or why not (a report's code, a short reason,
+a sentence without secrets). Plain, picklable data, light to import (no HTTP library)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["FailureCode", "FetchError", "FetchFailure"]
+from mediarules.models import MediaFacts
+
+__all__ = ["FailureCode", "FetchError", "FetchFailure", "RemoteResult"]
 
 FailureCode = Literal[
     "media.unreachable", "media.not_found", "media.fetch_refused", "media.unreadable", "media.empty"
@@ -44,3 +47,19 @@ def not_found(reason: str, message: str) -> FetchError:
 
 def refused(reason: str, message: str) -> FetchError:
     return FetchError("media.fetch_refused", reason, message)
+
+
+@dataclass(frozen=True)
+class RemoteResult:
+    """What one URL gave: its ``facts``, or the ``failure``.
+
+    ``url`` is as reports show it (no query string, no credentials); ``requests`` and
+    ``received`` are what reading it cost (range requests made, bytes that came).
+    """
+
+    url: str
+    facts: MediaFacts | None = None
+    failure: FetchFailure | None = None
+    size: int | None = None
+    requests: int = 0
+    received: int = 0
