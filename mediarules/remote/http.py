@@ -226,8 +226,9 @@ class HttpObject:
         return self._read(response, min(end, last + 1, total) - start)
 
     def _whole(self, response: httpx.Response, end: int) -> bytes:
-        """A 200: the file from its start, cut off at ``end`` (and at ``max_bytes``)."""
-        cap = self._options.max_bytes
+        """A 200: the file from its start, cut off at ``end`` (and where the file's
+        ``max_bytes``, all requests together, run out)."""
+        cap = max(self._options.max_bytes - self.received, 0)
         length = response.headers.get("content-length", "")
         if length.isdigit():
             self.size = int(length)
@@ -285,8 +286,8 @@ def _ignored_range(cap: int) -> FetchError:
     return FetchError(
         "media.unreadable",
         "range_ignored",
-        f"the server ignores byte ranges and the header lies past the first "
-        f"{human_bytes(cap)}: cut off there",
+        f"the server ignores byte ranges and reading the header would take more than "
+        f"{human_bytes(cap)} more: cut off there",
     )
 
 
