@@ -115,6 +115,10 @@ def _handler(state: MediaServer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, b"not found", {}, path)
                 return
             extra = dict(state.headers.get(path, {}))
+            tag = extra.get("ETag")
+            if tag is not None and self.headers.get("If-None-Match") == tag:
+                self._send(304, b"", extra, path)
+                return
             wanted = _RANGE.match(self.headers.get("Range", "").strip())
             if state.modes.get(path, "range") == "whole" or wanted is None:
                 self._send(200, data, extra, path)

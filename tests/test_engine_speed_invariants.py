@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -79,7 +80,7 @@ def test_platforms_together_are_each_platform_alone(
     account_type: str | None,
     content_warning: str | None,
 ) -> None:
-    post = {
+    post: dict[str, Any] = {
         "caption": caption,
         "title": title,
         "account_type": account_type,
