@@ -53,7 +53,7 @@ class MediaServer:
     @contextmanager
     def running(self) -> Iterator[MediaServer]:
         handler = _handler(self)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server = _Server(("127.0.0.1", 0), handler)
         server.daemon_threads = True
         self._server = server
         thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -63,6 +63,10 @@ class MediaServer:
         finally:
             server.shutdown()
             server.server_close()
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # (the default 5 drops connections when 64 arrive at once)
 
 
 def _handler(state: MediaServer) -> type[BaseHTTPRequestHandler]:

@@ -84,6 +84,8 @@ class Fetcher:
         return self._http_client().open(url, deadline)
 
     def _http_client(self) -> HttpClient:
+        if self._http is not None:
+            return self._http
         with self._lock:
             if self._http is None:
                 from mediarules.remote.http import HttpClient  # httpx: only when a URL comes

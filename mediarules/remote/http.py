@@ -1,6 +1,6 @@
 """Ranged GETs over HTTP(S) with httpx: pooled connections, timeouts, retries, redirects.
 
-One :class:`HttpClient` serves a batch. It holds a few ``httpx.Client`` s (one per eight
+One :class:`HttpClient` serves a batch. It holds a few ``httpx.Client`` s (one per four
 workers: httpcore's pool does work in the square of its connections on every request, 17 ms a
 request at 64 connections, measured) whose connections go through
 :class:`~mediarules.remote.ssrf.GuardedBackend`, so every connection, redirects included,
@@ -43,7 +43,7 @@ from mediarules.remote.urls import presigned_expiry, redact
 
 __all__ = ["HttpClient", "HttpObject"]
 
-WORKERS_PER_CLIENT = 8
+WORKERS_PER_CLIENT = 4
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _RETRIED = frozenset({429, 500, 502, 503, 504})
 _GONE = {401: "401 Unauthorized", 403: "403 Forbidden", 404: "404 Not Found", 410: "410 Gone"}
@@ -53,7 +53,12 @@ _ERROR_BODY = 4096
 
 
 class HttpClient:
-    """Connections for one batch; thread-safe (each worker thread keeps to one shard)."""
+    """Connections for one batch; thread-safe (each worker thread keeps to one shard).
+
+    Requests go straight to an httpx transport (``httpx.Request`` in, ``httpx.Response``
+    out): ``httpx.Client`` adds cookies, auth and redirect machinery this client does not use
+    (redirects are followed here, by hand), at 0.15 ms of CPU a request, measured, of 0.4.
+    """
 
     def __init__(self, options: FetchOptions) -> None:
         self.options = options
@@ -64,12 +69,19 @@ class HttpClient:
         shards = max(1, math.ceil(options.concurrency / WORKERS_PER_CLIENT))
         per_shard = math.ceil(options.concurrency / shards)
         context = _ssl_context()
-        self._clients = [self._make(context, per_shard, http2=http2) for _ in range(shards)]
+        self._transports = [self._make(context, per_shard, http2=http2) for _ in range(shards)]
         self._local = threading.local()
         self._turn = itertools.count()
+        agent = options.user_agent or f"mediarules/{__version__} (header-only media check)"
+        self.headers = {"User-Agent": agent, "Accept-Encoding": "identity"}
+        self.timeout = httpx.Timeout(
+            connect=options.connect_timeout,
+            read=options.read_timeout,
+            write=options.read_timeout,
+            pool=options.total_timeout,
+        )
 
-    def _make(self, context: ssl.SSLContext, connections: int, *, http2: bool) -> httpx.Client:
-        options = self.options
+    def _make(self, context: ssl.SSLContext, connections: int, *, http2: bool) -> _Transport:
         pool = httpcore.ConnectionPool(
             ssl_context=context,
             max_connections=connections,
@@ -78,35 +90,29 @@ class HttpClient:
             http2=http2,
             network_backend=GuardedBackend(self._policy),
         )
-        timeout = httpx.Timeout(
-            connect=options.connect_timeout,
-            read=options.read_timeout,
-            write=options.read_timeout,
-            pool=options.total_timeout,
-        )
-        agent = options.user_agent or f"mediarules/{__version__} (header-only media check)"
-        return httpx.Client(
-            transport=_Transport(pool),
-            timeout=timeout,
-            follow_redirects=False,
-            headers={"User-Agent": agent, "Accept-Encoding": "identity"},
-            trust_env=False,
-        )
+        return _Transport(pool)
 
-    def client(self) -> httpx.Client:
-        """This thread's client (assigned in turn on first use)."""
-        mine: httpx.Client | None = getattr(self._local, "client", None)
+    def transport(self) -> _Transport:
+        """This thread's shard (assigned in turn on first use)."""
+        mine: _Transport | None = getattr(self._local, "transport", None)
         if mine is None:
-            mine = self._clients[next(self._turn) % len(self._clients)]
-            self._local.client = mine
+            mine = self._transports[next(self._turn) % len(self._transports)]
+            self._local.transport = mine
         return mine
+
+    def send(self, url: httpx.URL, headers: dict[str, str], left: float) -> httpx.Response:
+        """A GET of ``url`` (no redirect followed), its body to be streamed; no timeout
+        longer than ``left`` seconds."""
+        request = httpx.Request("GET", url, headers={**self.headers, **headers})
+        request.extensions["timeout"] = _shortened(self.timeout, left).as_dict()
+        return self.transport().handle_request(request)
 
     def open(self, url: str, deadline: float) -> HttpObject:
         return HttpObject(self, url, deadline)
 
     def close(self) -> None:
-        for client in self._clients:
-            client.close()
+        for transport in self._transports:
+            transport.close()
 
 
 def _ssl_context() -> ssl.SSLContext:
@@ -130,7 +136,7 @@ class HttpObject:
     def __init__(self, client: HttpClient, url: str, deadline: float) -> None:
         self._client = client
         self._options = client.options
-        self._url = url  # where the last redirect led
+        self._url: str | httpx.URL = url  # where the last redirect led
         self._original = url
         self._deadline = deadline
         self.size: int | None = None
@@ -162,29 +168,26 @@ class HttpObject:
 
     def _once(self, start: int, end: int) -> tuple[int, bytes]:
         url = self._url
-        client = self._client.client()
         for _ in range(self._options.max_redirects + 1):
-            scheme = urlsplit(url).scheme.lower()
-            if scheme not in ("http", "https"):
-                raise refused("scheme", f"redirected to a {echo(scheme)}: URL, not fetched")
             left = self._deadline - time.monotonic()
             if left <= 0:
                 raise unreachable("timeout", "no answer within the total timeout")
             with _transport_errors(url):
-                request = client.build_request(
-                    "GET",
-                    url,
-                    headers={"Range": f"bytes={start}-{end - 1}"},
-                    timeout=_shortened(client.timeout, left),
-                )
-                response = client.send(request, stream=True)
+                if not isinstance(url, httpx.URL):  # parsed once, not on every range
+                    url = httpx.URL(url)
+                if url.scheme not in ("http", "https"):
+                    what = echo(url.scheme)
+                    raise refused("scheme", f"redirected to a {what}: URL, not fetched")
+                response = self._client.send(url, {"Range": f"bytes={start}-{end - 1}"}, left)
             try:
                 location = response.headers.get("location")
                 if response.status_code in _REDIRECTS and location:
-                    url = urljoin(url, location.strip())
+                    with _transport_errors(url):
+                        _drain(response)
+                    url = urljoin(str(url), location.strip())
                     continue
                 with _transport_errors(url):
-                    result = self._answer(response, url, start, end)
+                    result = self._answer(response, str(url), start, end)
                 self._url = url
                 return result
             finally:
@@ -243,15 +246,18 @@ class HttpObject:
         return data[:end]
 
     def _read(self, response: httpx.Response, want: int) -> bytes:
-        """Up to ``want`` bytes of the body; the rest is never read (the connection is then
-        closed, not reused)."""
+        """Up to ``want`` bytes of the body. A body no longer than that is read to its end,
+        so the connection goes back to the pool; past it the rest is never read (the
+        connection is closed: a server ignoring ``Range`` is cut off)."""
+        length = response.headers.get("content-length", "")
+        whole = length.isdigit() and int(length) <= want
         chunks: list[bytes] = []
         got = 0
         for chunk in response.iter_raw():
             chunks.append(chunk)
             got += len(chunk)
             self.received += len(chunk)
-            if got >= want:
+            if got >= want and not whole:
                 break
             if time.monotonic() > self._deadline:
                 raise unreachable("timeout", "the file came too slowly (total timeout)")
@@ -271,6 +277,14 @@ class HttpObject:
         if response.status_code == 403:
             return not_found("http_403", f"{line}: access denied (a private object?)")
         return not_found(f"http_{response.status_code}", line)
+
+
+def _drain(response: httpx.Response) -> None:
+    """Read a small body (a redirect's) to its end, so that the connection is reused."""
+    length = response.headers.get("content-length", "")
+    if length.isdigit() and int(length) <= _ERROR_BODY:
+        for _ in response.iter_raw():
+            pass
 
 
 def _take(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
@@ -334,8 +348,8 @@ def _shortened(timeout: httpx.Timeout, left: float) -> httpx.Timeout:
 class _TransportErrors:
     """Turn httpx's transport errors into retries or failures naming the cause."""
 
-    def __init__(self, url: str) -> None:
-        self._host = echo(urlsplit(url).hostname or "?")
+    def __init__(self, url: str | httpx.URL) -> None:
+        self._url = url
 
     def __enter__(self) -> None:
         return None
@@ -343,7 +357,7 @@ class _TransportErrors:
     def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
         if exc is None:
             return
-        host = self._host
+        host = echo(urlsplit(str(self._url)).hostname or "?")
         if isinstance(exc, RefusedError):
             raise refused("blocked_host", str(exc)) from None
         if isinstance(exc, httpx.TimeoutException):
@@ -363,7 +377,7 @@ class _TransportErrors:
             raise unreachable("transport", f"{host}: {echo(str(exc))}") from None
 
 
-def _transport_errors(url: str) -> _TransportErrors:
+def _transport_errors(url: str | httpx.URL) -> _TransportErrors:
     return _TransportErrors(url)
 
 
@@ -375,17 +389,13 @@ def get_document(
     of body (more is refused)."""
     options = client.options
     deadline = time.monotonic() + options.total_timeout
-    http = client.client()
     for _ in range(options.max_redirects + 1):
         if urlsplit(url).scheme.lower() not in ("http", "https"):
             raise refused("scheme", "only http and https documents are fetched")
         left = max(deadline - time.monotonic(), 0.001)
         try:
             with _transport_errors(url):
-                request = http.build_request(
-                    "GET", url, headers=headers, timeout=_shortened(http.timeout, left)
-                )
-                response = http.send(request, stream=True)
+                response = client.send(httpx.URL(url), headers, left)
         except _RetryableError as exc:
             raise unreachable(exc.reason, str(exc)) from None
         try:
