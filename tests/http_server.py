@@ -56,7 +56,7 @@ class MediaServer:
         server = _Server(("127.0.0.1", 0), handler)
         server.daemon_threads = True
         self._server = server
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         thread.start()
         try:
             yield self
