@@ -36,7 +36,7 @@ sys.path.insert(0, str(HERE.parent))
 from benchmarks._harness import save_textured  # noqa: E402
 from mediarules.remote import HEAD_BYTES, FetchOptions, fetch_all  # noqa: E402
 from tests.http_server import MediaServer, top_level_boxes  # noqa: E402
-from tests.media import make_image, make_video  # noqa: E402
+from tests.media import make_video  # noqa: E402
 
 
 def _serve(files: dict[str, bytes], pipe: Connection) -> None:
@@ -83,8 +83,8 @@ class Remote:
 def make_files(folder: Path) -> dict[str, Path]:
     files = {
         "photo.jpg": folder / "photo.jpg",
-        "graphic.png": make_image(folder / "graphic.png", format="PNG", size=(1600, 1200)),
-        "loop.gif": make_image(folder / "loop.gif", format="GIF", frames=10, size=(320, 240)),
+        "graphic.png": folder / "graphic.png",
+        "loop.gif": folder / "loop.gif",
         "banner.webp": folder / "banner.webp",
         "last.mp4": make_video(folder / "last.mp4", size=(640, 360), duration_s=2, noise=True),
         "clip.webm": make_video(
@@ -94,6 +94,8 @@ def make_files(folder: Path) -> dict[str, Path]:
     }  # fmt: skip
     save_textured(files["photo.jpg"], "JPEG", (4000, 3000))
     save_textured(files["banner.webp"], "WEBP", (1600, 800))
+    save_textured(files["graphic.png"], "PNG", (1600, 1200))
+    save_textured(files["loop.gif"], "GIF", (480, 270), frames=10)
     files["fast.mp4"] = _faststart(files["last.mp4"], folder / "fast.mp4")
     return files
 

@@ -376,3 +376,27 @@ def test_a_huge_header_is_capped(server: MediaServer) -> None:
     (result,) = fetch_all([server.url("bigmoov.mp4")], options)
     assert result.failure is not None and result.failure.reason == "fetch_cap"
     assert result.requests == 1
+
+
+def test_a_file_only_mediainfo_reads_says_so(server: MediaServer, tmp_path: Path) -> None:
+    avi = make_video(tmp_path / "clip.avi", codec="mpeg4", audio=None)
+    assert inspect(avi).kind == "video"  # locally, MediaInfo reads it
+    server.files["clip.avi"] = avi.read_bytes()
+    (result,) = fetch_all([server.url("clip.avi")], LOCAL)
+    assert result.failure is not None and result.failure.code == "media.unreadable"
+    assert "MediaInfo" in result.failure.message and "local files only" in result.failure.message
+
+
+def test_asyncio_callers_get_results_in_order(server: MediaServer) -> None:
+    import asyncio
+
+    from mediarules.remote import fetch_all_async
+
+    names = ["last.mp4", "graphic.png", "gone.gif", "photo.jpg"]
+    done: list[str] = []
+    results = asyncio.run(
+        fetch_all_async([server.url(n) for n in names], LOCAL, on_done=lambda r: done.append(r.url))
+    )
+    assert [r.url for r in results] == [server.url(n) for n in names]
+    assert sorted(done) == sorted(server.url(n) for n in names)
+    assert [r.facts is not None for r in results] == [True, True, False, True]
