@@ -149,6 +149,8 @@ def _budget(name: str, data: bytes, moov: int | None) -> str:
         return f"<= 3 req, <= {HEAD_BYTES + moov:,} B"
     if name.endswith(".webm"):
         return "-"
+    if name.endswith(".gif"):
+        return "the file (its frames)"
     return "1 req"
 
 
