@@ -131,12 +131,17 @@ def check(
     )
 
 
+_DEFAULT_FETCH = FetchOptions()
+
+
 def _fetch_options(
     options: FetchOptions | None, allow_hosts: Iterable[str], s3_endpoint: str | None
 ) -> FetchOptions:
     """``options`` (or the defaults) with the hosts and endpoint given beside them."""
-    options = options or FetchOptions()
     hosts = (allow_hosts,) if isinstance(allow_hosts, str) else tuple(allow_hosts)
+    if not hosts and s3_endpoint is None:
+        return options or _DEFAULT_FETCH  # (every check call: no new object)
+    options = options or _DEFAULT_FETCH
     return dataclasses.replace(
         options,
         allow_hosts=(*options.allow_hosts, *hosts),

@@ -64,7 +64,9 @@ def take_all(
             url = _remote_url(entry, records=fetch_records)
             if url is not None:
                 wanted[index] = url
-    fetched = dict(zip(wanted, fetch_each(wanted.values(), fetch), strict=True))
+    fetched = {}
+    if wanted:  # (a post of local files starts no fetcher at all)
+        fetched = dict(zip(wanted, fetch_each(wanted.values(), fetch), strict=True))
     return [
         _fetched(fetched[index], entry) if index in fetched else take(entry)
         for index, entry in enumerate(entries)
