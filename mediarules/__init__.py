@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         Severity,
         Violation,
     )
+    from mediarules.remote import FetchOptions
     from mediarules.ruleset import (
         PlatformRules,
         RuleConfigError,
@@ -50,6 +51,7 @@ _HOME = {
     "mediarules.inspection": ("UnreadableMediaError",),
     "mediarules.inputs.intake": ("MediaInput",),
     "mediarules.measuring": ("Measurement", "measure"),
+    "mediarules.remote": ("FetchOptions",),
     "mediarules.models": (
         "ALL_PLATFORMS", "Applicability", "Fix", "FixStep", "MediaFacts", "MediaRef", "Report",
         "Severity", "Violation",
@@ -66,6 +68,7 @@ __all__ = [
     "ALL_PLATFORMS",
     "CODES",
     "Applicability",
+    "FetchOptions",
     "Fix",
     "FixPlan",
     "FixResult",

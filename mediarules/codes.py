@@ -113,6 +113,18 @@ CODES: dict[str, Code] = _codes(
     ("media.unreadable", E, "The file cannot be read as an image or a video.",
      "A corrupt, truncated or unknown file fails at upload or at publish on every platform.",
      "Export the file again from its source. (manual)"),
+    ("media.unreachable", E, "The file's URL could not be reached.",
+     "A DNS failure, a refused connection, a timeout or a TLS error: the platform fetching "
+     "it at publish time may fail the same way.",
+     "Check the URL and the host, then check again. (manual)"),
+    ("media.not_found", E, "The file's URL answers 403 or 404: no file there for us.",
+     "A deleted object, a wrong key, a private bucket, or a pre-signed URL that has expired: "
+     "the platform cannot fetch it either.",
+     "Upload the file again, or sign a new URL. (manual)"),
+    ("media.fetch_refused", E, "The URL was not fetched: its scheme or host is not allowed.",
+     "Only http, https and s3 are read, never hosts on loopback, private, link-local or "
+     "cloud-metadata addresses (server-side request forgery).",
+     "Use a public URL, or allow the host with --allow-host / allow_hosts=. (manual)"),
     ("media.metadata_invalid", E, "Declared metadata holds values that cannot be true.",
      "A size, width or height of 0 or less, a frame rate of 0 or less or a negative duration "
      "is no file's: the record is broken, and the item is checked without those values.",

@@ -247,6 +247,11 @@ class MediaRef(BaseModel):
     )
 
     path: Path | None = None
+    url: str | None = Field(
+        default=None,
+        description="Where the file is uploaded (the scheduler's fileUrl): read by byte ranges "
+        "when the record declares no metadata and the check is asked to fetch.",
+    )
     file_name: str | None = None
     content_type: str | None = None
     type: MediaKind | None = None

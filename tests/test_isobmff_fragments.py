@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import mediarules
 from mediarules.inspection import UnreadableMediaError, fragments, inspect, isobmff, video
+from mediarules.inspection.source import FileSource
 from tests.deadline import within
 from tests.media import make_clip, make_fragmented
 from tests.test_isobmff import (
@@ -282,13 +283,13 @@ def test_fragments_are_read_in_small_blocks(
     clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads: list[int] = []
-    real = isobmff._read_at
+    real = FileSource.read_at
 
-    def counting(fd: int, length: int, offset: int) -> bytes:
+    def counting(self: FileSource, offset: int, length: int) -> bytes:
         reads.append(length)
-        return real(fd, length, offset)
+        return real(self, offset, length)
 
-    monkeypatch.setattr(isobmff, "_read_at", counting)
+    monkeypatch.setattr(FileSource, "read_at", counting)
     path = clips["many-fragments.mp4"]
     assert header_facts(path) is not None
     fragments_count = count_boxes(path.read_bytes(), b"moof")

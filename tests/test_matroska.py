@@ -34,6 +34,7 @@ from mediarules.inspection import (
     matroska,
     video,
 )
+from mediarules.inspection.source import FileSource
 from mediarules.models import MediaFacts
 from tests.deadline import within
 from tests.media import _write_silence, has_encoder, make_clip
@@ -877,14 +878,14 @@ def test_a_file_that_cannot_be_opened_is_left_to_the_usual_path(tmp_path: Path) 
 
 def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     reads: list[int] = []
-    real: Callable[[int, int, int], bytes] = matroska._read_at
+    real: Callable[[FileSource, int, int], bytes] = FileSource.read_at
 
-    def counting(fd: int, length: int, offset: int) -> bytes:
-        data = real(fd, length, offset)
+    def counting(self: FileSource, offset: int, length: int) -> bytes:
+        data = real(self, offset, length)
         reads.append(len(data))
         return data
 
-    monkeypatch.setattr(matroska, "_read_at", counting)
+    monkeypatch.setattr(FileSource, "read_at", counting)
     return reads
 
 

@@ -10,6 +10,7 @@ the end.
 
 from __future__ import annotations
 
+import itertools
 import math
 import multiprocessing
 import os
@@ -29,10 +30,13 @@ from rich.text import Text
 from mediarules import __version__
 from mediarules.api import check
 from mediarules.checks.upload import EXTENSIONS
+from mediarules.cli.parser import UsageError
 from mediarules.formatting import echo_message, echo_name
 from mediarules.models import Report, Severity, Violation
 from mediarules.outputs.ci_formats import github_annotations, sarif_log, sarif_results
 from mediarules.outputs.render import json_line, json_text, printable
+from mediarules.remote import FetchError, FetchOptions, RemoteResult, fetch_each, is_url
+from mediarules.remote.s3 import list_prefix
 from mediarules.ruleset import RuleSet
 
 MEDIA_SUFFIXES = frozenset(EXTENSIONS)
@@ -55,7 +59,7 @@ class PostSettings:
     tags: tuple[str, ...] | None = None
     poll: bool = False
 
-    def check(self, path: str) -> Report:
+    def check(self, path: str | RemoteResult) -> Report:
         return check(
             [path],
             platforms=self.platforms,
@@ -96,6 +100,51 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield Path(entry.path)
 
 
+def entries(names: Iterable[str], options: FetchOptions) -> Iterator[str]:
+    """``check --each`` inputs: URLs as they are, ``s3://bucket/prefix/`` as every object
+    under it (listed page by page), local files and folders as :func:`media_files` finds."""
+    for name in names:
+        if is_url(name):
+            if name.startswith("s3://") and name.endswith("/"):
+                try:
+                    yield from list_prefix(name, options)
+                except FetchError as exc:
+                    raise UsageError(str(exc)) from None
+            else:
+                yield name
+        else:
+            yield from map(os.fspath, media_files([Path(name)]))
+
+
+def fetched_in_order(names: Iterable[str], options: FetchOptions) -> Iterator[str | RemoteResult]:
+    """Each name in order: a URL as its fetched result (fetched ``options.concurrency`` at a
+    time, ahead of the output), a local path as it is."""
+    ahead, behind = itertools.tee(names)
+    results = fetch_each((name for name in ahead if is_url(name)), options)
+    for name in behind:
+        yield next(results) if is_url(name) else name
+
+
+def run_each_remote(
+    names: Iterable[str],
+    settings: PostSettings,
+    options: FetchOptions,
+    *,
+    output: str,
+    console: Console,
+    progress: Console | None,
+    quiet: bool = False,
+    keep_reports: bool = False,
+) -> Tally:
+    """:func:`run_each` for inputs that hold URLs: fetched by threads in this process (the
+    work is waiting on the network, not the CPU), checked and printed in input order."""
+    job = Job(settings, output, keep_reports)
+    return _print_outcomes(
+        map(job.outcome, fetched_in_order(names, options)), None, settings, output=output,
+        console=console, progress=progress, quiet=quiet, keep_reports=keep_reports,
+    )  # fmt: skip
+
+
 def worker_count(requested: int | None, files: int) -> int:
     """``--jobs``: as asked, or by default one per CPU, fewer for a small batch."""
     if requested is not None:
@@ -126,7 +175,7 @@ class Job:
     output: str
     keep_reports: bool = False
 
-    def outcome(self, path: str) -> Outcome:
+    def outcome(self, path: str | RemoteResult) -> Outcome:
         report = self.settings.check(path)
         kept = report if self.keep_reports or self.output == "text" else None
         ok, warned = report.ok, bool(report.warnings)
@@ -212,8 +261,6 @@ def run_each(
     (memory then grows with the number of files)."""
     names = [os.fspath(path) for path in files]
     job = Job(settings, output, keep_reports)
-    tally = Tally()
-    began = time.perf_counter()
     with ExitStack() as stack:
         outcomes: Iterator[Outcome]
         if jobs > 1:
@@ -224,8 +271,29 @@ def run_each(
             outcomes = pool.map(_outcome_in_worker, names, chunksize=chunk)
         else:
             outcomes = map(job.outcome, names)
+        return _print_outcomes(
+            outcomes, len(names), settings, output=output, console=console,
+            progress=progress, quiet=quiet, keep_reports=keep_reports,
+        )  # fmt: skip
+
+
+def _print_outcomes(
+    outcomes: Iterable[Outcome],
+    total: int | None,
+    settings: PostSettings,
+    *,
+    output: str,
+    console: Console,
+    progress: Console | None,
+    quiet: bool,
+    keep_reports: bool,
+) -> Tally:
+    """Print each outcome as it comes (a progress bar on ``progress``), then the closing."""
+    tally = Tally()
+    began = time.perf_counter()
+    with ExitStack() as stack:
         bar = stack.enter_context(_progress(progress)) if progress else None
-        task = bar.add_task("checking", total=len(names)) if bar else None
+        task = bar.add_task("checking", total=total) if bar else None
         sarif: list[dict[str, Any]] = []
         for outcome in outcomes:
             tally.add(outcome, keep=keep_reports)

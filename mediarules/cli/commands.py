@@ -20,7 +20,13 @@ from mediarules.cli.parser import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, UsageErr
 from mediarules.codes import CODES, explain
 from mediarules.formatting import echo_name, escape_controls, shorten
 from mediarules.inputs.config import find_project_config
-from mediarules.inputs.instances import rules_with_limits
+from mediarules.inputs.instances import (
+    live_mastodon_instance_layer,
+    mastodon_instance_layer,
+    read_json,
+    rules_with_limits,
+    tiktok_creator_layer,
+)
 from mediarules.inputs.payload import (
     PayloadError,
     PostPayload,
@@ -41,9 +47,12 @@ from mediarules.outputs.render import (
     rules_json,
     rules_text,
 )
+from mediarules.remote import FetchOptions, is_url, redact
 from mediarules.ruleset import (
     RuleConfigError,
     RuleSet,
+    default_rules,
+    load_rules,
     resolve_platforms,
 )
 from mediarules.safe_read import STDIN, read_limited
@@ -110,14 +119,60 @@ def _apply_project_config(args: argparse.Namespace) -> None:
 
 def _load(args: argparse.Namespace) -> RuleSet:
     """The default table, with server and creator limits, then the user's --rules, over it."""
-    return rules_with_limits(
-        args.rules,
-        mastodon_instance=args.mastodon_instance,
-        tiktok_creator_info=args.tiktok_creator_info,
-    )
+    layers = []
+    if args.mastodon_instance is not None:
+        label = str(args.mastodon_instance)
+        if is_url(label):
+            notes: list[str] = []
+            options = _fetch_options(args)
+            layers.append(live_mastodon_instance_layer(label, options=options, notes=notes))
+            for note in notes:
+                print(f"mediarules: note: {printable(escape_controls(note))}", file=sys.stderr)
+        else:
+            layers.append(mastodon_instance_layer(read_json(label), label=label))
+    if args.tiktok_creator_info is not None:
+        label = str(args.tiktok_creator_info)
+        layers.append(tiktok_creator_layer(read_json(label), label=label))
+    if args.rules is None and not layers:
+        return default_rules()
+    return load_rules(args.rules, layers=layers)
+
+
+def _fetch_options(args: argparse.Namespace) -> FetchOptions:
+    """``--allow-host``, ``--s3-endpoint`` and ``--concurrency`` (where the command has them)."""
+    concurrency = getattr(args, "concurrency", None)
+    try:
+        return FetchOptions(
+            allow_hosts=tuple(getattr(args, "allow_host", ()) or ()),
+            s3_endpoint=getattr(args, "s3_endpoint", None),
+            **({"concurrency": concurrency} if concurrency else {}),
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _read_urls(path: Path) -> list[str]:
+    """``--urls F``: one URL a line; blank lines and ``#`` comments skipped."""
+    name = _input_name(path)
+    try:
+        text = read_limited(path, stdin_ok=True).decode("utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read --urls {name}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"cannot read --urls {name}: not UTF-8 ({exc.reason})") from None
+    urls = [line.strip() for line in text.splitlines()]
+    urls = [url for url in urls if url and not url.startswith("#")]
+    for url in urls:
+        if not is_url(url):
+            raise UsageError(f"--urls {name}: not a URL: {echo_name(redact(url))}")
+    return urls
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
+    if args.urls is not None:
+        args.files = [*args.files, *_read_urls(args.urls)]
+    if args.fetch and args.post is None:
+        raise UsageError("--fetch goes with --post (URLs given as files are always fetched)")
     if args.post is not None:
         return _check_post(args, console)
     if not args.platform:
@@ -136,6 +191,7 @@ def _check(args: argparse.Namespace, console: Console) -> int:
         media, platforms=platforms, caption=caption, title=args.title,
         account_type=args.account_type, content_warning=args.content_warning,
         tags=_tags(args), poll=args.poll, rules=ruleset,
+        fetch=True, fetch_options=_fetch_options(args),
     )  # fmt: skip
     return _print_report(args, report, platforms, ruleset, console)
 
@@ -157,7 +213,7 @@ def _check_each(args: argparse.Namespace, console: Console) -> int:
         raise UsageError("give the files or folders to check with --each")
     for name in args.files:
         with contextlib.suppress(PermissionError):  # reported as media.unreadable
-            if not Path(name).exists():
+            if not is_url(name) and not Path(name).exists():
                 raise UsageError(f"no such file or folder: {echo_name(name)}")
     ruleset = _load(args)
     caption = _read_text(args.caption_file) if args.caption_file is not None else args.caption
@@ -167,16 +223,24 @@ def _check_each(args: argparse.Namespace, console: Console) -> int:
         content_warning=args.content_warning,
         tags=None if args.tags is None else tuple(_tags(args) or ()), poll=args.poll,
     )  # fmt: skip
-    files = list(batch.media_files(Path(name) for name in args.files))
     progress = None  # a bar only for a person watching; text lines print above it
     if sys.stderr.isatty():
         text_on_terminal = args.format == "text" and sys.stdout.isatty()
         progress = console if text_on_terminal else Console(stderr=True)
-    tally = batch.run_each(
-        files, settings, jobs=batch.worker_count(args.jobs, len(files)),
-        output=args.format, console=console, progress=progress, quiet=args.quiet,
-        keep_reports=args.html is not None,
-    )  # fmt: skip
+    if any(is_url(name) for name in args.files):
+        options = _fetch_options(args)
+        tally = batch.run_each_remote(
+            batch.entries(args.files, options), settings, options,
+            output=args.format, console=console, progress=progress, quiet=args.quiet,
+            keep_reports=args.html is not None,
+        )  # fmt: skip
+    else:
+        files = list(batch.media_files(Path(name) for name in args.files))
+        tally = batch.run_each(
+            files, settings, jobs=batch.worker_count(args.jobs, len(files)),
+            output=args.format, console=console, progress=progress, quiet=args.quiet,
+            keep_reports=args.html is not None,
+        )  # fmt: skip
     if args.html is not None:
         _write_html(args.html, tally.reports, list(settings.platforms), ruleset)
     return EXIT_VIOLATIONS if tally.failed else EXIT_OK
@@ -196,6 +260,8 @@ def _write_html(path: Path, reports: list[Report], platforms: list[str], ruleset
 def _post_from_args(args: argparse.Namespace) -> tuple[list[str | MediaRef], str | None]:
     """The files (with their alt texts) and the caption given on the command line."""
     for name in args.files:
+        if is_url(name):
+            continue  # fetched by check: a failure is the file's violation
         path = Path(name)
         try:
             if not path.exists():
@@ -210,12 +276,16 @@ def _post_from_args(args: argparse.Namespace) -> tuple[list[str | MediaRef], str
     if args.caption_file is not None:
         caption = _read_text(args.caption_file)
     media: list[str | MediaRef] = [
-        MediaRef(path=Path(name), alt_text=args.alt[i] if i < len(args.alt) else None)
-        if args.alt
-        else name
+        _with_alt(name, args.alt[i] if i < len(args.alt) else None) if args.alt else name
         for i, name in enumerate(args.files)
     ]
     return media, caption
+
+
+def _with_alt(name: str, alt: str | None) -> MediaRef:
+    if is_url(name):
+        return MediaRef(url=name, alt_text=alt)
+    return MediaRef(path=Path(name), alt_text=alt)
 
 
 def _fix(args: argparse.Namespace, console: Console) -> int:
@@ -250,7 +320,7 @@ def _fix(args: argparse.Namespace, console: Console) -> int:
 
 def _check_post(args: argparse.Namespace, console: Console) -> int:
     """``--post F``: the body brings caption, title, platforms and media; flags may override."""
-    if args.files or args.alt or args.content_warning or args.each:
+    if args.files or args.alt or args.content_warning or args.each or args.urls:
         raise UsageError("--post brings its own media and text; give files or --post, not both")
     if str(args.post) == STDIN and str(args.caption_file) == STDIN:
         raise UsageError("--post - and --caption-file - cannot both read standard input")
@@ -267,7 +337,7 @@ def _check_post(args: argparse.Namespace, console: Console) -> int:
     )
     report = check_payload(
         payload, platforms=platforms, account_type=args.account_type, poll=args.poll,
-        rules=ruleset,
+        rules=ruleset, fetch=args.fetch, fetch_options=_fetch_options(args),
     )  # fmt: skip
     return _print_report(args, report, platforms, ruleset, console)
 

@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-j", "--jobs", type=_positive_int, metavar="N",
         help="with --each: worker processes (default: one per CPU, fewer for few files)",
     )  # fmt: skip
+    _add_remote_arguments(check_cmd)
     _add_rules_and_format(check_cmd, formats=CHECK_FORMATS)
 
     fix_cmd = commands.add_parser(
@@ -160,8 +161,37 @@ def _add_serve(commands: argparse._SubParsersAction[_Parser]) -> None:
     )  # fmt: skip
 
 
+def _add_remote_arguments(command: argparse.ArgumentParser) -> None:
+    """URLs as media: https://... and s3://bucket/key given as FILE are read headers only."""
+    command.add_argument(
+        "--urls", type=Path, metavar="F",
+        help="a file of media URLs, one a line (with --each: each its own post)",
+    )  # fmt: skip
+    command.add_argument(
+        "--fetch", action="store_true",
+        help="with --post: read a media record's fileUrl (or url) when it has no metadata",
+    )  # fmt: skip
+    command.add_argument(
+        "--allow-host", action="append", default=[], metavar="HOST",
+        help="let URLs reach HOST (a name, address or network such as 10.0.0.0/8) even on a "
+        "loopback, private or link-local address; repeat for more",
+    )  # fmt: skip
+    command.add_argument(
+        "--s3-endpoint", metavar="URL",
+        help="an S3-compatible store for s3:// URLs (MinIO...); AWS by default",
+    )  # fmt: skip
+    command.add_argument(
+        "--concurrency", type=_positive_int, metavar="N",
+        help="URLs read at once (default 16)",
+    )  # fmt: skip
+
+
 def _add_post_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument("files", nargs="*", metavar="FILE", help="media files of the post")
+    command.add_argument(
+        "files", nargs="*", metavar="FILE",
+        help="media files of the post: paths, https:// URLs or s3://bucket/key (with --each, "
+        "s3://bucket/prefix/ checks every object under the prefix)",
+    )  # fmt: skip
     command.add_argument(
         "-p", "--platform", action="append", metavar="NAME",
         help="platform to check for; repeat or separate with commas (x,linkedin, instagram:reel)",
@@ -205,8 +235,10 @@ def _add_rules_and_format(
         "--rules", type=Path, metavar="F", help="TOML file merged over the default rules"
     )
     command.add_argument(
-        "--mastodon-instance", type=Path, metavar="F",
-        help="a Mastodon server's /api/v2/instance JSON: its own limits replace the defaults",
+        "--mastodon-instance", metavar="F|URL",
+        help="a Mastodon server's own limits replace the defaults: its /api/v2/instance JSON "
+        "saved as F, or the server's URL (https://example.social: fetched, cached by "
+        "Cache-Control/ETag in the user cache folder, the cached copy used when offline)",
     )  # fmt: skip
     command.add_argument(
         "--tiktok-creator-info", type=Path, metavar="F",

@@ -14,10 +14,18 @@ from typing import Any
 
 from mediarules.checks.upload import format_from_mime
 from mediarules.formatting import echo, echo_name
+from mediarules.remote import FetchError, FetchOptions, is_url
 from mediarules.ruleset import RuleConfigError, RuleLayer, RuleSet, default_rules, load_rules
 from mediarules.safe_read import DocumentError, read_document
 
-__all__ = ["mastodon_instance_layer", "read_json", "rules_with_limits", "tiktok_creator_layer"]
+__all__ = [
+    "instance_document_url",
+    "live_mastodon_instance_layer",
+    "mastodon_instance_layer",
+    "read_json",
+    "rules_with_limits",
+    "tiktok_creator_layer",
+]
 
 # (section, key) <- path under the instance's `configuration`, and the least value that makes
 # sense (a server taking no attachments says 0; one allowing 0 pixels says nothing true). The
@@ -98,6 +106,43 @@ def mastodon_instance_layer(instance: Any, *, label: str, platform: str = "masto
         if containers:
             _set(tables, "video", "containers", containers, source)
     return label, {"platforms": {platform: tables}}
+
+
+INSTANCE_PATH = "/api/v2/instance"
+
+
+def instance_document_url(server: str) -> str:
+    """``https://example.social`` -> ``https://example.social/api/v2/instance`` (a URL that
+    already names a path is taken as it is)."""
+    if not is_url(server):
+        raise RuleConfigError(f"{echo(server)}: not a server URL (https://example.social)")
+    base = server.strip()
+    scheme_end = base.index("://") + 3
+    if "/" in base[scheme_end:].rstrip("/"):
+        return base
+    return base.rstrip("/") + INSTANCE_PATH
+
+
+def live_mastodon_instance_layer(
+    server: str,
+    *,
+    options: FetchOptions | None = None,
+    cache: Path | None = None,
+    notes: list[str] | None = None,
+) -> RuleLayer:
+    """A Mastodon server's limits fetched live from its ``/api/v2/instance`` (cached in the
+    user cache folder by ``Cache-Control``/``ETag``; the cached copy when offline, with a
+    line in ``notes`` saying so). RuleConfigError when there is neither."""
+    from mediarules.remote.documents import fetch_json
+
+    url = instance_document_url(server)
+    try:
+        document = fetch_json(url, options, cache=cache)
+    except FetchError as exc:
+        raise RuleConfigError(f"--mastodon-instance {echo(server)}: {exc}") from None
+    if document.note is not None and notes is not None:
+        notes.append(document.note)
+    return mastodon_instance_layer(document.data, label=document.url)
 
 
 def tiktok_creator_layer(creator_info: Any, *, label: str, platform: str = "tiktok") -> RuleLayer:

@@ -24,9 +24,10 @@ from mediarules.fixes import plan
 from mediarules.inspection import UnreadableMediaError, inspect
 from mediarules.inspection.plausible import impossible_picture_values, shown_number
 from mediarules.models import MediaFacts, MediaRef
+from mediarules.remote import FetchFailure, FetchOptions, RemoteResult, fetch_each, is_url, redact
 from mediarules.safe_read import MAX_INTEGER
 
-MediaInput = str | os.PathLike[str] | MediaRef | MediaFacts
+MediaInput = str | os.PathLike[str] | MediaRef | MediaFacts | RemoteResult
 
 _CODEC_ALIASES = {"avc": "h264", "avc1": "h264", "h.264": "h264", "h265": "hevc", "h.265": "hevc"}
 
@@ -43,14 +44,42 @@ class Item:
     """Declared values that cannot be true (left out of ``facts``): ``media.metadata_invalid``."""
 
 
-def take_all(media: Iterable[MediaInput] | MediaInput) -> list[Item]:
-    """One item per input, in order; a single path or record given bare is one input."""
-    if isinstance(media, str | os.PathLike | MediaRef | MediaFacts):
+def take_all(
+    media: Iterable[MediaInput] | MediaInput,
+    *,
+    fetch: FetchOptions | None = None,
+    fetch_records: bool = False,
+) -> list[Item]:
+    """One item per input, in order; a single path or record given bare is one input.
+
+    With ``fetch``, URL strings are read by byte ranges (all together, ``fetch.concurrency``
+    at a time), and with ``fetch_records`` too the ``url`` of each record that declares no
+    metadata. Without ``fetch``, a URL is an unreadable item (this caller reads local files).
+    """
+    if isinstance(media, str | os.PathLike | MediaRef | MediaFacts | RemoteResult):
         media = [media]
-    return [take(entry) for entry in media]
+    entries = list(media)
+    wanted = {}
+    if fetch is not None:
+        for index, entry in enumerate(entries):
+            url = _remote_url(entry, records=fetch_records)
+            if url is not None:
+                wanted[index] = url
+    fetched = {}
+    if wanted:  # (a post of local files starts no fetcher at all)
+        fetched = dict(zip(wanted, fetch_each(wanted.values(), fetch), strict=True))
+    return [
+        _fetched(fetched[index], entry) if index in fetched else take(entry)
+        for index, entry in enumerate(entries)
+    ]
 
 
 def take(media: MediaInput) -> Item:
+    if isinstance(media, RemoteResult):
+        return _fetched(media, media)
+    if isinstance(media, str) and is_url(media):
+        why = "a URL, and this command reads local files only (check reads URLs)"
+        return _unreadable(redact(media), "remote", why)
     if isinstance(media, MediaFacts):
         impossible = impossible_values(vars(media))
         facts = media.model_copy(update=dict.fromkeys(impossible)) if impossible else media
@@ -69,6 +98,52 @@ def _inspect(path: str | os.PathLike[str]) -> Item:
     except UnreadableMediaError as exc:
         return _unreadable(path, exc.reason, str(exc))
     return Item(facts)
+
+
+def _remote_url(entry: MediaInput, *, records: bool) -> str | None:
+    """The URL to fetch for ``entry``: a URL string, or a record's ``url`` when it declares
+    no metadata (and ``records``); otherwise ``None``."""
+    if isinstance(entry, str):
+        return entry if is_url(entry) else None
+    if records and isinstance(entry, MediaRef) and entry.path is None and entry.url:
+        declared = (getattr(entry, name) for name in _DECLARED_FACTS)
+        return entry.url if all(value is None for value in declared) else None
+    return None
+
+
+_DECLARED_FACTS = (
+    "size", "width", "height", "frame_rate", "codec_name", "audio_codec", "bit_rate", "duration"
+)  # fmt: skip
+"""A record's metadata: when it has none of these, a fetch reads its ``url`` instead."""
+
+_FETCH_FIXES = {
+    "media.unreachable": "Check the URL and that its host answers, then check again",
+    "media.not_found": "Upload the file again, or sign a new URL",
+    "media.fetch_refused": "Use a public http(s) or s3 URL, or allow the host (--allow-host)",
+}
+_FETCH_LEADS = {
+    "media.unreachable": "cannot reach the file",
+    "media.not_found": "no file at the URL",
+    "media.fetch_refused": "refused to fetch the URL",
+}
+
+
+def _fetched(result: RemoteResult, entry: MediaInput) -> Item:
+    """The item of a fetched URL: its facts, or its failure as a finding."""
+    ref = entry if isinstance(entry, MediaRef) else None
+    if result.facts is not None:
+        return Item(result.facts, ref)
+    failure = result.failure or FetchFailure("media.unreachable", "unknown", "no answer")
+    lead = _FETCH_LEADS.get(failure.code, "cannot read the file")
+    finding = Finding(
+        failure.code,
+        f"{lead}: {failure.message}",
+        actual=failure.reason,
+        fix=plan.manual(_FETCH_FIXES.get(failure.code, "Export the file again from its source")),
+        source="remote file",
+    )
+    facts = MediaFacts(path=result.url, size=result.size or None)
+    return Item(facts, ref, unreadable=finding)
 
 
 def _unreadable(path: str | os.PathLike[str], reason: str, why: str) -> Item:

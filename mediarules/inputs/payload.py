@@ -127,14 +127,17 @@ class PayloadMetadata(_Camel):
 
 class PayloadMedia(_Camel):
     """One media record of the post: the upload request's fields, the ``mediaId`` the upload
-    API returned (None until uploaded), the stored ``metadata``, and optionally a local
-    ``path`` (our extension: the file is then inspected instead of trusting the metadata)."""
+    API returned (None until uploaded), ``fileUrl`` (or the stored record's ``url``), the
+    stored ``metadata``, and optionally a local ``path`` (our extension: the file is then
+    inspected instead of trusting the metadata)."""
 
     file_name: str | None = None
     content_type: str | None = None
     type: MediaKind | None = None
     media_id: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
     path: Path | None = None
+    file_url: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
+    url: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
     alt_text: str | None = None
     mime_type: str | None = Field(
         default=None,
@@ -164,6 +167,7 @@ class PayloadMedia(_Camel):
             fmt = None
         return MediaRef(
             path=self.path,
+            url=self.file_url or self.url,
             file_name=_base_name(self.file_name) if self.file_name else None,
             content_type=self.declared_content_type,
             type=self.type,

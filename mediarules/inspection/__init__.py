@@ -22,22 +22,27 @@ read is not a video because MediaInfo found a track in it; an ISO base media fil
 a MOV by its structure and brands (its raw major brand is kept as ``brand``), and an image if
 a HEIF/AVIF brand says so. Pillow's warnings about the file land in its ``notes``, never on
 stderr (:mod:`~mediarules.inspection.library_warnings`).
+
+The readers get their bytes from a :class:`~mediarules.inspection.source.ByteSource`: a local
+file here, a remote object read by ranges in :func:`inspect_source` (``mediarules.remote``),
+where MediaInfo, which reads local files only, is not asked.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from mediarules.formatting import echo
 from mediarules.inspection import heif, images, isobmff, library_warnings, matroska, video, webp
 from mediarules.inspection.convert import VIDEO_CONTAINERS
 from mediarules.inspection.errors import Reason, UnreadableMediaError
 from mediarules.inspection.plausible import impossible_picture_values
+from mediarules.inspection.source import ByteSource, FileSource, SourceFile
 from mediarules.models import MediaFacts
 
-__all__ = ["Reason", "UnreadableMediaError", "inspect"]
+__all__ = ["ByteSource", "Reason", "UnreadableMediaError", "inspect", "inspect_source"]
 
 
 def inspect(path: str | os.PathLike[str]) -> MediaFacts:
@@ -51,40 +56,68 @@ def inspect(path: str | os.PathLike[str]) -> MediaFacts:
     size = _regular_file_size(name)
     with library_warnings.collecting() as notes:
         facts = _inspect_file(name, size)
+    return _checked(facts, notes.as_tuple(), name)
+
+
+def _checked(facts: MediaFacts, found: tuple[str, ...], name: str) -> MediaFacts:
+    """``facts`` with the library's notes, unless its header says what cannot be true."""
     impossible = impossible_picture_values(vars(facts))
     if impossible:
         raise UnreadableMediaError(
             "corrupt", f"its header says {', '.join(impossible.values())}", path=name
         )
-    found = notes.as_tuple()
     return facts.model_copy(update={"notes": found}) if found else facts
 
 
+def inspect_source(source: ByteSource, name: str) -> MediaFacts:
+    """:func:`inspect` for bytes that are not a local file (a remote object read by ranges):
+    the header readers and Pillow only. A file only MediaInfo could read (an AVI, a video
+    the header readers do not fully understand) raises "unrecognised", saying so.
+    """
+    with library_warnings.collecting() as notes:
+        handle = cast(BinaryIO, SourceFile(source))  # (a RawIOBase: BinaryIO's methods)
+        facts = _inspect_bytes(source, handle, name, source.size, local=False)
+    return _checked(facts, notes.as_tuple(), name)
+
+
 def _inspect_file(name: str, size: int) -> MediaFacts:
-    pillow_failure: UnreadableMediaError | None = None
     with _open(name) as handle:  # one open for the MP4 reader and Pillow both
-        head = handle.read(isobmff.HEAD_BYTES)
-        brands = isobmff.file_type(head)
-        if brands is not None and brands.image:  # HEIF, HEIC, AVIF: all in their boxes
-            fd, major = handle.fileno(), brands.major_brand
-            return heif.read_facts(fd, head, name, size=size, brand=major)
-        facts = isobmff.read_open_video_facts(handle.fileno(), head, name, size=size)
-        if facts is not None:  # an MP4/MOV the header reader fully understood
+        return _inspect_bytes(FileSource(handle.fileno(), size), handle, name, size, local=True)
+
+
+def _inspect_bytes(
+    source: ByteSource, handle: BinaryIO, name: str, size: int, *, local: bool
+) -> MediaFacts:
+    """The dispatch: ``source`` and ``handle`` give the same bytes (offsets, a file object)."""
+    pillow_failure: UnreadableMediaError | None = None
+    head = handle.read(isobmff.HEAD_BYTES)
+    brands = isobmff.file_type(head)
+    if brands is not None and brands.image:  # HEIF, HEIC, AVIF: all in their boxes
+        if not local:
+            raise UnreadableMediaError(
+                "unrecognised", "HEIF and AVIF are read from local files only", path=name
+            )
+        fd, major = handle.fileno(), brands.major_brand
+        return heif.read_facts(fd, head, name, size=size, brand=major)
+    facts = isobmff.read_open_video_facts(source, head, name, size=size)
+    if facts is not None:  # an MP4/MOV the header reader fully understood
+        return facts
+    if matroska.is_matroska(head):
+        facts = matroska.read_open_video_facts(source, head, name, size=size)
+        if facts is not None:  # a WebM/MKV the header reader fully understood
             return facts
-        if matroska.is_matroska(head):
-            facts = matroska.read_open_video_facts(handle.fileno(), head, name, size=size)
-            if facts is not None:  # a WebM/MKV the header reader fully understood
-                return facts
-        try:
-            facts = images.inspect_open_image(handle, name, size=size)
-        except UnreadableMediaError as exc:
-            if exc.reason != "corrupt" or webp.is_webp(head):
-                raise  # (a WebP's chunks were all read: MediaInfo cannot add anything)
-            pillow_failure = exc  # MediaInfo may still find a video a Pillow plugin misread
-        else:
-            if facts is not None:
-                return _with_brand(facts, brands)
-        container = _iso_container(handle, brands, size) if brands is not None else None
+    try:
+        facts = images.inspect_open_image(handle, name, size=size)
+    except UnreadableMediaError as exc:
+        if exc.reason != "corrupt" or webp.is_webp(head):
+            raise  # (a WebP's chunks were all read: MediaInfo cannot add anything)
+        pillow_failure = exc  # MediaInfo may still find a video a Pillow plugin misread
+    else:
+        if facts is not None:
+            return _with_brand(facts, brands)
+    container = _iso_container(source, brands, size) if brands is not None else None
+    if not local:
+        raise pillow_failure or _needs_mediainfo(head, container, name)
     found = video.probe(name, size=size)
     if pillow_failure is not None and not found.video and not found.truncated:
         raise pillow_failure
@@ -102,11 +135,27 @@ def _with_brand(facts: MediaFacts, brands: isobmff.FileType | None) -> MediaFact
     return facts.model_copy(update={"brand": brands.major_brand})
 
 
-def _iso_container(handle: BinaryIO, brands: isobmff.FileType, size: int) -> str | None:
+def _iso_container(source: ByteSource, brands: isobmff.FileType, size: int) -> str | None:
     """MP4 or MOV by the brand, else MP4 if the boxes hold a movie; ``None``: no movie."""
     if brands.container is not None:
         return brands.container
-    return "mp4" if isobmff.has_movie_box(handle.fileno(), size) else None
+    return "mp4" if isobmff.has_movie_box(source, size) else None
+
+
+def _needs_mediainfo(head: bytes, container: str | None, name: str) -> UnreadableMediaError:
+    """Why a remote object the header readers could not read stays unread: the MediaInfo
+    fallback reads local files only."""
+    if container is not None:
+        what = f"a {container.upper()} video the header reader does not fully understand"
+    elif matroska.is_matroska(head):
+        what = "a Matroska/WebM video the header reader does not fully understand"
+    else:
+        what = "not an image or video the header readers know"
+    return UnreadableMediaError(
+        "unrecognised",
+        f"{what}; the MediaInfo fallback reads local files only, not URLs",
+        path=name,
+    )
 
 
 def _iso_video(

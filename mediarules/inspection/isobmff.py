@@ -47,6 +47,7 @@ from mediarules.inspection.convert import (
     video_codec_name,
 )
 from mediarules.inspection.fragments import FragmentError, Timing
+from mediarules.inspection.source import ByteSource, FileSource
 from mediarules.models import MediaFacts
 
 __all__ = [
@@ -168,7 +169,8 @@ def read_video_facts(path: str, *, size: int) -> MediaFacts | None:
     except (OSError, ValueError):
         return None
     try:
-        return read_open_video_facts(fd, os.read(fd, HEAD_BYTES), path, size=size)
+        head = os.read(fd, HEAD_BYTES)
+        return read_open_video_facts(FileSource(fd, size), head, path, size=size)
     except OSError:
         return None
     finally:
@@ -179,13 +181,16 @@ HEAD_BYTES = 4096
 """What the sniff needs from the start of the file (``ftyp`` and its brands)."""
 
 
-def read_open_video_facts(fd: int, head: bytes, path: str, *, size: int) -> MediaFacts | None:
-    """:func:`read_video_facts` for a file the caller has open: ``head`` is its first
-    ``HEAD_BYTES``. Reads go through ``os.pread`` where there is one, so the descriptor's
-    position (and a buffered reader over it) is left as it was."""
+def read_open_video_facts(
+    source: ByteSource, head: bytes, path: str, *, size: int
+) -> MediaFacts | None:
+    """:func:`read_video_facts` for a file the caller has open (or a remote object): ``head``
+    is its first ``HEAD_BYTES``, ``source`` gives the rest (a :class:`FileSource` reads
+    through ``os.pread``, leaving the descriptor's position, and a buffered reader over it,
+    as they were)."""
     try:
         mine, brand = _sniff(head)
-        return _read(_Source(fd, size, head), path, brand) if mine else None
+        return _read(_Source(source, size, head), path, brand) if mine else None
     except (
         _UnsupportedError,
         FragmentError,
@@ -234,15 +239,15 @@ def _brands(ftyp: bytes) -> FileType:
     return FileType(major_brand=major.decode("latin-1"), image=image, container=container)
 
 
-def has_movie_box(fd: int, size: int) -> bool:
-    """Whether a top-level ``moov`` or ``moof`` box starts within the file open as ``fd``.
+def has_movie_box(source: ByteSource, size: int) -> bool:
+    """Whether a top-level ``moov`` or ``moof`` box starts within the file (or object).
 
     Walks box headers only (at most :data:`_MAX_TOP_BOXES`), stopping at the first box that
     runs past the end: what lies beyond cannot be read.
     """
     position = 0
     for _ in range(_MAX_TOP_BOXES):
-        header = _read_at(fd, 16, position) if position + 8 <= size else b""
+        header = source.read_at(position, 16) if position + 8 <= size else b""
         if len(header) < 8:
             return False
         length, kind = _HEADER.unpack_from(header)
@@ -282,18 +287,11 @@ _F32 = struct.Struct("f")
 _ONE_EDIT = bytes(4) + struct.pack(">I", 1)
 
 
-def _read_at(fd: int, length: int, offset: int) -> bytes:
-    if hasattr(os, "pread"):
-        return os.pread(fd, length, offset)
-    os.lseek(fd, offset, os.SEEK_SET)  # Windows: only for the descriptor read_video_facts owns
-    return os.read(fd, length)
-
-
 class _Source:
     """Random access to the file through one cached block, with budgets on reads and boxes."""
 
-    def __init__(self, fd: int, size: int, head: bytes) -> None:
-        self._fd = fd
+    def __init__(self, source: ByteSource, size: int, head: bytes) -> None:
+        self.bytes = source
         self.size = size
         self._base = 0
         self._buffer = head
@@ -318,7 +316,7 @@ class _Source:
         self._budget -= want
         if self._budget < 0:
             raise _UnsupportedError
-        data = _read_at(self._fd, want, offset)
+        data = self.bytes.read_at(offset, want)
         if len(data) < length:  # the file shrank since it was measured
             raise _UnsupportedError
         self._base, self._buffer = offset, data
@@ -417,6 +415,7 @@ def _read(source: _Source, path: str, brand: bytes | None) -> MediaFacts | None:
         elif kind == b"moov":
             if movie is not None:
                 raise _UnsupportedError
+            source.bytes.prefetch(start, end - start)  # a remote moov: one request
             movie = _movie(source, start, end, quicktime=quicktime)
             if movie.fragmented:
                 _seed(movie, found)

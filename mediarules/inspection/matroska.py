@@ -45,6 +45,7 @@ from mediarules.inspection.convert import (
     video_codec_name,
 )
 from mediarules.inspection.errors import UnreadableMediaError
+from mediarules.inspection.source import ByteSource, FileSource
 from mediarules.models import MediaFacts
 
 __all__ = ["EBML_MAGIC", "is_matroska", "read_open_video_facts", "read_video_facts"]
@@ -179,7 +180,8 @@ def read_video_facts(path: str, *, size: int) -> MediaFacts | None:
     except (OSError, ValueError):
         return None
     try:
-        return read_open_video_facts(fd, _read_at(fd, _CHUNK, 0), path, size=size)
+        source = FileSource(fd, size)
+        return read_open_video_facts(source, source.read_at(0, _CHUNK), path, size=size)
     except OSError:
         return None
     finally:
@@ -189,26 +191,22 @@ def read_video_facts(path: str, *, size: int) -> MediaFacts | None:
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
-def read_open_video_facts(fd: int, head: bytes, path: str, *, size: int) -> MediaFacts | None:
-    """:func:`read_video_facts` for a file the caller has open: ``head`` is its first bytes
-    (any length). Reads go through ``os.pread``, so the descriptor's position is kept."""
+def read_open_video_facts(
+    source: ByteSource, head: bytes, path: str, *, size: int
+) -> MediaFacts | None:
+    """:func:`read_video_facts` for a file the caller has open (or a remote object):
+    ``head`` is its first bytes (any length), ``source`` gives the rest (a
+    :class:`FileSource` reads through ``os.pread``, so the descriptor's position is kept)."""
     if not is_matroska(head):
         return None
     try:
-        return _read(_Source(fd, size, head), path)
+        return _read(_Source(source, size, head), path)
     except (_UnsupportedError, OSError, LookupError, ArithmeticError, ValueError, struct.error):
         return None
 
 
 # ---------------------------------------------------------------------------------------------
 # bytes
-
-
-def _read_at(fd: int, length: int, offset: int) -> bytes:
-    if hasattr(os, "pread"):
-        return os.pread(fd, length, offset)
-    os.lseek(fd, offset, os.SEEK_SET)  # Windows: only for the descriptor read_video_facts owns
-    return os.read(fd, length)
 
 
 class _Budget:
@@ -221,9 +219,9 @@ class _Budget:
 class _Source(_Budget):
     """Random access to the file through one cached buffer, with budgets on bytes and elements."""
 
-    def __init__(self, fd: int, size: int, head: bytes) -> None:
+    def __init__(self, source: ByteSource, size: int, head: bytes) -> None:
         super().__init__()
-        self._fd = fd
+        self._bytes = source
         self.size = size
         self._base = 0
         self._buffer = head[:size]
@@ -245,7 +243,7 @@ class _Source(_Budget):
         self._budget -= want
         if self._budget < 0:
             raise _UnsupportedError
-        data = _read_at(self._fd, want, offset)
+        data = self._bytes.read_at(offset, want)
         if len(data) < length:  # the file shrank since it was measured
             raise _UnsupportedError
         self._base, self._buffer = offset, data
