@@ -354,17 +354,21 @@ def _summary(report: Report, platform_count: int) -> Text:
     )
 
 
-def rules_json(rules: RuleSet, platforms: Sequence[str]) -> str:
+def rules_data(rules: RuleSet, platforms: Sequence[str]) -> dict[str, Any]:
     """Each platform's table as validated, and ``limits``: every limit it sets, with the
-    evidence, source and verified date that apply to it."""
-    data = {
+    evidence, source and verified date that apply to it (``rules --format json``, and the
+    service's ``/v1/rules``)."""
+    return {
         key: {
             **rules.platforms[key].model_dump(mode="json"),
             "limits": [limit.as_dict() for limit in limits_of(rules.platforms[key])],
         }
         for key in platforms
     }
-    return json_text({"platforms": data})
+
+
+def rules_json(rules: RuleSet, platforms: Sequence[str]) -> str:
+    return json_text({"platforms": rules_data(rules, platforms)})
 
 
 def rules_text(rules: RuleSet, platforms: Sequence[str], console: Console) -> None:

@@ -14,6 +14,7 @@ from mediarules import __version__
 from mediarules.codes import CODES, explain
 from mediarules.formatting import shorten
 from mediarules.models import Severity
+from mediarules.outputs.render import rules_data
 from mediarules.ruleset import PlatformRules, RuleConfigError
 from mediarules.service.answers import PROBLEM_DOC, json_response
 from mediarules.service.metrics import CONTENT_TYPE
@@ -116,10 +117,7 @@ async def platform_rules(request: Request, platform: str) -> Response:
 
 def _rulesjson_response(service: Service) -> dict[str, Any]:
     if service.rules_json is None:  # the rules never change while the service runs
-        service.rules_json = {
-            key: platform.model_dump(mode="json")
-            for key, platform in service.ruleset.platforms.items()
-        }
+        service.rules_json = rules_data(service.ruleset, list(service.ruleset.platforms))
     return service.rules_json
 
 
