@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from mediarules import __version__
 from mediarules.codes import CODES, explain
@@ -85,8 +85,18 @@ async def metrics(request: Request) -> Response:
 # -- rules and codes -------------------------------------------------------------------------
 
 
+class PlatformAnswer(PlatformRules):
+    """A platform's table as validated, with every limit it sets and how it is known."""
+
+    limits: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Every limit it sets: section, key, value, comparison, evidence, source,"
+        " verified date (as `mediarules rules --format json` prints them).",
+    )
+
+
 class RulesAnswer(BaseModel):
-    platforms: dict[str, PlatformRules]
+    platforms: dict[str, PlatformAnswer]
 
 
 @router.get(
