@@ -335,15 +335,24 @@ def test_two_workers_share_the_port_and_the_metrics(tmp_path: Path) -> None:
                     answer = client.post("/v1/check", json={"platforms": "tiktok", "caption": "a"})
                     assert answer.status_code == 200
 
-        threads = [threading.Thread(target=post_some) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-        served = {r["pid"] for r in service.records() if r.get("path") == "/v1/check"}
-        assert served == ready_workers()
+        def served() -> set[int]:
+            return {r["pid"] for r in service.records() if r.get("path") == "/v1/check"}
+
+        # Which worker accepts a connection is the kernel's choice: on a busy machine one
+        # worker can take a whole round of 8, so rounds go on (each on new connections)
+        # until both have served, within a deadline.
+        rounds, deadline = 0, time.monotonic() + 60
+        while rounds == 0 or (served() != ready_workers() and time.monotonic() < deadline):
+            threads = [threading.Thread(target=post_some) for _ in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            rounds += 1
+        assert served() == ready_workers()
         with service.client() as client:
             text = client.get("/metrics").text
         line = 'mediarules_http_requests_total{method="POST",route="/v1/check",status="200"}'
         count = re.search(rf"^{re.escape(line)} (\S+)$", text, re.M)
-        assert count is not None and float(count.group(1)) == 80  # summed over both workers
+        # summed over both workers
+        assert count is not None and float(count.group(1)) == 80 * rounds
