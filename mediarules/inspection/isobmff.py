@@ -47,7 +47,7 @@ from mediarules.inspection.convert import (
     video_codec_name,
 )
 from mediarules.inspection.fragments import FragmentError, Timing
-from mediarules.inspection.source import ByteSource, FileSource
+from mediarules.inspection.source import BeyondReachError, BudgetedReader, ByteSource, FileSource
 from mediarules.models import MediaFacts
 
 __all__ = [
@@ -193,6 +193,7 @@ def read_open_video_facts(
         return _read(_Source(source, size, head), path, brand) if mine else None
     except (
         _UnsupportedError,
+        BeyondReachError,
         FragmentError,
         OSError,
         LookupError,
@@ -287,39 +288,12 @@ _F32 = struct.Struct("f")
 _ONE_EDIT = bytes(4) + struct.pack(">I", 1)
 
 
-class _Source:
+class _Source(BudgetedReader):
     """Random access to the file through one cached block, with budgets on reads and boxes."""
 
     def __init__(self, source: ByteSource, size: int, head: bytes) -> None:
-        self.bytes = source
-        self.size = size
-        self._base = 0
-        self._buffer = head
-        self._budget = _MAX_READ
+        super().__init__(source, size, head, budget=_MAX_READ, block=_BLOCK)
         self._boxes = 0
-
-    def read(self, offset: int, length: int, *, block: int = _BLOCK) -> bytes:
-        """Exactly ``length`` bytes at ``offset``: anything past the end is not understood.
-
-        A read outside the cached block fetches ``block`` bytes (or ``length`` if more).
-        """
-        start = offset - self._base
-        if start < 0 or start + length > len(self._buffer):
-            self._fill(offset, length, block)
-            start = 0
-        return self._buffer[start : start + length]
-
-    def _fill(self, offset: int, length: int, block: int = _BLOCK) -> None:
-        if offset < 0 or offset + length > self.size:
-            raise _UnsupportedError
-        want = min(max(length, block), self.size - offset)
-        self._budget -= want
-        if self._budget < 0:
-            raise _UnsupportedError
-        data = self.bytes.read_at(offset, want)
-        if len(data) < length:  # the file shrank since it was measured
-            raise _UnsupportedError
-        self._base, self._buffer = offset, data
 
     def boxes(self, start: int, end: int, *, top: bool = False) -> list[tuple[bytes, int, int]]:
         """``(type, payload offset, end offset)`` of each box, which must fill ``[start, end)``.
@@ -336,7 +310,7 @@ class _Source:
                 raise _UnsupportedError
             rel = pos - base
             if rel < 0 or rel + 8 > len(buffer):
-                self._fill(pos, 8)
+                self._fill(pos, 8, self.block)
                 buffer, base, rel = self._buffer, pos, 0
             length, kind = _HEADER.unpack_from(buffer, rel)
             head = 8

@@ -45,7 +45,7 @@ from mediarules.inspection.convert import (
     video_codec_name,
 )
 from mediarules.inspection.errors import UnreadableMediaError
-from mediarules.inspection.source import ByteSource, FileSource
+from mediarules.inspection.source import BeyondReachError, BudgetedReader, ByteSource, FileSource
 from mediarules.models import MediaFacts
 
 __all__ = ["EBML_MAGIC", "is_matroska", "read_open_video_facts", "read_video_facts"]
@@ -201,7 +201,15 @@ def read_open_video_facts(
         return None
     try:
         return _read(_Source(source, size, head), path)
-    except (_UnsupportedError, OSError, LookupError, ArithmeticError, ValueError, struct.error):
+    except (
+        _UnsupportedError,
+        BeyondReachError,
+        OSError,
+        LookupError,
+        ArithmeticError,
+        ValueError,
+        struct.error,
+    ):
         return None
 
 
@@ -216,37 +224,12 @@ class _Budget:
         self.elements = _MAX_ELEMENTS
 
 
-class _Source(_Budget):
+class _Source(BudgetedReader, _Budget):
     """Random access to the file through one cached buffer, with budgets on bytes and elements."""
 
     def __init__(self, source: ByteSource, size: int, head: bytes) -> None:
-        super().__init__()
-        self._bytes = source
-        self.size = size
-        self._base = 0
-        self._buffer = head[:size]
-        self._budget = _MAX_READ
-        self.chunk = _CHUNK
-
-    def read(self, offset: int, length: int) -> bytes:
-        """Exactly ``length`` bytes at ``offset``: anything past the end is not understood."""
-        start = offset - self._base
-        if start < 0 or start + length > len(self._buffer):
-            self._fill(offset, length)
-            start = 0
-        return self._buffer[start : start + length]
-
-    def _fill(self, offset: int, length: int) -> None:
-        if offset < 0 or length < 0 or offset + length > self.size:
-            raise _UnsupportedError
-        want = min(max(length, self.chunk), self.size - offset)
-        self._budget -= want
-        if self._budget < 0:
-            raise _UnsupportedError
-        data = self._bytes.read_at(offset, want)
-        if len(data) < length:  # the file shrank since it was measured
-            raise _UnsupportedError
-        self._base, self._buffer = offset, data
+        BudgetedReader.__init__(self, source, size, head, budget=_MAX_READ, block=_CHUNK)
+        _Budget.__init__(self)
 
     def header(self, offset: int, end: int) -> tuple[int, int, int]:
         """``(id, body offset, body end)`` of the element at ``offset``, which must end by
@@ -658,7 +641,7 @@ class _Timing:
         try:
             if self._first_frame is None:
                 self._timestamps(1)
-        except (_UnsupportedError, OSError, LookupError, ValueError):
+        except (_UnsupportedError, BeyondReachError, OSError, LookupError, ValueError):
             return None
         return codec_config.vp9_bit_depth(self._first_frame or b"")
 
@@ -666,7 +649,7 @@ class _Timing:
         """Up to ``wanted`` timestamps (in ticks) of the track's visible frames, in file order,
         and whether they are all the track has."""
         source, segment = self._source, self._segment
-        source.chunk = _BLOCK_CHUNK  # frames lie between the headers: do not read them
+        source.block = _BLOCK_CHUNK  # frames lie between the headers: do not read them
         times: list[int] = []
         pos = segment.first_cluster
         while pos is not None and pos < segment.end and len(times) < wanted:

@@ -6,7 +6,8 @@ take a file object, which :class:`SourceFile` makes of any source. A local file 
 :class:`FileSource` (``os.pread`` on the descriptor the caller opened, nothing more), so local
 inspection costs what it did; a remote object (``mediarules.remote``) is a source that fetches
 byte ranges and keeps them, and :meth:`ByteSource.prefetch` tells it which range a reader is
-about to walk (an MP4's ``moov``) so that it comes in one request.
+about to walk (an MP4's ``moov``) so that it comes in one request. Both container readers
+walk their structure through a :class:`BudgetedReader`: one cached block, a byte budget.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import io
 import os
 from typing import Protocol
 
-__all__ = ["ByteSource", "FileSource", "SourceFile"]
+__all__ = ["BeyondReachError", "BudgetedReader", "ByteSource", "FileSource", "SourceFile"]
 
 
 class ByteSource(Protocol):
@@ -101,3 +102,45 @@ class SourceFile(io.RawIOBase):
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
+
+
+class BeyondReachError(Exception):
+    """A read the reader may not make: past the end of the file (or of a file that shrank
+    since it was measured), or past the budget of bytes one file may cost."""
+
+
+class BudgetedReader:
+    """Random access to a :class:`ByteSource` through one cached block, within a byte budget.
+
+    The container readers walk their boxes or elements through this: a read inside the cached
+    block costs a slice; a read outside it fetches ``block`` bytes (or the length asked for, if
+    more) and counts them against ``budget``, so no file makes a reader read without end.
+    """
+
+    def __init__(self, source: ByteSource, size: int, head: bytes, *, budget: int, block: int):
+        self.bytes = source
+        self.size = size
+        self.block = block
+        self._base = 0
+        self._buffer = head[:size]
+        self._budget = budget
+
+    def read(self, offset: int, length: int, *, block: int | None = None) -> bytes:
+        """Exactly ``length`` bytes at ``offset``; :class:`BeyondReachError` past the end."""
+        start = offset - self._base
+        if start < 0 or start + length > len(self._buffer):
+            self._fill(offset, length, self.block if block is None else block)
+            start = 0
+        return self._buffer[start : start + length]
+
+    def _fill(self, offset: int, length: int, block: int) -> None:
+        if offset < 0 or length < 0 or offset + length > self.size:
+            raise BeyondReachError
+        want = min(max(length, block), self.size - offset)
+        self._budget -= want
+        if self._budget < 0:
+            raise BeyondReachError
+        data = self.bytes.read_at(offset, want)
+        if len(data) < length:  # the file shrank since it was measured
+            raise BeyondReachError
+        self._base, self._buffer = offset, data
