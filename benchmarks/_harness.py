@@ -16,6 +16,7 @@ few percent for every case below ~5 ms.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import platform
@@ -138,12 +139,24 @@ def _time_batch(case: Case, calls: int) -> float:
 
 
 def run_group(
-    title: str, cases: Mapping[str, Case], settings: Settings, *, ratios: Sequence[Ratio] = ()
+    title: str,
+    cases: Mapping[str, Case],
+    settings: Settings,
+    *,
+    ratios: Sequence[Ratio] = (),
+    items_per_call: Mapping[str, int] | None = None,
 ) -> GroupResult:
-    """Time every case of ``cases`` in ``settings.rounds`` interleaved rounds."""
+    """Time every case of ``cases`` in ``settings.rounds`` interleaved rounds.
+
+    ``items_per_call`` names cases whose one call handles several items (one ``exiftool``
+    process over 32 files): their times are divided by that count, so every case of the group
+    reads as time per item and the ratios compare like with like.
+    """
+    items = dict(items_per_call or {})
     unknown = {name for _, *pair in ratios for name in pair} - set(cases)
+    unknown |= set(items) - set(cases)
     if unknown:
-        raise ValueError(f"ratios name cases that {title!r} does not have: {sorted(unknown)}")
+        raise ValueError(f"{title!r} has no cases named {sorted(unknown)}")
     names = list(cases)
     calls = {name: _batch_size(cases[name], settings.batch_ms * 1e6) for name in names}
     samples: dict[str, list[float]] = {name: [] for name in names}
@@ -151,7 +164,7 @@ def run_group(
         shift = round_index % len(names)
         gc.collect()
         for name in names[shift:] + names[:shift]:  # each case leads a round in turn
-            samples[name].append(_time_batch(cases[name], calls[name]))
+            samples[name].append(_time_batch(cases[name], calls[name]) / items.get(name, 1))
     result = GroupResult(title=title, samples=samples, calls=calls, ratios=tuple(ratios))
     print_group(result)
     return result
@@ -170,18 +183,63 @@ def format_ns(ns: float) -> str:
 
 
 def format_ratio(value: float) -> str:
-    """``0.00181 (1/552)`` below 1, ``27.4x`` above."""
+    """``0.00181 (1/552)`` below 1, ``27.4x`` above, ``1,330x`` from a thousand on."""
     if value < 1:
         return f"{value:.3g} (1/{1 / value:.3g})"
-    return f"{value:.3g}x"
+    return f"{value:.3g}x" if value < 1000 else f"{float(f'{value:.3g}'):,.0f}x"
 
 
-def print_header(title: str, settings: Settings, *, versions: Mapping[str, str]) -> None:
+def machine() -> dict[str, object]:
+    """Where a run happened: the figures are ratios, but ratios to a syscall floor move with
+    the CPU, and a loaded machine stretches everything (hence the load average at start)."""
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.partition(":")[2].strip()
+                break
+    try:
+        system = platform.freedesktop_os_release().get("PRETTY_NAME", platform.system())
+    except OSError:
+        system = platform.system()
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    load = [round(value, 2) for value in os.getloadavg()] if hasattr(os, "getloadavg") else None
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "usable_cores": usable,
+        "machine": platform.machine(),
+        "os": f"{system}, {platform.system()} {platform.release()}",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "load_average_at_start": load,
+    }
+
+
+def describe_machine(where: Mapping[str, object]) -> str:
+    """One line for a header: CPU, cores, OS, Python and the load average."""
+    load = where["load_average_at_start"]
+    load_text = " ".join(f"{value:g}" for value in load) if isinstance(load, list) else "unknown"
+    usable = where["usable_cores"]
+    cores = f"{where['cores']} cores" + (
+        f" ({usable} usable)" if usable not in (None, where["cores"]) else ""
+    )
+    return (
+        f"machine: {where['cpu']}, {cores}, {where['machine']}; {where['os']}; "
+        f"{where['python']}; load average {load_text} (1, 5, 15 min) at start"
+    )
+
+
+def print_header(
+    title: str,
+    settings: Settings,
+    *,
+    versions: Mapping[str, str],
+    where: Mapping[str, object] | None = None,
+) -> None:
     libs = ", ".join(f"{name} {version}" for name, version in versions.items())
     print(f"# {title}")
-    print(
-        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; {libs}"
-    )
+    print(describe_machine(where or machine()))
+    print(f"versions: {libs}")
     mode = "quick" if settings.quick else "full"
     print(
         f"mode: {mode}, {settings.rounds} interleaved rounds, batches of ~{settings.batch_ms:g} ms"

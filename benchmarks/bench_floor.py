@@ -1,26 +1,46 @@
-"""Every performance figure of mediarules against its floor, side by side, in one run.
+"""Every performance figure of mediarules against its floor and its peers, in one run.
 
     python benchmarks/bench_floor.py [--quick] [--rounds N] [--json FILE] [--batch-files N]
 
 1. Inspection, per file, for JPEG, PNG, WebP, an animated GIF, a phone's HEIC (12 MP in 48
-   tiles), an AVIF, MP4, MOV, a fragmented MP4 (one fragment a second), WebM and MKV: the floor
-   (open the file and read 64 KiB), ``mediarules.inspect``, pymediainfo's default parse, PyAV
-   (open + stream info), Pillow's full decode (images) and ``ffprobe`` (when on PATH), each as
-   µs per file and as a ratio to the floor.
+   tiles), an AVIF, MP4, MOV, a fragmented MP4 (one fragment a second), WebM and MKV:
+   ``mediarules.inspect`` against the floor (open the file and read 64 KiB) and reading the
+   whole file; beside it, what a user would run instead, each as µs per file, as a ratio to
+   ``mediarules.inspect`` and as a ratio to the floor: Pillow's lazy ``Image.open`` and
+   ``imagesize.get`` (images; imagesize from the ``bench`` extra), pymediainfo's default
+   parse, PyAV (open + stream info, videos), Pillow's full decode (images), and, where
+   installed, ``ffprobe -show_streams`` and ``exiftool -fast`` as a process per file, and
+   ``exiftool -fast FOLDER`` over a folder of 32 copies (its time divided by 32). A tool
+   that is not installed, or cannot read a format, gets a cell saying so; nothing fails.
 2. Metadata-only checks (ready ``MediaFacts``, no file I/O): post x platform evaluations per
    second for three post shapes, 10 platforms each.
 3. ``mediarules check --each FOLDER`` as a subprocess with 1 and 2 workers (wall time, the
    scaling ratio), and the peak memory (max RSS) of a one-worker run over small files against
    the same number of large files.
-4. Start-up: ``python -m mediarules --help`` and a one-file ``check`` against ``python -c pass``.
+4. Start-up: ``python -m mediarules --help`` and a one-file ``check`` against ``python -c pass``,
+   beside ``ffprobe`` and ``exiftool`` on one file (also processes).
+5. Fixes, from ``benchmarks/bench_fixes.py`` when it exists (skipped with a note otherwise).
 
-Targets (issue 6) are printed next to each figure. Results print as tables and, with
-``--json``, are written as one JSON document.
+Targets (issue 17), printed next to each figure; a verdict compares the median ratio:
+
+    JPEG, PNG, WebP inspection       <= 3x the floor
+    GIF (20 frames) inspection       <= 2x reading the whole file (a frame count walks it all)
+    HEIC, AVIF inspection            <= 10x the floor
+    video inspection                 <= 20x the floor
+    metadata-only checks             >= 50,000 post x platform evaluations/s, each post shape
+    check --each, 2 workers / 1      >= 1.8x
+    one-file check (a process)       <= 6x ``python -c pass``
+    image fix / Pillow resize + save <= 1.15x    (bench_fixes.py)
+    video fix / ffmpeg, same argv    <= 1.1x     (bench_fixes.py)
+
+Results print as tables and, with ``--json``, are written as one JSON document; the header
+names the machine (CPU, cores, OS, Python, load average at start).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import shutil
@@ -31,6 +51,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
@@ -49,13 +70,18 @@ from benchmarks._harness import (  # noqa: E402
     Settings,
     Spread,
     describe_file,
+    machine,
     print_header,
     run_group,
     save_textured,
 )
 from benchmarks.bench_inspect import (  # noqa: E402
+    EXIFTOOL,
+    FFPROBE,
+    Peer,
     decode,
-    ffprobe,
+    lazy_open,
+    peers,
     pyav_probe,
     read_all,
     read_floor,
@@ -68,27 +94,47 @@ CAPTION = (
     "Launch day! Our new build ships today with faster uploads and a cleaner editor. "
     "Read the notes at https://example.com/releases/2-0 #launch @mediarules"
 )
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".webm", ".mkv"})
+
+# Targets of issue 17 (see the module's docstring). Each inspection row is measured against
+# a baseline case of its own group: the floor, except for the animated GIF, whose frame count
+# has to walk every block of the file and so is held to reading the whole file.
 IMAGE_TARGET = 3.0
+GIF_TARGET = 2.0
+GIF_ROWS = frozenset({"GIF (20 frames)"})
 HEIF_TARGET = 10.0  # issue 13: HEIC/AVIF from their boxes (a phone's grid has ~50 items)
 HEIF_ROWS = frozenset({"HEIC (phone, 48 tiles)", "AVIF"})
 VIDEO_TARGET = 20.0
-EVALUATIONS_TARGET = 20_000
-SCALING_TARGET = 1.7
+EVALUATIONS_TARGET = 50_000
+SCALING_TARGET = 1.8
+STARTUP_TARGET = 6.0  # a one-file check, x `python -c pass`
+FIX_TARGETS = "image fix <= 1.15x Pillow resize + save, video fix <= 1.1x ffmpeg"
 ENV = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+
+OURS = "mediarules.inspect"
+BASELINES = ("floor", "read whole file")
+BASELINE_NAMES = {"floor": "floor", "read whole file": "whole-file read"}
+# the peer columns of the summary, in order (a row holds those that apply to its format)
+PEER_COLUMNS = ["Pillow Image.open", "imagesize.get", "MediaInfo.parse", "PyAV open + streams",
+                "Pillow full decode"]  # fmt: skip
 
 
 @dataclass
 class Figures:
     """Everything measured, for ``--json``."""
 
+    machine: dict[str, object] = field(default_factory=dict)
+    peers: dict[str, str | None] = field(default_factory=dict)
     inspection: list[dict[str, object]] = field(default_factory=list)
     metadata_checks: list[dict[str, object]] = field(default_factory=list)
     batch: dict[str, object] = field(default_factory=dict)
     startup: dict[str, object] = field(default_factory=dict)
+    fixes: dict[str, object] = field(default_factory=dict)
+    load_average_at_end: list[float] | None = None
 
 
 # ---------------------------------------------------------------------------------------------
-# 1. inspection against the floor
+# 1. inspection against the floor, beside the peers
 
 
 def build_corpus(folder: Path) -> dict[str, Path]:
@@ -119,73 +165,157 @@ def build_corpus(folder: Path) -> dict[str, Path]:
     return corpus
 
 
-def bench_inspection(corpus: dict[str, Path], settings: Settings, figures: Figures) -> None:
-    has_ffprobe = shutil.which("ffprobe") is not None
+def inspection_target(label: str, kind: str) -> tuple[float, str]:
+    """The target ratio of a format's row and the case it is a ratio to."""
+    if label in GIF_ROWS:
+        return GIF_TARGET, "read whole file"
+    if label in HEIF_ROWS:
+        return HEIF_TARGET, "floor"
+    return (VIDEO_TARGET if kind == "video" else IMAGE_TARGET), "floor"
+
+
+def bench_inspection(
+    corpus: dict[str, Path], settings: Settings, figures: Figures, peer_list: Sequence[Peer]
+) -> None:
+    missing = [peer for peer in peer_list if peer.version is None]
+    for peer in missing:
+        print(f"\nnote: {peer.label} is not installed ({peer.install}): its column says so")
     rows = []
     for label, path in corpus.items():
-        is_video = path.suffix in {".mp4", ".mov", ".webm", ".mkv"}
+        kind = "video" if path.suffix in VIDEO_SUFFIXES else "image"
         cases: dict[str, Case] = {
             "floor": partial(read_floor, path),
             "read whole file": partial(read_all, path),
-            "mediarules.inspect": partial(mediarules.inspect, path),
-            "MediaInfo.parse": partial(MediaInfo.parse, path),
+            OURS: partial(mediarules.inspect, path),
         }
-        if is_video:
+        if kind == "image":
+            cases["Pillow Image.open"] = partial(lazy_open, path)
+        cases["MediaInfo.parse"] = partial(MediaInfo.parse, path)
+        if kind == "video":
             cases["PyAV open + streams"] = partial(pyav_probe, path)
-            if has_ffprobe:
-                cases["ffprobe"] = partial(ffprobe, path)
         else:
             cases["Pillow full decode"] = partial(decode, path)
-        result = run_group(f"inspect {label}: {describe_file(path)}", cases, settings)
-        target = VIDEO_TARGET if is_video else IMAGE_TARGET
-        target = HEIF_TARGET if label in HEIF_ROWS else target
-        row: dict[str, object] = {"format": label, "file": describe_file(path), "target": target}
+        unavailable: dict[str, str] = {}
+        files_per_call: dict[str, int] = {}
+        for peer in peer_list:
+            if kind not in peer.kinds:
+                continue
+            prepared = peer.prepare(path) if peer.version else f"not installed ({peer.install})"
+            if isinstance(prepared, str):
+                unavailable[peer.label] = prepared
+                continue
+            cases[peer.label] = prepared
+            if peer.files_per_call > 1:
+                files_per_call[peer.label] = peer.files_per_call
+        target, baseline = inspection_target(label, kind)
+        ratios = [(f"{OURS} / {baseline} (target <= {target:g}x)", OURS, baseline)]
+        ratios += [(f"{name} / {OURS}", name, OURS) for name in cases if name not in BASELINES]
+        ratios = [r for r in ratios if r[1] != r[2]]
+        title = f"inspect {label}: {describe_file(path)}"
+        result = run_group(title, cases, settings, ratios=ratios, items_per_call=files_per_call)
+        for name, reason in unavailable.items():
+            print(f"{name}: {reason}")
+        row: dict[str, object] = {
+            "format": label,
+            "file": describe_file(path),
+            "kind": kind,
+            "target": target,
+            "target_baseline": baseline,
+            "target_ratio": result.ratio(OURS, baseline).median,
+            "unavailable": unavailable,
+        }
         for case in cases:
-            ratio = result.ratio(case, "floor")
+            to_floor = result.ratio(case, "floor")
+            to_ours = result.ratio(case, OURS)
             row[case] = {
                 "us": result.spread(case).median / 1e3,
-                "ratio_to_floor": ratio.median,
-                "p10": ratio.p10,
-                "p90": ratio.p90,
+                "ratio_to_floor": to_floor.median,
+                "p10": to_floor.p10,
+                "p90": to_floor.p90,
+                "ratio_to_mediarules": to_ours.median,
+                "ratio_to_mediarules_p10_p90": [to_ours.p10, to_ours.p90],
+                "files_per_call": files_per_call.get(case, 1),
             }
         rows.append(row)
     figures.inspection = rows
-    if not has_ffprobe:
-        print("\nnote: no ffprobe on PATH: its column is left empty")
 
 
 def print_inspection_table(rows: Sequence[dict[str, object]]) -> None:
-    columns = ["read whole file", "mediarules.inspect", "MediaInfo.parse",
-               "PyAV open + streams", "Pillow full decode", "ffprobe"]  # fmt: skip
-    print("\n## inspection: µs per file (ratio to the floor = open + read 64 KiB)")
-    header = ["format", "floor", *columns, "target", "verdict"]
+    print("\n## inspection: mediarules.inspect against its floor, µs per file")
+    print("(floor = open the file and read 64 KiB; the GIF's target is a ratio to reading the")
+    print("whole file, since a frame count has to walk every block)")
+    header = ["format", "floor", "read whole file", OURS, "ratio", "target", "verdict"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:
-        cells = [str(row["format"]), f"{_us(row, 'floor')} µs"]
-        for column in columns:
-            cells.append(f"{_us(row, column)} µs ({_ratio(row, column)})" if column in row else "")
-        target = row["target"]
-        ratio = _ratio_value(row, "mediarules.inspect")
-        cells.append(f"≤ {target:g}x" if isinstance(target, float) else "-")
-        cells.append(_verdict(ratio <= target) if isinstance(target, float) else "-")
+        target, ratio = _number(row, "target"), _number(row, "target_ratio")
+        baseline = BASELINE_NAMES[str(row["target_baseline"])]
+        cells = [
+            str(row["format"]),
+            _us_text(_case(row, "floor")["us"]),
+            f"{_us_text(_case(row, 'read whole file')['us'])} ({_ratio(row, 'read whole file')})",
+            _us_text(_case(row, OURS)["us"]),
+            f"{ratio:.3g}x {baseline}",
+            f"≤ {target:g}x {baseline}",
+            _verdict(ratio <= target),
+        ]
         print("| " + " | ".join(cells) + " |")
 
 
-def _us(row: dict[str, object], case: str) -> str:
-    value = row[case]
-    assert isinstance(value, dict)
-    return f"{value['us']:.3g}"
+def print_peers_table(rows: Sequence[dict[str, object]], peer_list: Sequence[Peer]) -> None:
+    columns = PEER_COLUMNS + [peer.label for peer in peer_list if peer.label not in PEER_COLUMNS]
+    print("\n## inspection beside what a user would run instead")
+    print("(each cell: µs per file = x mediarules.inspect (x floor); ffprobe and exiftool")
+    print("start a process per file, as a shell loop does: compare them with the start-up")
+    print("table too; the folder figure is one exiftool process over a folder of copies,")
+    print("divided by the number of files)")
+    header = ["format", OURS, *columns]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        unavailable = row["unavailable"]
+        assert isinstance(unavailable, dict)
+        cells = [str(row["format"]), f"{_us_text(_case(row, OURS)['us'])} µs"]
+        for column in columns:
+            if column in row:
+                figure = _case(row, column)
+                cells.append(
+                    f"{_us_text(figure['us'])} µs = {_times(figure['ratio_to_mediarules'])} "
+                    f"({_ratio(row, column)} floor)"
+                )
+            else:  # not installed, cannot read this format, or not for this kind of file
+                reason = str(unavailable.get(column, ""))
+                cells.append("not installed" if reason.startswith("not installed") else reason)
+        print("| " + " | ".join(cells) + " |")
+    for peer in peer_list:
+        if peer.version is None:
+            print(f"{peer.label}: not installed ({peer.install})")
 
 
-def _ratio_value(row: dict[str, object], case: str) -> float:
+def _case(row: dict[str, object], case: str) -> dict[str, float]:
     value = row[case]
     assert isinstance(value, dict)
-    return float(value["ratio_to_floor"])
+    return value
+
+
+def _number(row: dict[str, object], key: str) -> float:
+    value = row[key]
+    assert isinstance(value, float | int)
+    return float(value)
+
+
+def _us_text(us: float) -> str:
+    """µs with 3 significant digits, thousands grouped: ``43.1``, ``1,510``, ``78,700``."""
+    return f"{us:.3g}" if us < 100 else f"{float(f'{us:.3g}'):,.0f}"
+
+
+def _times(ratio: float) -> str:
+    """A ratio with 3 significant digits, thousands grouped: ``0.586x``, ``26.9x``, ``1,290x``."""
+    return f"{ratio:.3g}x" if ratio < 1000 else f"{float(f'{ratio:.3g}'):,.0f}x"
 
 
 def _ratio(row: dict[str, object], case: str) -> str:
-    return f"{_ratio_value(row, case):.3g}x"
+    return _times(_case(row, case)["ratio_to_floor"])
 
 
 def _verdict(met: bool) -> str:
@@ -347,7 +477,9 @@ def print_batch_table(batch: dict[str, Any]) -> None:
 # 4. start-up
 
 
-def bench_startup(corpus: dict[str, Path], rounds: int, figures: Figures) -> None:
+def bench_startup(
+    corpus: dict[str, Path], rounds: int, figures: Figures, peer_list: Sequence[Peer]
+) -> None:
     python = sys.executable
     commands = {
         "python -c pass": [python, "-c", "pass"],
@@ -358,22 +490,68 @@ def bench_startup(corpus: dict[str, Path], rounds: int, figures: Figures) -> Non
         "check 1 MP4, 10 platforms": [python, "-m", "mediarules", "check", str(corpus["MP4"]),
                                       "-p", ",".join(PLATFORMS), "--format", "json"],
     }  # fmt: skip
+    targets = {
+        "check 1 JPEG, 1 platform": STARTUP_TARGET,
+        "check 1 MP4, 10 platforms": STARTUP_TARGET,
+    }
+    # the same file through the peer a shell script would call instead, where installed
+    beside: dict[str, str] = {}
+    installed = {peer.label for peer in peer_list if peer.version}
+    if "exiftool -fast" in installed:
+        commands["exiftool -fast, 1 JPEG"] = [*EXIFTOOL, str(corpus["JPEG"])]
+        beside["check 1 JPEG, 1 platform"] = "exiftool -fast, 1 JPEG"
+    if "ffprobe -show_streams" in installed:
+        commands["ffprobe -show_streams, 1 MP4"] = [*FFPROBE, str(corpus["MP4"])]
+        beside["check 1 MP4, 10 platforms"] = "ffprobe -show_streams, 1 MP4"
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(rounds):
         for name, command in commands.items():
             times[name].append(run_measured(command)[0])
-    base = times["python -c pass"]
+
+    def paired(name: str, baseline: str) -> float:
+        pairs = zip(times[name], times[baseline], strict=True)
+        return Spread.of([s / b for s, b in pairs]).median
+
     for name, samples in times.items():
-        ratio = Spread.of([s / b for s, b in zip(samples, base, strict=True)])
-        figures.startup[name] = {"ms": Spread.of(samples).median * 1e3, "ratio": ratio.median}
+        peer = beside.get(name)
+        figures.startup[name] = {
+            "ms": Spread.of(samples).median * 1e3,
+            "ratio": paired(name, "python -c pass"),
+            "target": targets.get(name),
+            "peer": peer,
+            "ratio_to_peer": paired(name, peer) if peer else None,
+        }
 
 
 def print_startup_table(startup: dict[str, Any]) -> None:
     print("\n## start-up: wall time of one process (ratio to `python -c pass`, same round)")
-    print("| command | median | ratio |")
-    print("|---|---|---|")
+    print("| command | median | ratio | target | verdict | x a peer's process (same round) |")
+    print("|---|---|---|---|---|---|")
     for name, figure in startup.items():
-        print(f"| {name} | {figure['ms']:.0f} ms | {figure['ratio']:.1f}x |")
+        target, peer = figure.get("target"), figure.get("peer")
+        target_cell = f"≤ {target:g}x" if target else ""
+        verdict_cell = _verdict(figure["ratio"] <= target) if target else ""
+        peer_cell = f"{figure['ratio_to_peer']:.2f}x {peer}" if peer else ""
+        print(
+            f"| {name} | {figure['ms']:.0f} ms | {figure['ratio']:.1f}x | {target_cell} | "
+            f"{verdict_cell} | {peer_cell} |"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. fixes (benchmarks/bench_fixes.py)
+
+
+def load_bench_fixes() -> ModuleType | None:
+    """``benchmarks/bench_fixes.py`` (``run(settings) -> dict``, ``print_table(dict)``), or
+    ``None`` when that script is not there. Loaded before anything is measured, so a script
+    that is there but fails to import stops the run at once rather than after minutes."""
+    try:
+        return importlib.import_module("benchmarks.bench_fixes")
+    except ModuleNotFoundError as error:
+        if error.name != "benchmarks.bench_fixes":
+            raise  # the script is there but needs something missing: say so, loudly
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,7 +559,7 @@ def print_startup_table(startup: dict[str, Any]) -> None:
 
 def parse_args() -> tuple[Settings, argparse.Namespace]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="fewer rounds (about a minute)")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (a few minutes)")
     parser.add_argument("--rounds", type=int, help="override the number of rounds")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every figure")
     parser.add_argument("--batch-files", type=int, help="files in the --each folder")
@@ -396,33 +574,55 @@ def parse_args() -> tuple[Settings, argparse.Namespace]:
 def main() -> None:
     settings, args = parse_args()
     pillow_heif.register_heif_opener()  # to write the HEIC and decode it (inspect never needs it)
+    fixes = load_bench_fixes()
+    figures = Figures(machine=machine())
+    peer_list = peers()
+    figures.peers = {peer.label: peer.version for peer in peer_list}
+    tools = {
+        "ffprobe": figures.peers["ffprobe -show_streams"],
+        "exiftool": figures.peers["exiftool -fast"],
+        "imagesize": figures.peers["imagesize.get"],
+    }
     print_header(
-        "bench_floor: mediarules against the floor",
+        "bench_floor: mediarules against the floor and its peers",
         settings,
         versions={
             "Pillow": PIL.__version__,
             "PyAV": av.__version__,
             "pymediainfo": pymediainfo.__version__,
             "pillow-heif": pillow_heif.__version__,
+            **{name: version or "not installed" for name, version in tools.items()},
         },
+        where=figures.machine,
     )
-    figures = Figures()
     process_rounds = 3 if settings.quick else 7
     # Big enough that one start-up (~0.35 s: interpreter, imports, rules, the folder walk)
     # does not hide how the checking itself scales.
     batch_files = args.batch_files or (600 if settings.quick else 3000)
+    if fixes is None:
+        print(f"note: benchmarks/bench_fixes.py is not there: fixes skipped ({FIX_TARGETS})")
     with tempfile.TemporaryDirectory(prefix="mediarules-floor-") as tmp:
         folder = Path(tmp)
         corpus = build_corpus(folder)
-        bench_inspection(corpus, settings, figures)
+        bench_inspection(corpus, settings, figures, peer_list)
         bench_metadata_checks(corpus, settings, figures)
         bench_batch(folder, corpus, batch_files, process_rounds, figures)
-        bench_startup(corpus, process_rounds * 2, figures)
+        bench_startup(corpus, process_rounds * 2, figures, peer_list)
+    if fixes is not None:
+        figures.fixes = fixes.run(settings)
+    figures.load_average_at_end = [round(v, 2) for v in os.getloadavg()]
     print("\n# summary")
+    print(f"load average (1, 5, 15 min) at start {figures.machine['load_average_at_start']},")
+    print(f"at end {figures.load_average_at_end}: above ~0.5 per core, other work shared the run")
     print_inspection_table(figures.inspection)
+    print_peers_table(figures.inspection, peer_list)
     print_metadata_table(figures.metadata_checks)
     print_batch_table(figures.batch)
     print_startup_table(figures.startup)
+    if fixes is not None:
+        fixes.print_table(figures.fixes)
+    else:
+        print(f"\n## fixes: skipped, benchmarks/bench_fixes.py is not there ({FIX_TARGETS})")
     if args.json:
         args.json.write_text(json.dumps(asdict(figures), indent=2))
         print(f"\nwrote {args.json}")

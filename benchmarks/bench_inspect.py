@@ -17,10 +17,15 @@ and read 64 KiB: MP4 and MOV go to the header-only ISO-BMFF reader, which should
 
 from __future__ import annotations
 
+import importlib.metadata
+import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -101,12 +106,123 @@ def pyav_probe(path: Path) -> tuple[object, ...]:
         )
 
 
-def ffprobe(path: Path) -> None:
-    subprocess.run(
-        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-        check=True,
-        capture_output=True,
-    )
+# ---------------------------------------------------------------------------------------------
+# peers: what a user would run instead of mediarules.inspect, called the way they call it
+
+FFPROBE = ("ffprobe", "-v", "error", "-show_streams")
+EXIFTOOL = ("exiftool", "-fast")
+EXIFTOOL_FOLDER_FILES = 32
+_FFMPEG_PREFIX = re.compile(r"^\[[^]]* @ 0x[0-9a-f]+\] ")
+
+
+def ffprobe(path: Path) -> bytes:
+    """``ffprobe -v error -show_streams FILE``: a process per file, as shell scripts call it."""
+    return subprocess.run([*FFPROBE, str(path)], capture_output=True, check=True).stdout
+
+
+def exiftool(target: Path) -> bytes:
+    """``exiftool -fast FILE`` (a process per file) or ``exiftool -fast FOLDER`` (one process
+    for every file in it, as exiftool users run it over a folder)."""
+    return subprocess.run([*EXIFTOOL, str(target)], capture_output=True, check=True).stdout
+
+
+@dataclass(frozen=True)
+class Peer:
+    """Another reader of media headers, with what it needs to be timed on one file.
+
+    ``version`` is ``None`` when the tool is not installed (its column then says so).
+    ``prepare(path)`` returns the call to time, or why the tool cannot read that file: it runs
+    the tool once, untimed, and checks the answer, because a tool that fails fast on a format
+    it does not know would otherwise look fast. ``files_per_call`` > 1 marks a call that reads
+    that many files (the harness divides its time by it).
+    """
+
+    label: str
+    kinds: frozenset[str]  # "image", "video"
+    version: str | None
+    install: str
+    prepare: Callable[[Path], Case | str]
+    files_per_call: int = 1
+
+
+def _tool_version(argv: Sequence[str], pattern: str) -> str | None:
+    if shutil.which(argv[0]) is None:
+        return None
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    found = re.search(pattern, done.stdout)
+    return found.group(1) if found else "unknown version"
+
+
+def _why_unread(done: subprocess.CompletedProcess[bytes]) -> str:
+    lines = done.stderr.decode(errors="replace").strip().splitlines()
+    detail = _FFMPEG_PREFIX.sub("", lines[0]).strip() if lines else f"exit {done.returncode}"
+    return f"cannot read ({detail[:60]})"
+
+
+def _prepare_ffprobe(path: Path) -> Case | str:
+    done = subprocess.run([*FFPROBE, str(path)], capture_output=True, check=False)
+    if done.returncode != 0 or not re.search(rb"^width=[1-9]", done.stdout, re.MULTILINE):
+        return _why_unread(done)
+    return partial(ffprobe, path)
+
+
+def _prepare_exiftool(path: Path) -> Case | str:
+    done = subprocess.run([*EXIFTOOL, str(path)], capture_output=True, check=False)
+    if done.returncode != 0 or not re.search(rb"^Image Size +: \d+x\d+", done.stdout, re.M):
+        return _why_unread(done)
+    return partial(exiftool, path)
+
+
+def _prepare_exiftool_folder(path: Path) -> Case | str:
+    """A folder of ``EXIFTOOL_FOLDER_FILES`` hard links to ``path`` (copies where links fail)."""
+    folder = path.parent / f"{path.stem}-{path.suffix[1:]}-x{EXIFTOOL_FOLDER_FILES}"
+    folder.mkdir(exist_ok=True)
+    for index in range(EXIFTOOL_FOLDER_FILES):
+        link = folder / f"{index:03d}{path.suffix}"
+        if not link.exists():
+            try:
+                os.link(path, link)
+            except OSError:
+                shutil.copyfile(path, link)
+    done = subprocess.run([*EXIFTOOL, str(folder)], capture_output=True, check=False)
+    sizes = re.findall(rb"^Image Size +: \d+x\d+", done.stdout, re.MULTILINE)
+    if done.returncode != 0 or len(sizes) != EXIFTOOL_FOLDER_FILES:
+        return _why_unread(done)
+    return partial(exiftool, folder)
+
+
+def _prepare_imagesize(path: Path) -> Case | str:
+    import imagesize  # the bench extra; the column says "not installed" without it
+
+    width, height = imagesize.get(path)
+    if width <= 0 or height <= 0:
+        return "cannot read (returns -1, -1)"
+    return partial(imagesize.get, path)
+
+
+def _package_version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def peers() -> list[Peer]:
+    """The tools a user would run instead, each with its version (``None``: not installed)."""
+    everything = frozenset({"image", "video"})
+    ffprobe_version = _tool_version(["ffprobe", "-version"], r"ffprobe version (\S+)")
+    exiftool_version = _tool_version(["exiftool", "-ver"], r"(\S+)")
+    return [
+        Peer("imagesize.get", frozenset({"image"}), _package_version("imagesize"),
+             "pip install imagesize, or the bench extra", _prepare_imagesize),
+        Peer("ffprobe -show_streams", everything, ffprobe_version,
+             "apt-get install ffmpeg", _prepare_ffprobe),
+        Peer("exiftool -fast", everything, exiftool_version,
+             "apt-get install libimage-exiftool-perl", _prepare_exiftool),
+        Peer(f"exiftool -fast, folder of {EXIFTOOL_FOLDER_FILES}", everything, exiftool_version,
+             "apt-get install libimage-exiftool-perl", _prepare_exiftool_folder,
+             files_per_call=EXIFTOOL_FOLDER_FILES),
+    ]  # fmt: skip
 
 
 def bench_images(folder: Path, settings: Settings) -> list[GroupResult]:
