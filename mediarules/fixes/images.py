@@ -261,17 +261,21 @@ def write_image(
 def _make(
     source: Path, target: ImageTarget, fmt: str, changes: list[str]
 ) -> tuple[bytes, int | None, tuple[int, int], int]:
-    """Decode, reshape and encode: (the bytes, the quality, the size, the frame count)."""
+    """Decode, reshape and encode: (the bytes, the quality, the size, the frame count).
+
+    The source stays open until the encoding is done: a picture that needs no change is
+    encoded from the decoded source itself, not from a copy of it.
+    """
     try:
         with _open_source(source) as im:
             picture = _decode(im, target, fmt, changes)
+            try:
+                data, quality, picture = _encode_to_fit(picture, target, fmt, changes)
+                return data, quality, picture.size, len(picture.frames)
+            finally:
+                picture.close()
     except Image.DecompressionBombError as exc:
         raise ImageFixError(f"{source.name}: too many pixels to decode safely ({exc})") from exc
-    try:
-        data, quality, picture = _encode_to_fit(picture, target, fmt, changes)
-        return data, quality, picture.size, len(picture.frames)
-    finally:
-        picture.close()
 
 
 def _open_source(source: Path) -> ImageFile.ImageFile:
@@ -389,7 +393,7 @@ def _decode(im: ImageFile.ImageFile, target: ImageTarget, fmt: str, changes: lis
         elif keep_alpha and frame.mode != "RGBA":
             frame = _swap(frame, frame.convert("RGBA"))
         frame = _swap(frame, _reshape(frame, run, fill))
-        frames.append(frame.copy() if frame is im else frame)  # the next seek would change it
+        frames.append(frame.copy() if frame is im and animate else frame)  # a seek changes im
     if flattened:
         changes.append(f"flattened transparency onto {_colour_name(target.background)}")
     if keep_alpha and all(_min_alpha(f) == 255 for f in frames):
@@ -554,7 +558,7 @@ class _Colour:
     def to_srgb(self, frame: Image.Image) -> Image.Image:
         """``frame`` as ``RGB`` or ``RGBA`` in sRGB. ``frame`` is left alone, and returned
         itself when it is one already (no copy of a 12 MP picture that the resize replaces
-        anyway: a caller that would keep it copies it)."""
+        anyway: a caller that keeps it past a seek copies it)."""
         alpha: Image.Image | None = None
         keyed = frame.mode in ("P", "L", "RGB", "1") and "transparency" in frame.info
         if keyed or frame.mode in ("PA", "RGBa"):
