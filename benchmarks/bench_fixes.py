@@ -312,7 +312,7 @@ def panning_clip(path: Path, size: tuple[int, int], fps: int, seconds: float) ->
         audio.layout = "mono"
         for index in range(count):
             picture = wide.crop((index * step, 0, index * step + width, height))
-            frame = av.VideoFrame.from_image(picture)
+            frame = av.VideoFrame.from_image(picture)  # type: ignore[no-untyped-call]
             frame.pts = index
             output.mux(video.encode(frame))
         output.mux(video.encode(None))
