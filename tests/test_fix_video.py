@@ -206,6 +206,22 @@ def test_60_fps_becomes_30(tmp_path: Path) -> None:
     ) == (True, ["quality", "frames"])
 
 
+def x264_options(path: Path) -> dict[str, str]:
+    """The settings libx264 wrote into the stream (its SEI: ``... options: cabac=1 ...``)."""
+    data = path.read_bytes()
+    start = data.index(b"x264 - core")
+    text = data[start : data.index(b"\0", start)].decode("ascii", "replace")
+    return dict(part.split("=", 1) for part in text.split("options:")[1].split() if "=" in part)
+
+
+def test_x264_threads_as_the_ffmpeg_command_line_sets_them(tmp_path: Path) -> None:
+    """ffmpeg runs libx264 with frame threads (``-threads auto``); the executor too, rather
+    than PyAV's default of slice threads, which cuts every picture into slices."""
+    clip = make_video(tmp_path / "fast.mp4", fps=60, duration_s=0.5, size=(640, 360))
+    result = fix(clip, VideoTarget(container="mp4", fps=Fraction(30)))
+    assert x264_options(result.path)["sliced_threads"] == "0"
+
+
 def test_variable_rate_source_becomes_constant(tmp_path: Path) -> None:
     times = [
         Fraction(t, 100) for t in (0, 3, 5, 11, 13, 20, 29, 30, 41, 47, 55, 60, 71, 80, 88, 93)

@@ -261,17 +261,21 @@ def write_image(
 def _make(
     source: Path, target: ImageTarget, fmt: str, changes: list[str]
 ) -> tuple[bytes, int | None, tuple[int, int], int]:
-    """Decode, reshape and encode: (the bytes, the quality, the size, the frame count)."""
+    """Decode, reshape and encode: (the bytes, the quality, the size, the frame count).
+
+    The source stays open until the encoding is done: a picture that needs no change is
+    encoded from the decoded source itself, not from a copy of it.
+    """
     try:
         with _open_source(source) as im:
             picture = _decode(im, target, fmt, changes)
+            try:
+                data, quality, picture = _encode_to_fit(picture, target, fmt, changes)
+                return data, quality, picture.size, len(picture.frames)
+            finally:
+                picture.close()
     except Image.DecompressionBombError as exc:
         raise ImageFixError(f"{source.name}: too many pixels to decode safely ({exc})") from exc
-    try:
-        data, quality, picture = _encode_to_fit(picture, target, fmt, changes)
-        return data, quality, picture.size, len(picture.frames)
-    finally:
-        picture.close()
 
 
 def _open_source(source: Path) -> ImageFile.ImageFile:
@@ -388,7 +392,8 @@ def _decode(im: ImageFile.ImageFile, target: ImageTarget, fmt: str, changes: lis
             frame = _swap(frame, _flatten(frame, target.background))
         elif keep_alpha and frame.mode != "RGBA":
             frame = _swap(frame, frame.convert("RGBA"))
-        frames.append(_swap(frame, _reshape(frame, run, fill)))
+        frame = _swap(frame, _reshape(frame, run, fill))
+        frames.append(frame.copy() if frame is im and animate else frame)  # a seek changes im
     if flattened:
         changes.append(f"flattened transparency onto {_colour_name(target.background)}")
     if keep_alpha and all(_min_alpha(f) == 255 for f in frames):
@@ -551,8 +556,9 @@ class _Colour:
         self._description = description or "embedded"
 
     def to_srgb(self, frame: Image.Image) -> Image.Image:
-        """A new ``RGB`` or ``RGBA`` image; ``frame`` is left alone."""
-        original = frame
+        """``frame`` as ``RGB`` or ``RGBA`` in sRGB. ``frame`` is left alone, and returned
+        itself when it is one already (no copy of a 12 MP picture that the resize replaces
+        anyway: a caller that keeps it past a seek copies it)."""
         alpha: Image.Image | None = None
         keyed = frame.mode in ("P", "L", "RGB", "1") and "transparency" in frame.info
         if keyed or frame.mode in ("PA", "RGBa"):
@@ -561,24 +567,27 @@ class _Colour:
             frame = frame.convert("LA")
         elif frame.mode in ("P", "1"):
             frame = frame.convert("RGB")
-        if frame.mode in ("RGBA", "LA"):
-            alpha = frame.getchannel("A")
+        if frame.mode == "LA" or (frame.mode == "RGBA" and self._converts("RGB")):
+            alpha = frame.getchannel("A")  # ImageCms transforms the colour channels only
             frame = frame.convert(frame.mode[:-1])
         frame = self._convert(frame)
-        if frame.mode != "RGB":
+        if frame.mode not in ("RGB", "RGBA"):
             if frame.mode == "CMYK":
                 self._note("converted CMYK to RGB")
             frame = frame.convert("RGB")
-        if frame is original:
-            frame = frame.copy()
         if alpha is not None:
             frame.putalpha(alpha)
         return frame
 
-    def _convert(self, frame: Image.Image) -> Image.Image:
+    def _converts(self, mode: str) -> bool:
+        """Whether :meth:`_convert` changes a frame of ``mode``."""
         base = {"RGB": "RGB", "GRAY": "L", "CMYK": "CMYK"}.get(self._space)
-        if self._profile is None or frame.mode != base:
+        return self._profile is not None and mode == base
+
+    def _convert(self, frame: Image.Image) -> Image.Image:
+        if not self._converts(frame.mode):
             return frame
+        base = frame.mode
         cms = _image_cms()
         assert cms is not None
         transform = self._transforms.get(base)

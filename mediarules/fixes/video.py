@@ -799,6 +799,12 @@ def _transcode(src: InputContainer, out: OutputContainer, settings: EncodeSettin
     )
     video_out.width, video_out.height = geometry.canvas
     video_out.pix_fmt = settings.pix_fmt
+    # Threads as the ffmpeg command line sets them (``-threads auto``, frame and slice
+    # threading), so both ways encode alike. PyAV's default (slice threads only) has x264 cut
+    # every picture into slices, for a low latency that a file does not need, and writes
+    # bigger files (1 % on a textured pan, 13 % on still frames, at CRF 20).
+    video_out.thread_count = 0
+    video_out.thread_type = "AUTO"
     if settings.codec_tag is not None:
         video_out.codec_context.codec_tag = settings.codec_tag
     video_out.time_base = 1 / rate if settings.fps is not None else video_in.time_base
