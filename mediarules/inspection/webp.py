@@ -10,6 +10,10 @@ whole, a ``VP8``/``VP8L`` chunk (after an optional ``VP8X``), or for an animatio
 chunk and ``ANMF`` frames that each hold one. It also refuses what libwebp refuses without
 decoding: a RIFF size past the end of the file, a chunk (or its pad byte) cut short, a still
 image whose size differs from the ``VP8X`` canvas.
+
+The orientation is what Pillow's ``Exif`` reads from the ``EXIF`` chunk: read by
+:mod:`~mediarules.inspection.exif` where it reproduces Pillow exactly, by Pillow (imported
+then) where Pillow would warn about the data.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from PIL import Image
+from mediarules.inspection import exif
 
 _MAX_EXIF_BYTES = 1 << 20
 """Read at most this much of an EXIF chunk: enough for any orientation tag."""
@@ -213,10 +217,15 @@ def _name(fourcc: bytes) -> str:
 
 
 def _orientation(data: bytes) -> int | None:
-    exif = Image.Exif()
+    found = exif.orientation_of(data, 0, len(data), None)  # (Exif.load reads no XMP)
+    if not isinstance(found, exif.Unsure):
+        return found
+    from PIL import Image  # Pillow decides where it would warn: its warnings are notes
+
+    pillow_exif = Image.Exif()
     try:
-        exif.load(data)  # strips an "Exif\0\0" prefix when a writer added one
-        value = exif.get(0x0112)
+        pillow_exif.load(data)  # strips an "Exif\0\0" prefix when a writer added one
+        value = pillow_exif.get(0x0112)
     except Exception:  # bad EXIF never makes an image unreadable for a viewer
         return None
     return value if isinstance(value, int) and 1 <= value <= 8 else None
