@@ -307,14 +307,15 @@ class _Reader:
 
     def usual_frames(self, position: int, frames: int) -> tuple[int, int]:
         """Count the frames of the usual layout from ``position`` (an optional 4-byte graphic
-        control block, an image descriptor with its colour table and LZW code size, the data)
-        while the buffer holds them; the position of the first block that is anything else
-        (read by :func:`_next_image`) and the count so far. One loop, by index: a GIF of many
-        small frames spends its time here."""
+        control block, an image descriptor with its colour table and LZW code size, then its
+        data: full sub-blocks, one shorter one, a zero length) while the buffer holds them;
+        the position of the first block that is anything else (read by :func:`_next_image`)
+        and the count so far. One loop, by index: a GIF of many frames spends its time here.
+        """
         buffer = self._buffer
         held = len(buffer)
         index = position - self._base
-        ends_here = self._eof
+        run = _RUN  # how far the first C call over a run of full sub-blocks looks
         while 0 <= index <= held - 11:
             if buffer[index] == _EXTENSION:
                 # '!', 0xF9, a 4-byte block, a zero length: Pillow's checks all pass
@@ -330,26 +331,29 @@ class _Reader:
                 break
             flags = buffer[index + 9]
             at = index + 11 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
-            if at > held:
-                break  # the colour table or the code size past the buffer
-            run = _RUN
-            while at < held:  # the sub-blocks (_skip_in, inlined)
-                length = buffer[at]
-                if length == 255:
+            if at >= held:
+                break  # the colour table, the code size or the data past the buffer
+            if buffer[at] == 255:
+                # The length bytes of full sub-blocks are 256 bytes apart: a strided slice
+                # holds them, sized by the frame before (frames of an animation look alike).
+                start = at
+                while True:
                     stride = buffer[at : at + run : 256]
                     full = len(stride) - len(stride.lstrip(b"\xff"))
                     at += full << 8
+                    if full < len(stride) or at >= held:
+                        break
                     run <<= 1
-                elif length:
-                    at += length + 1
-                else:
-                    at += 1
+                run = max(_RUN, (at - start) << 1)
+                if at >= held:
                     break
-            else:
-                if not ends_here:
-                    break  # the chain goes on past the buffer: the general walk reads on
+            last = buffer[at]  # one shorter sub-block, then the zero length
+            if last:
+                at += last + 1
+                if at >= held or buffer[at]:
+                    break  # anything else: the general walk skips the chain
             frames += 1
-            index = at
+            index = at + 1
         return self._base + max(index, 0), frames
 
     def find_introducer(self, position: int) -> int:

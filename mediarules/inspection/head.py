@@ -9,8 +9,7 @@ held, never past :data:`MAX_HEADER_BYTES` (a header that long goes to Pillow).
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from mediarules.inspection.source import ByteSource
 
@@ -21,8 +20,7 @@ MAX_HEADER_BYTES: Final = 1 << 20
 megabytes of text before its pixels) Pillow reads the file as before."""
 
 
-@dataclass(frozen=True, slots=True)
-class Picture:
+class Picture(NamedTuple):
     """What Pillow would report for an image: the facts ``inspect`` keeps."""
 
     format: str

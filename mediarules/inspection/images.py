@@ -71,7 +71,7 @@ def inspect_open_image(
         head = fp.read(_PREFIX_BYTES)
     if webp.is_webp(head):
         try:
-            header = webp.read_header(fp, size)
+            header = webp.read_header(fp, size, head)
         except webp.WebPError as exc:
             message = f"the header of this WebP file is damaged or cut short ({exc})"
             raise UnreadableMediaError("corrupt", message, path=path) from exc

@@ -38,10 +38,9 @@ __all__ = ["is_jpeg", "read"]
 _SOF: Final = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7}) | frozenset(
     {0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 )
-_SKIPPED: Final = frozenset({0xC4, 0xCC, 0xDC, 0xDD, 0xDF})  # DHT, DAC, DNL, DRI, EXP
+_SKIPPED: Final = frozenset({0xC4, 0xCC, 0xDC, 0xDD, 0xDF, 0xFE})  # DHT DAC DNL DRI EXP COM
 _SOS: Final = 0xDA
 _DQT: Final = 0xDB
-_COM: Final = 0xFE
 _MODES: Final = {1: "L", 3: "RGB", 4: "CMYK"}
 
 _EXIF: Final = b"Exif\x00\x00"
@@ -102,11 +101,14 @@ def read(head: Head) -> Picture | None:
 def _walk(head: Head) -> _Segments | None:
     """Walk the segments from the first marker after SOI to SOS, as ``JpegImageFile._open``."""
     found = _Segments()
+    data = head.data
+    held = len(data)
     position = 2  # Pillow reads FF D8 FF, then treats that last FF as a marker's first byte
     while True:
-        if not head.reach(position + 4):
-            return None
-        data = head.data
+        if position + 4 > held:
+            if not head.reach(position + 4):
+                return None
+            data, held = head.data, len(head.data)
         if data[position] != 0xFF:
             return None  # junk between segments: Pillow skips it a byte at a time
         marker = data[position + 1]
@@ -114,23 +116,28 @@ def _walk(head: Head) -> _Segments | None:
             position += 1  # a fill byte
             continue
         length = (data[position + 2] << 8) | data[position + 3]
-        start, end = position + 4, position + 2 + length
-        if length < 2 or not head.reach(end):
-            return None  # a length Pillow reads as negative; a segment past the file
-        data = head.data
-        if marker == _SOS:
-            return found
-        if 0xE0 <= marker <= 0xEF:
-            if not _application(data, marker, start, end, found):
+        end = position + 2 + length
+        if length < 2:
+            return None  # a length Pillow reads as negative
+        if end > held:
+            if not head.reach(end):
+                return None  # a segment past the file
+            data, held = head.data, len(head.data)
+        if marker in _SKIPPED:
+            pass
+        elif marker == _DQT:
+            if not _tables_whole(data, position + 4, end):
                 return None
         elif marker in _SOF:
             if found.frame is not None or found.icc_short:
                 return None  # a second frame header; Pillow fails on a short ICC chunk
-            found.frame = (start, end)
-        elif marker == _DQT:
-            if not _tables_whole(data, start, end):
+            found.frame = (position + 4, end)
+        elif marker == _SOS:
+            return found
+        elif 0xE0 <= marker <= 0xEF:
+            if not _application(data, marker, position + 4, end, found):
                 return None
-        elif marker not in _SKIPPED and marker != _COM:
+        else:
             return None  # DHP, markers without a length, and those Pillow refuses
         position = end
 
@@ -191,6 +198,8 @@ def _photoshop_readable(s: bytes) -> bool:
 
 def _tables_whole(data: bytes, start: int, end: int) -> bool:
     """Whether every quantisation table in a DQT segment is whole (else Pillow raises)."""
+    if end - start == 65 and data[start] < 16:
+        return True  # one 8-bit table, as most encoders write it
     while start < end:
         start += 65 if data[start] < 16 else 129
         if start > end:

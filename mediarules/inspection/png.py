@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import struct
+import sys
 import zlib
 from typing import Final
 
@@ -83,11 +84,7 @@ def is_png(prefix: bytes) -> bool:
 def read(head: Head) -> Picture | None:
     """The facts Pillow reports for the PNG whose first bytes ``head`` holds, or ``None``
     when only Pillow can tell (see the module's docstring)."""
-    if not (
-        pillow_setting("PIL.ImageFile", "LOAD_TRUNCATED_IMAGES", False)
-        and pillow_setting("PIL.PngImagePlugin", "MAX_TEXT_CHUNK", _TEXT_CHUNK_LIMIT)
-        and pillow_setting("PIL.PngImagePlugin", "MAX_TEXT_MEMORY", _TEXT_MEMORY_LIMIT)
-    ):
+    if "PIL.ImageFile" in sys.modules and not _pillow_defaults():
         return None
     if not head.reach(8 + 8 + 13):
         return None
@@ -124,6 +121,15 @@ def read(head: Head) -> Picture | None:
     if isinstance(orientation, exif.Unsure):
         return None
     return Picture("png", width, height, mode, frames, has_alpha, orientation)
+
+
+def _pillow_defaults() -> bool:
+    """Whether the Pillow settings this module follows have their default values."""
+    return (
+        pillow_setting("PIL.ImageFile", "LOAD_TRUNCATED_IMAGES", False)
+        and pillow_setting("PIL.PngImagePlugin", "MAX_TEXT_CHUNK", _TEXT_CHUNK_LIMIT)
+        and pillow_setting("PIL.PngImagePlugin", "MAX_TEXT_MEMORY", _TEXT_MEMORY_LIMIT)
+    )
 
 
 def _crc_at(data: bytes, end: int) -> int:
