@@ -96,13 +96,17 @@ def inspect_open_image(
 
 
 def _read_header(head: bytes, fp: BinaryIO, source: ByteSource | None, size: int) -> Picture | None:
-    """What a header reader finds, or ``None`` for Pillow to decide."""
-    if jpeg.is_jpeg(head):
-        return jpeg.read(Head(head, source or _FileObject(fp, size), size))
-    if png.is_png(head):
-        return png.read(Head(head, source or _FileObject(fp, size), size))
-    if gif.is_gif(head):
-        return gif.read(fp, source, size)
+    """What a header reader finds, or ``None`` for Pillow to decide (also when a read fails:
+    a remote source raises OSError, and the Pillow path meets it as it always did)."""
+    try:
+        if jpeg.is_jpeg(head):
+            return jpeg.read(Head(head, source or _FileObject(fp, size), size))
+        if png.is_png(head):
+            return png.read(Head(head, source or _FileObject(fp, size), size))
+        if gif.is_gif(head):
+            return gif.read(fp, source, size)
+    except OSError:
+        pass
     return None
 
 
