@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, currently_in_test_context, event, given, set
 from hypothesis import strategies as st
 from PIL import Image, ImageCms, PngImagePlugin
 
-from mediarules.inspection import UnreadableMediaError, exif, gif, images, inspect
+from mediarules.inspection import UnreadableMediaError, exif, gif, images, inspect, inspect_source
 from mediarules.models import MediaFacts
 from tests.test_gif import DESCRIPTOR, GREY_RAMP, SCREEN, WHERE, built_gifs, pillow_gifs
 
@@ -54,10 +54,11 @@ def pillow_verdict(path: Path) -> Verdict:
 
 
 def answered_by_reader(path: Path) -> bool:
-    """Whether a header reader (not Pillow) answers for this file."""
+    """Whether a header reader (not Pillow) answers for this file; a reader that fails
+    (instead of leaving the file to Pillow) fails the test."""
     data = path.read_bytes()
     with path.open("rb") as fp:
-        return images._read_header(data[:4096], fp, None, len(data)) is not None
+        return images.header_reader_answer(data[:4096], fp, None, len(data)) is not None
 
 
 @contextmanager
@@ -784,6 +785,56 @@ def test_any_exif_in_a_webp(structure: bytes, prefix: bytes) -> None:
         unsure: Callable[..., object] = lambda *args: exif.UNSURE  # noqa: E731
         with mock.patch.object(exif, "orientation_of", unsure):
             assert found == verdict(path)  # Pillow's Exif, as before
+
+
+# ---------------------------------------------------------------------------------------------
+# a source that fails part-way (a remote object whose fetch breaks)
+
+
+class FailingSource:
+    """Bytes by offset that raise OSError past ``limit``, as a remote source does when a
+    range request fails."""
+
+    def __init__(self, data: bytes, limit: int) -> None:
+        self._data = data
+        self._limit = limit
+        self.size = len(data)
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        if offset + length > self._limit and offset + 1 < self.size:
+            raise OSError("the range request failed")
+        return self._data[offset : offset + length]
+
+    def prefetch(self, offset: int, length: int) -> None:
+        """Nothing to prefetch."""
+
+
+def source_verdict(data: bytes, limit: int) -> object:
+    try:
+        return inspect_source(FailingSource(data, limit), "remote.img")
+    except (UnreadableMediaError, OSError) as exc:
+        return (type(exc).__name__, str(exc))
+
+
+@pytest.mark.parametrize("limit", [4096, 9000, 70_000, 10**9])
+@pytest.mark.parametrize(
+    "data",
+    [
+        with_segments([(0xEB, bytes(60_000))]),  # the frame header past the first 4 KiB
+        png_bytes(
+            [
+                chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(bytes(50_000))),
+                chunk(b"prVt", bytes(20_000)),
+            ]
+        ),
+        SCREEN + (DESCRIPTOR + (b"\xff" + bytes(255)) * 300 + b"\x00") * 3 + b";",
+    ],
+    ids=["jpeg", "png", "gif"],
+)
+def test_a_failed_read_part_way_ends_as_it_did(data: bytes, limit: int) -> None:
+    found = source_verdict(data, limit)
+    with mock.patch.object(images, "_read_header", return_value=None):
+        assert found == source_verdict(data, limit)
 
 
 # ---------------------------------------------------------------------------------------------
