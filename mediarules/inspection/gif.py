@@ -135,12 +135,12 @@ def _file_reads(fp: BinaryIO) -> Reads:
 
 
 def _bomb_checked(extent: tuple[int, int]) -> bool:
-    """Whether ``Image._decompression_bomb_check`` of this area would warn or raise."""
-    limit: int | None = _DEFAULT_MAX_PIXELS
+    """Whether ``Image._decompression_bomb_check`` of this area would warn or raise (or
+    Pillow's limit was changed: then Pillow decides). An empty area goes to Pillow too."""
     if not pillow_setting("PIL.Image", "MAX_IMAGE_PIXELS", _DEFAULT_MAX_PIXELS):
-        return True  # a limit changed: Pillow decides
+        return True
     width, height = extent
-    return limit is not None and (max(1, width) * max(1, height) > limit or not width * height)
+    return not width * height or max(1, width) * max(1, height) > _DEFAULT_MAX_PIXELS
 
 
 def _first_frame(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from typing import BinaryIO, Final
+from typing import BinaryIO
 
 from PIL import GifImagePlugin, Image, ImageFile
 
@@ -229,9 +229,6 @@ def _corrupt(pillow_format: str, exc: Exception, *, path: str) -> UnreadableMedi
     return UnreadableMediaError("corrupt", message, path=path)
 
 
-_GREY_RAMP: Final = bytes(index // 3 for index in range(3 * 256))
-
-
 class GifImageFile(GifImagePlugin.GifImageFile):
     """Pillow's GIF plugin, with the same answers.
 
@@ -242,6 +239,6 @@ class GifImageFile(GifImagePlugin.GifImageFile):
     """
 
     def _is_palette_needed(self, p: bytes) -> bool:
-        if len(p) % 3 or len(p) > len(_GREY_RAMP):
+        if len(p) % 3 or len(p) > len(gif.GREY_RAMP):
             return super()._is_palette_needed(p)
-        return p != _GREY_RAMP[: len(p)]
+        return p != gif.GREY_RAMP[: len(p)]
