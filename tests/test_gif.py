@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import GifImagePlugin, Image
 
-from mediarules.inspection import gif
+from mediarules.inspection import gif, pillow_images
 
 UNOPENABLE: Final = "Pillow cannot open it"
 
@@ -412,7 +412,7 @@ def opened_as(cls: type[GifImagePlugin.GifImageFile], data: bytes) -> object:
 def test_the_fast_plugin_opens_gifs_as_pillow_does(data: bytes, where: int) -> None:
     for variant in (data, data[: where % (len(data) + 1)]):
         pillow = opened_as(GifImagePlugin.GifImageFile, variant)
-        assert opened_as(gif.GifImageFile, variant) == pillow
+        assert opened_as(pillow_images.GifImageFile, variant) == pillow
 
 
 @settings(max_examples=300, deadline=None)
@@ -433,4 +433,4 @@ def test_the_grey_ramp_test_agrees_with_pillows(table: bytes) -> None:
         except IndexError:
             return IndexError
 
-    assert verdict(gif.GifImageFile) == verdict(GifImagePlugin.GifImageFile)
+    assert verdict(pillow_images.GifImageFile) == verdict(GifImagePlugin.GifImageFile)

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from PIL import GifImagePlugin, Image, ImageFile, PngImagePlugin
 
-from mediarules.inspection import UnreadableMediaError, gif, images, inspect
+from mediarules.inspection import UnreadableMediaError, gif, images, inspect, pillow_images
 from tests.media import make_image
 from tests.test_gif import DESCRIPTOR, SCREEN, pillow_gifs
 
@@ -117,9 +117,9 @@ def test_a_large_gif_is_read_in_bounded_chunks(
 
 
 def test_the_gif_plugin_is_pillows_own_with_one_helper() -> None:
-    assert issubclass(gif.GifImageFile, GifImagePlugin.GifImageFile)
-    assert gif.GifImageFile.format == "GIF"
-    methods = {name for name, value in vars(gif.GifImageFile).items() if callable(value)}
+    assert issubclass(pillow_images.GifImageFile, GifImagePlugin.GifImageFile)
+    assert pillow_images.GifImageFile.format == "GIF"
+    methods = {name for name, value in vars(pillow_images.GifImageFile).items() if callable(value)}
     assert methods == {"_is_palette_needed"}
     assert Image.OPEN["GIF"][0] is GifImagePlugin.GifImageFile  # Pillow's registry untouched
 
@@ -210,10 +210,10 @@ def test_the_orientation_shortcut_agrees_with_getexif(
 ) -> None:
     path = make(tmp_path / "picture")
     with path.open("rb") as fp:
-        im = images._open_header(fp, str(path), fp.read(16))
+        im = pillow_images._open_header(fp, str(path), fp.read(16))
         assert im is not None
         with im:
-            assert images._orientation(im) == expected
+            assert pillow_images._orientation(im) == expected
         with Image.open(path) as again:
             assert _reference_orientation(again) == expected
     assert inspect(path).orientation == expected

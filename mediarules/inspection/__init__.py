@@ -107,7 +107,7 @@ def _inspect_bytes(
         if facts is not None:  # a WebM/MKV the header reader fully understood
             return facts
     try:
-        facts = images.inspect_open_image(handle, name, size=size)
+        facts = images.inspect_open_image(handle, name, size=size, head=head, source=source)
     except UnreadableMediaError as exc:
         if exc.reason != "corrupt" or webp.is_webp(head):
             raise  # (a WebP's chunks were all read: MediaInfo cannot add anything)

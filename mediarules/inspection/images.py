@@ -1,102 +1,33 @@
-"""The Pillow adapter: image facts from the header, never from decoded pixels.
+"""Image facts from the header: header readers first, Pillow for everything else.
 
-``PIL.Image.open`` is lazy, but it also runs a decompression-bomb check meant for decoding: a
-warning past ``MAX_IMAGE_PIXELS`` (89 MP, a real medium-format camera photo) and an error past
-twice that. We never decode, so :func:`_open_header` runs the same plugin-identification loop as
-``Image.open`` without that check. That way a huge image is still inspected, with no change to
-``MAX_IMAGE_PIXELS`` and no ``warnings.catch_warnings()`` (which swaps the process-wide filter
-list and is not thread-safe before Python 3.14). WebP never reaches Pillow's plugin, which hands
-the whole file to libwebp: :mod:`mediarules.inspection.webp` reads its chunk headers instead,
-and a GIF's frames are counted by :mod:`mediarules.inspection.gif`, not by Pillow's
-``n_frames`` (which reads every 255-byte sub-block of every frame in Python).
+JPEG (:mod:`~mediarules.inspection.jpeg`), PNG (:mod:`~mediarules.inspection.png`) and GIF
+(:mod:`~mediarules.inspection.gif`) are read from the bytes already in hand, without Pillow,
+giving exactly the facts Pillow's header parse gives (tests hold them to it). Each reader
+answers only where it reproduces Pillow exactly and Pillow would not warn: anything else
+(truncated or damaged headers, unusual layouts, Pillow's settings changed) goes to Pillow
+(:mod:`~mediarules.inspection.pillow_images`), which decides. Pillow is imported only then:
+importing it costs more than reading a JPEG's header.
+
+WebP never reaches Pillow's plugin, which hands the whole file to libwebp:
+:mod:`~mediarules.inspection.webp` reads its chunk headers instead.
 """
 
 from __future__ import annotations
 
-import struct
-from collections.abc import Sequence
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Final
 
-from PIL import GifImagePlugin, Image, ImageFile
-
-from mediarules.inspection import gif, webp
-from mediarules.inspection.convert import image_format_name
+from mediarules.inspection import gif, jpeg, png, webp
 from mediarules.inspection.errors import UnreadableMediaError
+from mediarules.inspection.head import Head, Picture
+from mediarules.inspection.source import ByteSource
 from mediarules.models import MediaFacts
 
-VIDEO_FORMATS = frozenset({"MPEG"})
-"""Pillow formats that are really video streams (Pillow identifies MPEG-1/2 elementary video
-streams by their sequence header but cannot read them): hand these to MediaInfo."""
+if TYPE_CHECKING:
+    from PIL import ImageFile
 
-ANIMATABLE_FORMATS = frozenset({"GIF", "WEBP", "PNG", "AVIF"})
-"""Formats whose extra frames are an animation. MPO's extra pictures are previews, depth or
-gain maps that viewers never show: 1 frame. A multi-page TIFF reports its pages as frames
-(``MediaFacts.animated`` knows they are a document's, not an animation's)."""
+__all__ = ["MAX_TIFF_PAGES", "inspect_open_image", "tiff_pages"]
 
-_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
-
-_NOT_THIS_FORMAT = (SyntaxError, IndexError, TypeError, struct.error)
-"""What a Pillow plugin raises for "this is not my format" (the same list ``Image.open`` uses)."""
-
-
-def inspect_open_image(fp: BinaryIO, path: str, *, size: int) -> MediaFacts | None:
-    """Facts about the image open as ``fp`` (read from its start), or ``None`` when Pillow
-    does not recognise it.
-
-    Raises :class:`UnreadableMediaError` "corrupt" when a format recognises the file by its
-    magic number but cannot read the header (the caller may still ask MediaInfo about it).
-    """
-    fp.seek(0)
-    prefix = fp.read(16)
-    if webp.is_webp(prefix):
-        try:
-            header = webp.read_header(fp, size)
-        except webp.WebPError as exc:
-            raise _corrupt("WEBP", exc, path=path) from exc
-        return _webp_facts(header, path, size)
-    opened = _open_header(fp, path, prefix)
-    if opened is None:
-        return None
-    with opened as im:
-        if im.format in VIDEO_FORMATS:
-            return None
-        return _facts(im, fp, path, size)
-
-
-def _facts(im: ImageFile.ImageFile, fp: BinaryIO, path: str, size: int) -> MediaFacts:
-    """Header facts; frames are counted only for formats that animate."""
-    pillow_format = im.format or ""
-    width, height = _stored_size(im)
-    # Everything Pillow knows first: counting frames moves the file position under it.
-    mode = im.mode
-    has_alpha = mode in _ALPHA_MODES or "transparency" in im.info
-    orientation = _orientation(im)
-    return MediaFacts(
-        path=path,
-        kind="image",
-        format=image_format_name(pillow_format),
-        size=size,
-        width=width,
-        height=height,
-        mode=mode,
-        frames=_frames(im, fp, pillow_format, path, size),
-        has_alpha=has_alpha,
-        orientation=orientation,
-    )
-
-
-def _stored_size(im: ImageFile.ImageFile) -> tuple[int, int]:
-    """Width and height as stored. Pillow's TIFF plugin reports the size *after* its EXIF
-    orientation (it turns the picture on load), so read the TIFF's own dimension tags."""
-    tags = getattr(im, "tag_v2", None) if im.format == "TIFF" else None
-    if tags is not None:
-        width, height = tags.get(256), tags.get(257)  # ImageWidth, ImageLength
-        if isinstance(width, int) and isinstance(height, int):
-            return width, height
-    return im.size
-
-
-MAX_TIFF_PAGES = 1000
+MAX_TIFF_PAGES: Final = 1000
 """Pages counted in a TIFF: Pillow reads each page's tags (about 0.1 ms a page), and a chain
 of tiny pages must not take seconds. Past it the count is unknown (``None``)."""
 
@@ -115,138 +46,96 @@ def tiff_pages(im: ImageFile.ImageFile) -> int | None:
     return count if count <= MAX_TIFF_PAGES else None
 
 
-def _frames(
-    im: ImageFile.ImageFile, fp: BinaryIO, pillow_format: str, path: str, size: int
-) -> int | None:
-    if pillow_format == "TIFF":
-        return tiff_pages(im)
-    if pillow_format not in ANIMATABLE_FORMATS:
-        return 1
-    if pillow_format == "GIF":
-        # Pillow's n_frames, without its Python read of every sub-block (see gif.py); it
-        # leaves Pillow's image alone, whose mode a seek to another frame can change.
-        frames = gif.count_frames(fp, size)
-        if frames is None:
-            raise UnreadableMediaError(
-                "corrupt", "the GIF frames cannot be read (a block is cut short)", path=path
-            )
-        return frames
-    try:
-        frames = getattr(im, "n_frames", 1)  # APNG: from the acTL chunk, read by the open
-    except Image.DecompressionBombError:
-        return None  # a frame larger than the canvas; the count is unknown, not zero
-    except Exception as exc:  # any failure inside Pillow's frame walk
-        raise UnreadableMediaError(
-            "corrupt", f"the {_label(pillow_format)} frames cannot be read ({exc})", path=path
-        ) from exc
-    return frames if isinstance(frames, int) and frames >= 1 else None
+_PREFIX_BYTES: Final = 4096
+"""Read when the caller has not read the file's first bytes already."""
 
 
-_EXIF_SOURCES = frozenset({"exif", "Raw profile type exif", "XML:com.adobe.xmp", "xmp"})
-"""The ``info`` keys ``Image.Image.getexif`` reads an orientation from (besides TIFF tags)."""
-
-
-def _orientation(im: ImageFile.ImageFile) -> int | None:
-    """The EXIF orientation tag (0x0112), or ``None`` when absent or not 1..8.
-
-    ``PngImageFile.getexif`` decodes the whole image to look for an eXIf chunk after the pixel
-    data; browsers honour only one before it, which lazy open has already read into ``info``,
-    so PNGs use the base method.
-    """
-    base = im.format == "PNG" or type(im).getexif is Image.Image.getexif
-    if (
-        base
-        and getattr(im, "_exif", None) is None
-        and _EXIF_SOURCES.isdisjoint(im.info)
-        and not hasattr(im, "tag_v2")
-    ):
-        return None  # what the base getexif would find, without building an empty Exif
-    try:
-        exif = Image.Image.getexif(im) if base else im.getexif()
-        value = exif.get(0x0112)
-    except Exception:  # bad EXIF never makes an image unreadable for a viewer
-        return None
-    return value if isinstance(value, int) and 1 <= value <= 8 else None
-
-
-def _label(pillow_format: str) -> str:
-    """A format name for messages: ``JPEG``, ``PNG``, ``WebP``."""
-    name = image_format_name(pillow_format)
-    return {"webp": "WebP", "heif": "HEIF"}.get(name, name.upper())
-
-
-# ---------------------------------------------------------------------------------------------
-# opening
-
-
-def _open_header(fp: BinaryIO, path: str, prefix: bytes) -> ImageFile.ImageFile | None:
-    """Identify the file open in ``fp`` with Pillow's plugins, header only: the open image, or
-    ``None`` when no plugin recognises it.
-
-    Raises :class:`UnreadableMediaError` ("corrupt") when a plugin recognised its magic number
-    but could not read the header.
-    """
-    errors: dict[str, tuple[str, Exception]] = {}  # the first "failure" and "mismatch"
-    # Like Image.open: the common plugins first, then all of them. Loop over a copy of the
-    # registry: a plugin's factory may import and register another plugin.
-    Image.preinit()
-    common = tuple(Image.ID)
-    im = _try_plugins(common, fp, path, prefix, errors)
-    if im is None:
-        Image.init()
-        tried = frozenset(common)
-        im = _try_plugins([n for n in Image.ID if n not in tried], fp, path, prefix, errors)
-    if im is not None:
-        return im
-    # No plugin read it. If one recognised the magic number, the header is what broke.
-    broken = errors.get("failure") or errors.get("mismatch")
-    if broken is not None:
-        pillow_format, cause = broken
-        raise _corrupt(pillow_format, cause, path=path) from cause
-    return None
-
-
-def _try_plugins(
-    names: Sequence[str],
+def inspect_open_image(
     fp: BinaryIO,
     path: str,
-    prefix: bytes,
-    errors: dict[str, tuple[str, Exception]],
-) -> ImageFile.ImageFile | None:
-    """The image opened by the first plugin in ``names`` that reads the file; ``errors`` gets
-    the first plugin that failed on its own format, and the first whose magic number matched
-    but which then said the file was not its format."""
-    for name in names:
-        factory, accept = Image.OPEN[name]
-        try:  # some accept() functions index past a short prefix
-            verdict = accept(prefix) if accept is not None else True
-        except _NOT_THIS_FORMAT:
-            continue
-        if isinstance(verdict, str) or not verdict:
-            continue  # not this format (a str: its library is not installed)
-        if factory is GifImagePlugin.GifImageFile:
-            factory = gif.GifImageFile  # the same plugin, faster on grey-ramp colour tables
+    *,
+    size: int,
+    head: bytes | None = None,
+    source: ByteSource | None = None,
+) -> MediaFacts | None:
+    """Facts about the image open as ``fp``, or ``None`` when no reader recognises it.
+
+    ``head`` is the file's first bytes when the caller has read them, and ``source`` gives
+    the same bytes as ``fp`` by offset (the header readers read past ``head`` through it).
+
+    Raises :class:`UnreadableMediaError` "corrupt" when a format recognises the file by its
+    magic number but cannot read the header (the caller may still ask MediaInfo about it).
+    """
+    if head is None:
         fp.seek(0)
+        head = fp.read(_PREFIX_BYTES)
+    if webp.is_webp(head):
         try:
-            return factory(fp, path)
-        except _NOT_THIS_FORMAT as exc:
-            if accept is not None:
-                errors.setdefault("mismatch", (name, exc))
-        except Exception as exc:  # a plugin failing on its own format
-            # A plugin with no magic number to check only guessed: its failure says nothing
-            # about the file.
-            if accept is not None:
-                errors.setdefault("failure", (name, exc))
+            header = webp.read_header(fp, size, head)
+        except webp.WebPError as exc:
+            message = f"the header of this WebP file is damaged or cut short ({exc})"
+            raise UnreadableMediaError("corrupt", message, path=path) from exc
+        return _webp_facts(header, path, size)
+    picture = _read_header(head, fp, source, size)
+    if picture is not None:
+        return MediaFacts(
+            path=path,
+            kind="image",
+            format=picture.format,
+            size=size,
+            width=picture.width,
+            height=picture.height,
+            mode=picture.mode,
+            frames=picture.frames,
+            has_alpha=picture.has_alpha,
+            orientation=picture.orientation,
+        )
+    from mediarules.inspection import pillow_images  # Pillow: only for the files that need it
+
+    return pillow_images.inspect_open_image(fp, path, size=size)
+
+
+def _read_header(
+    head: bytes, fp: BinaryIO, source: ByteSource | None, size: int
+) -> Picture | None:
+    """What a header reader finds, or ``None`` for Pillow to decide: also when a read fails
+    (a remote source raises OSError, and the Pillow path meets the failure as it always did)
+    and, as a safety net, when a reader itself fails: Pillow's path is the one proven on
+    every kind of damage (the tests call :func:`header_reader_answer` and see any failure)."""
+    try:
+        return header_reader_answer(head, fp, source, size)
+    except Exception:
+        return None
+
+
+def header_reader_answer(
+    head: bytes, fp: BinaryIO, source: ByteSource | None, size: int
+) -> Picture | None:
+    """The header readers' own answer (``None``: not theirs to give)."""
+    if jpeg.is_jpeg(head):
+        return jpeg.read(Head(head, source or _FileObject(fp, size), size))
+    if png.is_png(head):
+        return png.read(Head(head, source or _FileObject(fp, size), size))
+    if gif.is_gif(head):
+        return gif.read(fp, source, size)
     return None
 
 
-def _corrupt(pillow_format: str, exc: Exception, *, path: str) -> UnreadableMediaError:
-    label = _label(pillow_format)
-    if isinstance(exc, Image.DecompressionBombError):
-        message = f"the {label} header declares a picture too large to open safely ({exc})"
-    else:
-        message = f"the header of this {label} file is damaged or cut short ({exc})"
-    return UnreadableMediaError("corrupt", message, path=path)
+class _FileObject:
+    """A file object read by offset (when the caller gave no source)."""
+
+    __slots__ = ("_fp", "size")
+
+    def __init__(self, fp: BinaryIO, size: int) -> None:
+        self._fp = fp
+        self.size = size
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        self._fp.seek(offset)
+        return self._fp.read(length)
+
+    def prefetch(self, offset: int, length: int) -> None:
+        """Nothing to do."""
 
 
 def _webp_facts(header: webp.WebPHeader, path: str, size: int) -> MediaFacts:

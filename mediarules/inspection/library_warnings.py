@@ -17,9 +17,11 @@ replaced them (pytest restores both around every test):
 
 libtiff (Pillow decodes compressed TIFFs with it) reports errors through a process-wide C
 handler that prints to stderr ("ZIPDecode: Decoding error at scanline 0, ..."); Pillow silences
-its warnings but not its errors. The first collection puts a handler in every libtiff the
-process has loaded: inside a collection a message becomes a ``libtiff:`` note of the calling
-thread's collector, outside one it goes to the handler it replaced, as before.
+its warnings but not its errors. The first collection once Pillow is loaded (or
+:func:`pillow_loaded`, called by the Pillow fallback when it imports Pillow) puts a handler in
+every libtiff the process has loaded: inside a collection a message becomes a ``libtiff:`` note
+of the calling thread's collector, outside one it goes to the handler it replaced, as before.
+A collection never imports Pillow itself: a JPEG read by its header reader does not pay for it.
 
 Known limits: outside mediarules, Pillow's warnings show every time rather than once per
 place; a ``catch_warnings`` block in another thread hides the hook until it ends; libtiff is
@@ -35,13 +37,12 @@ import glob
 import os
 import platform
 import re
+import sys
 import threading
 import warnings
 from collections.abc import Callable
 from contextvars import ContextVar, Token
 from typing import TextIO
-
-import PIL
 
 from mediarules.formatting import echo
 
@@ -51,7 +52,8 @@ MAX_NOTES = 20
 NOTE_LIMIT = 200
 """Characters kept of one warning."""
 
-_PIL_FOLDER = os.path.dirname(os.path.abspath(PIL.__file__)) + os.sep
+_pil_folder: str | None = None
+"""Pillow's folder, once Pillow is imported (a warning from inside it comes from Pillow)."""
 _FILTER = ("always", None, Warning, re.compile(r"PIL\."), 0)
 """The entry ``warnings.filterwarnings("always", module=r"PIL\\.")`` adds."""
 
@@ -109,7 +111,7 @@ class _Collecting:
 
 def _install() -> None:
     """Put the filter first and the hook in place, unless they already are (the usual case)."""
-    if not _libtiff_hooked:
+    if not _libtiff_hooked and "PIL._imaging" in sys.modules:
         _hook_libtiff()
     if warnings.showwarning is _route and warnings.filters[:1] == [_FILTER]:
         return
@@ -138,7 +140,19 @@ def _route(
 
 
 def _from_pillow(filename: str) -> bool:
-    return os.path.abspath(filename).startswith(_PIL_FOLDER)
+    folder = _pillow_folder()
+    return folder is not None and os.path.abspath(filename).startswith(folder)
+
+
+def _pillow_folder() -> str | None:
+    """Where Pillow is, or ``None`` while it is not imported (nothing can come from it)."""
+    global _pil_folder
+    if _pil_folder is None:
+        pil = sys.modules.get("PIL")
+        if pil is None or pil.__file__ is None:
+            return None
+        _pil_folder = os.path.dirname(os.path.abspath(pil.__file__)) + os.sep
+    return _pil_folder
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,6 +172,12 @@ _libtiff_hooked = False
 _tiff_handlers: list[object] = []
 """Our ctypes callbacks, one per libtiff, kept alive for as long as libtiff may call them."""
 _vsnprintf: Callable[..., int] | None = None
+
+
+def pillow_loaded() -> None:
+    """Hook libtiff now: Pillow was just imported, inside a collection that began without it."""
+    if not _libtiff_hooked:
+        _hook_libtiff()
 
 
 def _hook_libtiff() -> None:
@@ -199,7 +219,7 @@ def _loaded_libtiffs() -> list[ctypes.CDLL]:
         with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
             paths = {line.split(maxsplit=5)[-1].strip() for line in maps if "libtiff" in line}
     else:
-        paths = set(glob.glob(os.path.join(_PIL_FOLDER, ".dylibs", "libtiff*")))
+        paths = set(glob.glob(os.path.join(_pillow_folder() or "", ".dylibs", "libtiff*")))
     found = []
     for path in sorted(paths):
         if not os.path.basename(path).startswith("libtiff"):

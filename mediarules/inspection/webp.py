@@ -10,6 +10,10 @@ whole, a ``VP8``/``VP8L`` chunk (after an optional ``VP8X``), or for an animatio
 chunk and ``ANMF`` frames that each hold one. It also refuses what libwebp refuses without
 decoding: a RIFF size past the end of the file, a chunk (or its pad byte) cut short, a still
 image whose size differs from the ``VP8X`` canvas.
+
+The orientation is what Pillow's ``Exif`` reads from the ``EXIF`` chunk: read by
+:mod:`~mediarules.inspection.exif` where it reproduces Pillow exactly, by Pillow (imported
+then) where Pillow would warn about the data.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from PIL import Image
+from mediarules.inspection import exif
 
 _MAX_EXIF_BYTES = 1 << 20
 """Read at most this much of an EXIF chunk: enough for any orientation tag."""
@@ -64,10 +68,28 @@ def is_webp(prefix: bytes) -> bool:
     return len(prefix) >= 12 and prefix[:4] == b"RIFF" and prefix[8:12] == b"WEBP"
 
 
-def read_header(fp: BinaryIO, file_size: int) -> WebPHeader:
-    """Walk the chunk headers of the WebP open in ``fp``; WebPError when they don't add up."""
-    fp.seek(0)
-    head = fp.read(12)
+class _Bytes:
+    """The file by offset: from its first bytes when they were read already, else from the
+    file object."""
+
+    __slots__ = ("_fp", "_head")
+
+    def __init__(self, fp: BinaryIO, head: bytes) -> None:
+        self._fp = fp
+        self._head = head
+
+    def at(self, offset: int, length: int) -> bytes:
+        if offset + length <= len(self._head):
+            return self._head[offset : offset + length]
+        self._fp.seek(offset)
+        return self._fp.read(length)
+
+
+def read_header(fp: BinaryIO, file_size: int, head: bytes = b"") -> WebPHeader:
+    """Walk the chunk headers of the WebP open in ``fp`` (``head``: its first bytes, when
+    read already); WebPError when they don't add up."""
+    source = _Bytes(fp, head)
+    head = source.at(0, 12)
     if not is_webp(head):
         raise WebPError("not a RIFF/WEBP file")
     end = 8 + int.from_bytes(head[4:8], "little")
@@ -75,7 +97,7 @@ def read_header(fp: BinaryIO, file_size: int) -> WebPHeader:
         raise WebPError(
             f"cut short: the RIFF header declares {end} bytes, the file has {file_size}"
         )
-    found = _walk(fp, end)
+    found = _walk(source, end)
     width, height = _size(found)
     return WebPHeader(
         width=width,
@@ -86,18 +108,17 @@ def read_header(fp: BinaryIO, file_size: int) -> WebPHeader:
     )
 
 
-def _walk(fp: BinaryIO, end: int) -> _Chunks:
+def _walk(source: _Bytes, end: int) -> _Chunks:
     """Read every top-level chunk header in ``[12, end)``, and the few payloads that matter."""
     found = _Chunks()
     position = 12
     while position + 8 <= end:
         if found.chunks == MAX_CHUNKS:
             raise WebPError(f"more than {MAX_CHUNKS} chunks")
-        fp.seek(position)
-        fourcc, length = _chunk_header(fp.read(8))
+        fourcc, length = _chunk_header(source.at(position, 8))
         data_end = position + 8 + length
         _check_fits(fourcc, data_end + (length & 1), end)
-        _read_chunk(fp, fourcc, length, data_end, found, first=position == 12)
+        _read_chunk(source, position + 8, fourcc, length, found, first=position == 12)
         found.chunks += 1
         position = data_end + (length & 1)  # chunks are padded to an even length
     return found
@@ -113,14 +134,14 @@ def _check_fits(fourcc: bytes, chunk_end: int, end: int) -> None:
 
 
 def _read_chunk(
-    fp: BinaryIO, fourcc: bytes, length: int, data_end: int, found: _Chunks, *, first: bool
+    source: _Bytes, payload: int, fourcc: bytes, length: int, found: _Chunks, *, first: bool
 ) -> None:
-    """Record what one top-level chunk (``fp`` at its payload) says."""
+    """Record what one top-level chunk (its payload at ``payload``) says."""
     if fourcc == b"VP8X" and first:
-        _vp8x(fp.read(min(length, 10)), found)
+        _vp8x(source.at(payload, min(length, 10)), found)
     elif fourcc in _IMAGE_CHUNKS and not found.image_chunk:
         found.image_chunk = True
-        size, alpha = _bitstream_size(fourcc, fp.read(min(length, 10)))
+        size, alpha = _bitstream_size(fourcc, source.at(payload, min(length, 10)))
         found.image = size
         found.has_alpha = found.has_alpha or alpha
     elif fourcc == b"ALPH":
@@ -130,10 +151,10 @@ def _read_chunk(
     elif fourcc == b"ANMF":
         if not found.anim:
             raise WebPError("an ANMF frame comes before the ANIM chunk")
-        _check_frame(fp, length, data_end)
+        _check_frame(source, payload, length)
         found.frames += 1
     elif fourcc == b"EXIF":
-        found.orientation = _orientation(fp.read(min(length, _MAX_EXIF_BYTES)))
+        found.orientation = _orientation(source.at(payload, min(length, _MAX_EXIF_BYTES)))
 
 
 def _vp8x(data: bytes, found: _Chunks) -> None:
@@ -146,21 +167,22 @@ def _vp8x(data: bytes, found: _Chunks) -> None:
     )
 
 
-def _check_frame(fp: BinaryIO, length: int, data_end: int) -> None:
-    """The ``ANMF`` frame at ``fp`` must hold a whole VP8 or VP8L picture."""
+def _check_frame(source: _Bytes, payload: int, length: int) -> None:
+    """The ``ANMF`` frame whose payload is at ``payload`` must hold a whole VP8 or VP8L
+    picture."""
     if length < _ANMF_HEADER + 8:
         raise WebPError("an ANMF frame holds no picture")
-    position = fp.tell() + _ANMF_HEADER
+    data_end = payload + length
+    position = payload + _ANMF_HEADER
     for _ in range(_MAX_FRAME_CHUNKS):
         if position + 8 > data_end:
             break
-        fp.seek(position)
-        fourcc, inner = _chunk_header(fp.read(8))
+        fourcc, inner = _chunk_header(source.at(position, 8))
         inner_end = position + 8 + inner
         if inner_end > data_end:
             raise WebPError(f"the {_name(fourcc)} chunk of an ANMF frame is cut short")
         if fourcc in _IMAGE_CHUNKS:
-            size, _ = _bitstream_size(fourcc, fp.read(min(inner, 10)))
+            size, _ = _bitstream_size(fourcc, source.at(position + 8, min(inner, 10)))
             if size is None or 0 in size:
                 raise WebPError(f"the {_name(fourcc)} bitstream of an ANMF frame is damaged")
             return
@@ -213,10 +235,15 @@ def _name(fourcc: bytes) -> str:
 
 
 def _orientation(data: bytes) -> int | None:
-    exif = Image.Exif()
+    found = exif.orientation_of(data, 0, len(data), None)  # (Exif.load reads no XMP)
+    if not isinstance(found, exif.Unsure):
+        return found
+    from PIL import Image  # Pillow decides where it would warn: its warnings are notes
+
+    pillow_exif = Image.Exif()
     try:
-        exif.load(data)  # strips an "Exif\0\0" prefix when a writer added one
-        value = exif.get(0x0112)
+        pillow_exif.load(data)  # strips an "Exif\0\0" prefix when a writer added one
+        value = pillow_exif.get(0x0112)
     except Exception:  # bad EXIF never makes an image unreadable for a viewer
         return None
     return value if isinstance(value, int) and 1 <= value <= 8 else None
