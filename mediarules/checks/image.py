@@ -66,7 +66,27 @@ def _conversion(facts: MediaFacts, rules: ImageRules, fallback: str) -> Fix:
     (not converted by the publisher): PNG keeps transparency and frames, else JPEG."""
     kept = [f for f in rules.formats if f not in rules.converted] or [fallback]
     target = plan.pick_image_target(facts, kept)
-    return plan.convert_image(facts, target, [one_of(fact="format", values=tuple(kept))])
+    return _convert(facts, target, tuple(kept))
+
+
+_CONVERSIONS: dict[tuple[object, ...], Fix] = {}
+
+
+def _convert(
+    facts: MediaFacts, target: str, values: tuple[str, ...], prefer: str | None = None
+) -> Fix:
+    """``plan.convert_image(facts, target, [one_of(values, prefer)])``, made once for the few
+    facts it reads (the format, transparency, animation, a TIFF's pages): a post's images are
+    mostly alike, and a fix is never changed once made."""
+    pages = facts.frames if facts.format == "tiff" else None
+    key = (target, values, prefer, facts.format, facts.has_alpha, facts.animated, pages)
+    found = _CONVERSIONS.get(key)
+    if found is None:
+        if len(_CONVERSIONS) >= 1024:
+            _CONVERSIONS.clear()
+        need = one_of(fact="format", values=values, prefer=prefer)
+        found = _CONVERSIONS[key] = plan.convert_image(facts, target, [need])
+    return found
 
 
 def _preferred_conversion(facts: MediaFacts, rules: ImageRules) -> tuple[Fix | None, str]:
@@ -74,8 +94,7 @@ def _preferred_conversion(facts: MediaFacts, rules: ImageRules) -> tuple[Fix | N
     file is predicted (as the fix planner predicts it) to stay within the byte limit; else no
     fix, and the reason for the message."""
     target = rules.preferred[0]
-    need = one_of(fact="format", values=tuple(rules.preferred), prefer=target)
-    fix = plan.convert_image(facts, target, [need])
+    fix = _convert(facts, target, tuple(rules.preferred), target)
     limit = rules.max_size_bytes
     if limit is None:
         return fix, ""

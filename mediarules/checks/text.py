@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 from mediarules import text as textlib
-from mediarules.checks.finding import Finding
+from mediarules.checks.finding import Finding, manual
 from mediarules.fixes import plan
 from mediarules.models import MediaKind
 from mediarules.requirements import Shorter, Without
@@ -84,7 +84,7 @@ def check_text(
                 key="required",
                 actual=None,
                 limit=True,
-                fix=plan.manual(f"Write a {field}"),
+                fix=manual(f"Write a {field}"),
             )
         if warning is None:
             return
@@ -232,7 +232,7 @@ def _counted_entities(
             key=key,
             actual=found,
             limit=limit,
-            fix=plan.manual(f"Remove {found - limit} {what}"),
+            fix=manual(f"Remove {found - limit} {what}"),
         )
 
 
@@ -255,7 +255,7 @@ def check_alt_text(
                 key="required",
                 actual=None,
                 limit=True,
-                fix=plan.manual(f"Write alt text describing the {kind}"),
+                fix=manual(f"Write alt text describing the {kind}"),
             )
         return
     if rules.max_length is None:
@@ -313,5 +313,5 @@ def check_tags(
         key="max_length",
         actual=length,
         limit=limit,
-        fix=plan.manual(f"Drop or shorten tags to fit {limit:,} {_UNITS[rules.counting]}"),
+        fix=manual(f"Drop or shorten tags to fit {limit:,} {_UNITS[rules.counting]}"),
     )

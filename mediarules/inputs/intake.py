@@ -16,14 +16,15 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path, PurePath
 
 from mediarules.checks.finding import Finding
 from mediarules.checks.upload import format_from_mime, format_from_name
 from mediarules.fixes import plan
 from mediarules.inspection import UnreadableMediaError, inspect
-from mediarules.inspection.plausible import impossible_picture_values, shown_number
-from mediarules.models import MediaFacts, MediaRef
+from mediarules.inspection.plausible import MAX_SIDE, impossible_picture_values, shown_number
+from mediarules.models import MAX_RATE_MAGNITUDE, MediaFacts, MediaRef
 from mediarules.remote import FetchFailure, FetchOptions, RemoteResult, fetch_each, is_url, redact
 from mediarules.safe_read import MAX_INTEGER
 
@@ -81,6 +82,8 @@ def take(media: MediaInput) -> Item:
         why = "a URL, and this command reads local files only (check reads URLs)"
         return _unreadable(redact(media), "remote", why)
     if isinstance(media, MediaFacts):
+        if _plausible(media):  # the usual case, told in a few comparisons
+            return Item(media)
         impossible = impossible_values(vars(media))
         facts = media.model_copy(update=dict.fromkeys(impossible)) if impossible else media
         return _declared(facts, None, impossible)
@@ -186,6 +189,38 @@ def impossible_values(values: Mapping[str, object]) -> dict[str, str]:
     a size or bit rate past 64 bits, and for a video a duration or bit rate of 0 (a file's own
     0 is an honest unknown, but a record's is not)."""
     return {**impossible_picture_values(values), **_impossible_declared(values)}
+
+
+def _plausible(facts: MediaFacts) -> bool:
+    """True when ``impossible_values`` finds nothing in these facts, for what most facts are:
+    sides, size and bit rate of type ``int`` within their bounds, a ``Fraction`` rate and a
+    ``float`` duration within theirs, or unknown. False means "look closer", not "impossible"
+    (a rate given as an int, a bound crossed). Held to ``impossible_values`` by tests."""
+    zero_ok = facts.kind != "video"
+    fps = facts.fps
+    return (
+        _whole(facts.width, 1, MAX_SIDE)
+        and _whole(facts.height, 1, MAX_SIDE)
+        and _whole(facts.size, 1, MAX_INTEGER)
+        and _whole(facts.bit_rate, 0 if zero_ok else 1, MAX_INTEGER)
+        and (
+            fps is None
+            or (type(fps) is Fraction and 0 < fps.numerator <= MAX_RATE_MAGNITUDE * fps.denominator)
+        )
+        and _seconds(facts.duration_s, zero_ok)
+    )
+
+
+def _whole(value: object, least: int, most: int) -> bool:
+    return value is None or (type(value) is int and least <= value <= most)
+
+
+def _seconds(value: object, zero_ok: bool) -> bool:
+    if value is None:
+        return True
+    if type(value) is not float:
+        return False
+    return (value > 0 or (zero_ok and value == 0)) and value != math.inf
 
 
 def _impossible_declared(values: Mapping[str, object]) -> dict[str, str]:
