@@ -83,7 +83,7 @@ def evaluate(
     everywhere = order[ALL_PLATFORMS]
     ranked = [
         _Violating(finding, "", index, items).violation(
-            ALL_PLATFORMS, everywhere, (finding.source, None)
+            ALL_PLATFORMS, everywhere * _PLATFORM_RANK, finding.source, None
         )
         for finding, index in _everywhere(items, post_findings)
     ]
@@ -125,6 +125,7 @@ def _on_platform(
     cited = platform.cited
     append = ranked.append
     extras = post.extras
+    place = rank * _PLATFORM_RANK
     for part, share in platform.plain if extras is None else platform.parts_for(extras):
         findings = shared.get(share)
         if findings is None:  # the first platform with these limits: run the part
@@ -138,9 +139,9 @@ def _on_platform(
         for violating in findings:
             cite = violating.cite
             if cite is None:  # a limit outside the table (the upload API's): its own source
-                append(violating.violation(key, rank, (violating.finding.source, None)))
+                append(violating.violation(key, place, violating.source, None))
             else:
-                append(violating.violation(key, rank, cited.get(cite) or platform.cite(*cite)))
+                append(violating.violation(key, place, *(cited.get(cite) or platform.cite(*cite))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -521,29 +522,35 @@ class _Post:
         poll: bool = False,
     ) -> None:
         self.items = items
-        self.facts: list[MediaFacts] = [item.facts for item in items]
-        self.readable = [(i, item) for i, item in enumerate(items) if item.unreadable is None]
+        self.facts: list[MediaFacts] = []
+        self.readable: list[tuple[int, Item]] = []
         """The items that could be read, with their index."""
         self.images: list[_File] = []
         """The readable images and videos, each with what its screens read."""
         self.videos: list[_File] = []
-        for index, item in self.readable:
-            facts = item.facts
-            kind = facts.kind
-            if kind == "image":
-                self.images.append((index, facts, facts.display_size, facts.animated))
-            elif kind == "video":
-                self.videos.append((index, facts, facts.display_size, False))
-        self.kinds = tuple(  # what the post checks read: every item's, read or not
-            (facts.kind, facts.kind == "image" and facts.animated) for facts in self.facts
-        )
+        kinds: list[tuple[str | None, bool]] = []
         images = animated = videos = 0
-        for kind, moving in self.kinds:
+        for index, item in enumerate(items):
+            facts = item.facts
+            self.facts.append(facts)
+            kind = facts.kind
+            moving = False
             if kind == "image":
                 images += 1
+                moving = facts.animated
                 animated += moving
             elif kind == "video":
                 videos += 1
+            kinds.append((kind, moving))
+            if item.unreadable is None:
+                self.readable.append((index, item))
+                if kind == "image":
+                    self.images.append((index, facts, facts.display_size, moving))
+                elif kind == "video":
+                    self.videos.append((index, facts, facts.display_size, False))
+        self.kinds = tuple(kinds)
+        """What the post checks read of every item, read or not: its kind, and whether an
+        image is animated."""
         self.shape = PostShape(len(items), images, animated, videos)
         self.caption = caption
         self.title = title
@@ -578,16 +585,22 @@ def _rank(ranked: _Ranked) -> int:
 
 
 class _Violating:
-    """A finding placed in the post, with all its violations share whatever the platform;
-    ``violation`` adds a platform, the source it cites and how that source is known."""
+    """A finding placed in the post: what all its violations share whatever the platform
+    (each adds a platform, the source it cites and how that source is known)."""
 
-    __slots__ = ("cite", "error", "finding", "index", "order", "path", "severity")
+    __slots__ = (
+        "actual", "cite", "code", "error", "fix", "index", "limit", "list_limit", "message",
+        "order", "path", "severity", "source",
+    )  # fmt: skip
 
     def __init__(
         self, finding: Finding, section: str, index: int | None, items: Sequence[Item]
     ) -> None:
         severity: Severity = finding.severity or CODES[finding.code].severity
-        self.finding = finding
+        self.code, self.message, self.actual = finding.code, finding.message, finding.actual
+        self.limit: Any = finding.limit
+        self.fix, self.source = finding.fix, finding.source
+        self.list_limit = isinstance(finding.limit, list)
         self.severity = severity
         self.index = index
         self.path = None if index is None else items[index].facts.path
@@ -598,39 +611,40 @@ class _Violating:
         self.error = severity is _ERROR
 
     def violation(
-        self, platform: str, rank: int, citation: tuple[str | None, Evidence | None]
+        self, platform: str, place: int, source: str | None, evidence: Evidence | None
     ) -> _Ranked:
-        """The violation on ``platform``, citing ``(source, evidence)``."""
-        finding = self.finding
-        source, evidence = citation
-        limit = finding.limit
+        """The violation on ``platform`` (``place``: the platform's rank, times
+        ``_PLATFORM_RANK``), citing ``source`` and ``evidence``."""
+        limit = self.limit
         fields: dict[str, Any] = {
-            "code": finding.code,
+            "code": self.code,
             "severity": self.severity,
             "platform": platform,
             "media_index": self.index,
             "path": self.path,
-            "message": finding.message,
-            "actual": finding.actual,
-            # every record its own list, as validated
-            "limit": list(limit) if isinstance(limit, list) else limit,
+            "message": self.message,
+            "actual": self.actual,
+            "limit": list(limit) if self.list_limit else limit,  # each record its own list
             "source": source,
-            "fix": finding.fix,
+            "fix": self.fix,
             "evidence": evidence,
         }
         order = self.order
-        if self.error and evidence == THIRD_PARTY:
+        if evidence == THIRD_PARTY and self.error:
             # Only the platform's own word or the publisher's can refuse a post.
             fields["severity"] = _WARNING
             fields["message"] += THIRD_PARTY_NOTE
-            order += (_rank_of(_WARNING) - _rank_of(_ERROR)) * _SEVERITY_RANK
+            order += _ERROR_TO_WARNING
         # The values come from validated records and typed checks: no need to validate them
         # again (tests/test_engine_speed_invariants.py holds violations to what validation gives).
-        return rank * _PLATFORM_RANK + order, construct_trusted(Violation, fields)
+        return place + order, construct_trusted(Violation, fields)
 
 
 _ERROR, _WARNING = Severity.ERROR, Severity.WARNING
 """Held here: reading an enum member off its class costs ~150 ns, and violations are many."""
+
+_ERROR_TO_WARNING = _SEVERITY_RANK
+"""What a violation's place moves by when a third-party limit makes its error a warning."""
 
 
 def _rank_of(severity: Severity) -> int:

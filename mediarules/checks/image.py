@@ -28,16 +28,7 @@ def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
         # a preference for stills: converting an animation to the preferred format loses it
         preferred = rules.preferred
         if fmt is not None and preferred and fmt not in preferred and not facts.animated:
-            fix, why_not = _preferred_conversion(facts, rules)
-            yield Finding(
-                "image.format_not_preferred",
-                f"{fmt.upper()} works, but {' or '.join(p.upper() for p in rules.preferred)}"
-                f" is preferred{why_not}",
-                key="preferred",
-                actual=fmt,
-                limit=rules.preferred,
-                fix=fix,
-            )
+            yield _not_preferred(facts, fmt, rules)
         return
     if fmt in rules.converted:
         converted = rules.converted[fmt]
@@ -89,39 +80,81 @@ def _convert(
     return found
 
 
-def _preferred_conversion(facts: MediaFacts, rules: ImageRules) -> tuple[Fix | None, str]:
+_NOT_PREFERRED: dict[tuple[object, ...], Finding] = {}
+
+
+def _not_preferred(facts: MediaFacts, fmt: str, rules: ImageRules) -> Finding:
+    """The finding of a still image in a format the platform takes but does not prefer: made
+    once for what it says (the format, the preferred ones, why no conversion is planned) and
+    what its fix reads (transparency, a TIFF's pages): a post's images are mostly alike."""
+    why_not = _why_not_preferred(facts, rules)
+    pages = facts.frames if fmt == "tiff" else None
+    key = (fmt, *rules.preferred, None, facts.has_alpha, pages, why_not)
+    found = _NOT_PREFERRED.get(key)
+    if found is None:
+        if len(_NOT_PREFERRED) >= 1024:
+            _NOT_PREFERRED.clear()
+        fix, _ = _preferred_conversion(facts, rules, why_not)
+        found = _NOT_PREFERRED[key] = Finding(
+            "image.format_not_preferred",
+            f"{fmt.upper()} works, but {' or '.join(p.upper() for p in rules.preferred)}"
+            f" is preferred{why_not}",
+            key="preferred",
+            actual=fmt,
+            limit=rules.preferred,
+            fix=fix,
+        )
+    return found
+
+
+def _preferred_conversion(
+    facts: MediaFacts, rules: ImageRules, why_not: str | None = None
+) -> tuple[Fix | None, str]:
     """The conversion to the preferred format, offered only when it loses nothing and the new
     file is predicted (as the fix planner predicts it) to stay within the byte limit; else no
     fix, and the reason for the message."""
+    if why_not is None:
+        why_not = _why_not_preferred(facts, rules)
+    if why_not:
+        return None, why_not
     target = rules.preferred[0]
-    fix = _convert(facts, target, tuple(rules.preferred), target)
+    return _convert(facts, target, tuple(rules.preferred), target), ""
+
+
+def _why_not_preferred(facts: MediaFacts, rules: ImageRules) -> str:
+    """Why no conversion to the preferred format is offered ("" when one is): the new file is
+    predicted to exceed the byte limit."""
     limit = rules.max_size_bytes
     if limit is None:
-        return fix, ""
-    estimate = _estimated_bytes(facts, target)
-    if estimate is not None and estimate <= limit:
-        return fix, ""
+        return ""
+    target = rules.preferred[0]
+    estimate = _estimated_bytes(facts, target, limit)
+    if estimate is True:
+        return ""
     size = facts.display_size
     shape = f" of {size[0]}x{size[1]}" if size is not None else ""
     reach = f"could reach {human_bytes(math.ceil(estimate))}" if estimate else "has no known size"
-    return None, (
+    return (
         f"; no conversion planned: a {target.upper()}{shape} {reach},"
         f" over the {human_bytes(limit)} limit"
     )
 
 
-_ESTIMATES: dict[tuple[object, ...], Fraction | None] = {}
+_ESTIMATES: dict[tuple[object, ...], Fraction | bool | None] = {}
 
 
-def _estimated_bytes(facts: MediaFacts, target: str) -> Fraction | None:
-    """``plan.estimated_bytes``, kept by the facts it reads: a post's images are checked for
-    each platform that prefers a format, and the estimate is Fraction arithmetic."""
-    key = (target, facts.format, facts.size, facts.display_size, facts.frames, facts.has_alpha)
+def _estimated_bytes(facts: MediaFacts, target: str, limit: int) -> Fraction | bool | None:
+    """``plan.estimated_bytes``, or True when it is within ``limit``, kept by the facts it
+    reads: a post's images are checked for each platform that prefers a format, and the
+    estimate (and its comparison) is Fraction arithmetic."""
+    size, shape = facts.size, facts.display_size
+    key = (target, facts.format, size, shape, facts.frames, facts.has_alpha, limit)
     if key in _ESTIMATES:
         return _ESTIMATES[key]
     if len(_ESTIMATES) >= 1024:
         _ESTIMATES.clear()
-    found = _ESTIMATES[key] = plan.estimated_bytes(facts, target)
+    estimate = plan.estimated_bytes(facts, target)
+    found = _ESTIMATES[key] = True if estimate is not None and estimate <= limit else estimate
     return found
 
 

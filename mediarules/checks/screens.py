@@ -22,9 +22,10 @@ The kinds of limit in the registry (:mod:`mediarules.limits`) bring their own sc
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from fractions import Fraction
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from mediarules.checks import image, post, video
 from mediarules.checks.image import IMAGE_CHECKS, image_checks_for
@@ -122,58 +123,123 @@ def image_screen(rules: ImageRules) -> FileScreen | None:
     """The screen of ``checks.image`` under ``rules``; None when no check can find anything."""
     if not image_checks_for(rules):
         return None
+    source = _Source()
     verdicts, other = _format_verdicts(rules)
+    if other or any(verdicts.values()):
+        source.line("verdict = VERDICTS.get(facts.format, OTHER)", VERDICTS=verdicts, OTHER=other)
+        source.line("if verdict and (verdict == LOUD or not animated):", LOUD=_LOUD)
+        source.line("    found = FORMATS", FORMATS=_FORMATS)
     exclusive = rules.exclusive
-    still_bytes = _bytes_from(rules.max_size_bytes, "max_size_bytes" in exclusive)
-    animated_bytes = (
-        still_bytes
-        if rules.max_animated_size_bytes is None
-        else _bytes_from(rules.max_animated_size_bytes, "max_animated_size_bytes" in exclusive)
-    )
-    still_pixels = _at_most(rules.max_pixels)
-    animated_pixels = (
-        still_pixels if rules.max_animated_pixels is None else rules.max_animated_pixels
-    )
-    max_frames = _at_most(rules.max_frames)
-    min_w, min_h = rules.min_width or 0, rules.min_height or 0
-    max_w, max_h = _at_most(rules.max_width), _at_most(rules.max_height)
-    max_sum = _at_most(rules.max_dimension_sum)
-    scaled_low, scaled_high = rules.scaled_min_width or 0, _at_most(rules.scaled_max_width)
-    low_n, low_d, high_n, high_d = _ratio_terms(rules.min_aspect_ratio, rules.max_aspect_ratio)
+    still = _bytes_from(rules.max_size_bytes, "max_size_bytes" in exclusive)
+    moving = still
+    if rules.max_animated_size_bytes is not None:
+        moving = _bytes_from(rules.max_animated_size_bytes, "max_animated_size_bytes" in exclusive)
+    if still < _NEVER or moving < _NEVER:
+        source.line("size = facts.size")
+        source.line(
+            "if size is not None and size >= (MOVING if animated else STILL):",
+            MOVING=moving,
+            STILL=still,
+        )
+        source.line("    found |= IMAGE_BYTES", IMAGE_BYTES=_IMAGE_BYTES)
+    if rules.max_frames is not None:
+        source.line(
+            "if animated and (frames := facts.frames) is not None and frames > MAX_FRAMES:",
+            MAX_FRAMES=rules.max_frames,
+        )
+        source.line("    found |= FRAMES", FRAMES=_FRAMES)
+    shape = rules.min_aspect_ratio is not None or rules.max_aspect_ratio is not None
+    picture = _picture_lines(rules)
+    if not (shape or picture):
+        return source.function("image_screen")
+    source.line("if display is None or display[1] <= 0:  # no shape, no picture")
+    source.line("    return found")
+    source.line("w, h = display")
+    if shape:
+        _shape_lines(source, rules.min_aspect_ratio, rules.max_aspect_ratio, _IMAGE_SHAPE)
+    if picture:
+        source.line("if w > 0:  # a picture (intake reports the rest)")
+        for line, constants in picture:
+            source.line("    " + line, **constants)
+    return source.function("image_screen")
 
-    def may_find(facts: MediaFacts, display: tuple[int, int] | None, animated: bool) -> int:
-        found = 0
-        verdict = verdicts.get(facts.format, other)
-        if verdict and (verdict == _LOUD or not animated):
-            found = _FORMATS
-        size = facts.size
-        if size is not None and size >= (animated_bytes if animated else still_bytes):
-            found |= _IMAGE_BYTES
-        if animated and (frames := facts.frames) is not None and frames > max_frames:
-            found |= _FRAMES
-        if display is None:
-            return found
-        w, h = display
-        if h <= 0:  # no shape, no picture
-            return found
-        if w * low_d < low_n * h or w * high_d > high_n * h:
-            found |= _IMAGE_SHAPE
-        if w <= 0:  # no picture (intake reports it)
-            return found
-        if w < min_w or h < min_h:
-            found |= _MIN_SIDES
-        if w > max_w or h > max_h:
-            found |= _MAX_SIDES
-        if w < scaled_low or w > scaled_high:
-            found |= _SCALED
-        width, height = facts.width or 0, facts.height or 0
-        if width * height > (animated_pixels if animated else still_pixels):
-            found |= _PIXELS
-        if width + height > max_sum:
-            found |= _SUM
-        return found
 
-    return may_find
+def _picture_lines(rules: ImageRules) -> list[tuple[str, dict[str, object]]]:
+    """The image screen's tests of a picture's sides (``w``, ``h``: as displayed), pixels and
+    sum (stored, as the checks count them), for the limits ``rules`` sets."""
+    lines: list[tuple[str, dict[str, object]]] = []
+
+    def test(condition: str, bit: int, **constants: object) -> None:
+        lines.extend([(f"if {condition}:", constants), (f"    found |= {_BIT}", {_BIT: bit})])
+
+    if rules.min_width or rules.min_height:
+        test("w < MIN_W or h < MIN_H", _MIN_SIDES, MIN_W=rules.min_width or 0,
+             MIN_H=rules.min_height or 0)  # fmt: skip
+    if rules.max_width is not None or rules.max_height is not None:
+        test("w > MAX_W or h > MAX_H", _MAX_SIDES, MAX_W=_at_most(rules.max_width),
+             MAX_H=_at_most(rules.max_height))  # fmt: skip
+    if rules.scaled_min_width is not None or rules.scaled_max_width is not None:
+        test("w < SCALED_LOW or w > SCALED_HIGH", _SCALED,
+             SCALED_LOW=rules.scaled_min_width or 0,
+             SCALED_HIGH=_at_most(rules.scaled_max_width))  # fmt: skip
+    if rules.max_pixels is not None or rules.max_animated_pixels is not None:
+        still = _at_most(rules.max_pixels)
+        moving = still if rules.max_animated_pixels is None else rules.max_animated_pixels
+        test("facts.width * facts.height > (MOVING_PIXELS if animated else STILL_PIXELS)",
+             _PIXELS, MOVING_PIXELS=moving, STILL_PIXELS=still)  # fmt: skip
+    if rules.max_dimension_sum is not None:
+        test("facts.width + facts.height > MAX_SUM", _SUM, MAX_SUM=rules.max_dimension_sum)
+    return lines
+
+
+def _shape_lines(
+    source: _Source, low: Fraction | None, high: Fraction | None, bit: int, indent: str = ""
+) -> None:
+    """A shape (``w`` by ``h``, ``h`` > 0) out of ``[low, high]``, in integers, as
+    ``checks.image._shape_within`` compares it."""
+    tests = []
+    constants: dict[str, object] = {"SHAPE": bit}
+    if low is not None:
+        tests.append("w * LOW_D < LOW_N * h")
+        constants |= {"LOW_N": low.numerator, "LOW_D": low.denominator}
+    if high is not None:
+        tests.append("w * HIGH_D > HIGH_N * h")
+        constants |= {"HIGH_N": high.numerator, "HIGH_D": high.denominator}
+    shape_bit = constants.pop("SHAPE")
+    source.line(f"{indent}if {' or '.join(tests)}:", **constants)
+    source.line(f"{indent}    found |= SHAPE", SHAPE=shape_bit)
+
+
+_BIT = "BIT"
+
+
+class _Source:
+    """A screen's source, made of this module's own lines: the limits of a table reach it as
+    names of constants, never as text, so no value of the table can change what it does."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: dict[str, object] = {}
+        self.count = 0
+
+    def line(self, text: str, **constants: object) -> None:
+        """A line of the body, its constants given by the names it uses: each gets a name of
+        its own in the function (the same name may stand for two values in two lines)."""
+        for name, value in constants.items():
+            self.count += 1
+            unique = f"{name}_{self.count}"
+            text = re.sub(rf"\b{name}\b", unique, text)
+            self.constants[unique] = value
+        self.lines.append(text)
+
+    def function(self, name: str) -> FileScreen:
+        body = "".join(f"    {line}\n" for line in self.lines)
+        text = f"def {name}(facts, display, animated):\n    found = 0\n{body}    return found\n"
+        namespace = dict(self.constants)
+        exec(compile(text, f"<mediarules.checks.screens {name}>", "exec"), namespace)
+        screen = cast(FileScreen, namespace[name])
+        screen.__doc__ = text  # what it tests, for anyone who wonders
+        return screen
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,75 +258,88 @@ _REGISTERED = tuple(
 """Each registered kind of video limit, with the bit of its check."""
 
 
-def _rate_terms(rate: Fraction | None, unset: tuple[int, int]) -> tuple[int, int]:
-    return unset if rate is None else (rate.numerator, rate.denominator)
-
-
 def video_screen(rules: VideoRules) -> FileScreen | None:
     """The screen of ``checks.video`` under ``rules``; None when no check can find anything."""
     if not video_checks_for(rules):
         return None
-    containers = frozenset(rules.containers)
-    video_codecs = frozenset(rules.video_codecs)
-    audio_codecs = frozenset(rules.audio_codecs)
-    # a rate r is under min_n / min_d when r.numerator * min_d < min_n * r.denominator
-    min_n, min_d = _rate_terms(rules.min_fps, (0, 1))
-    max_n, max_d = _rate_terms(rules.max_fps, (1, 0))
-    variable_refused = rules.constant_frame_rate
-    low_s = -_NEVER if rules.min_duration_s is None else rules.min_duration_s
-    high_s = _at_most(rules.max_duration_s)
-    min_bytes = rules.min_size_bytes or 0
-    max_bytes = _bytes_from(rules.max_size_bytes, "max_size_bytes" in rules.exclusive)
-    min_w, min_h = rules.min_width or 0, rules.min_height or 0
-    max_w, max_h = _at_most(rules.max_width), _at_most(rules.max_height)
-    max_pixels = _at_most(rules.max_pixels)
-    low_n, low_d, high_n, high_d = _ratio_terms(rules.min_aspect_ratio, rules.max_aspect_ratio)
-    max_bit_rate = _at_most(rules.max_bitrate_bps)
-    registered = tuple(
-        (bit, kind.may_break(limit))
-        for kind, bit in _REGISTERED
-        if (limit := getattr(rules, kind.key)) is not None
-    )
-
-    def may_find(facts: MediaFacts, display: tuple[int, int] | None, animated: bool) -> int:
-        found = 0
-        fmt = facts.format
-        if fmt is not None and containers and fmt not in containers:
-            found = _CONTAINERS
-        codec = facts.video_codec
-        if codec is not None and video_codecs and codec not in video_codecs:
-            found |= _VIDEO_CODECS
-        codec = facts.audio_codec
-        if codec is not None and audio_codecs and codec not in audio_codecs:
-            found |= _AUDIO_CODECS
-        rate = facts.fps
-        if rate is not None and rate.numerator > 0:
-            numerator, denominator = rate.numerator, rate.denominator
-            if numerator * min_d < min_n * denominator or numerator * max_d > max_n * denominator:
-                found |= _FPS
-        if variable_refused and facts.variable_frame_rate:
-            found |= _CONSTANT_RATE
-        seconds = facts.duration_s
-        if seconds is not None and not low_s <= seconds <= high_s:
-            found |= _DURATION
-        size = facts.size
-        if size is not None and (size < min_bytes or size >= max_bytes):
-            found |= _VIDEO_BYTES
-        bit_rate = facts.bit_rate
-        if bit_rate is not None and bit_rate > max_bit_rate:
-            found |= _BIT_RATE
-        if display is not None and (h := display[1]) > 0:
-            w = display[0]
-            if w * low_d < low_n * h or w * high_d > high_n * h:
-                found |= _VIDEO_SHAPE
-            if w > 0 and (w < min_w or h < min_h or w > max_w or h > max_h or w * h > max_pixels):
-                found |= _DIMENSIONS
-        for bit, test in registered:
-            if test(facts):
-                found |= bit
-        return found
-
-    return may_find
+    source = _Source()
+    for fact, allowed, bit in (
+        ("format", rules.containers, _CONTAINERS),
+        ("video_codec", rules.video_codecs, _VIDEO_CODECS),
+        ("audio_codec", rules.audio_codecs, _AUDIO_CODECS),
+    ):
+        if allowed:
+            source.line(f"value = facts.{fact}")
+            source.line(
+                "if value is not None and value not in ALLOWED:", ALLOWED=frozenset(allowed)
+            )
+            source.line("    found |= BIT", BIT=bit)
+    if rules.min_fps is not None or rules.max_fps is not None:
+        # a rate r is under low when r.numerator * low.denominator < low.numerator * r.denominator
+        source.line("rate = facts.fps")
+        source.line("if rate is not None and rate.numerator > 0:  # else no video's")
+        tests, constants = [], dict[str, object]()
+        if rules.min_fps is not None:
+            tests.append("rate.numerator * LOW_D < LOW_N * rate.denominator")
+            constants |= {"LOW_N": rules.min_fps.numerator, "LOW_D": rules.min_fps.denominator}
+        if rules.max_fps is not None:
+            tests.append("rate.numerator * HIGH_D > HIGH_N * rate.denominator")
+            constants |= {"HIGH_N": rules.max_fps.numerator, "HIGH_D": rules.max_fps.denominator}
+        source.line(f"    if {' or '.join(tests)}:", **constants)
+        source.line("        found |= BIT", BIT=_FPS)
+    if rules.constant_frame_rate:
+        source.line("if facts.variable_frame_rate:")
+        source.line("    found |= BIT", BIT=_CONSTANT_RATE)
+    for fact, low, high, bit in (
+        ("duration_s", rules.min_duration_s, rules.max_duration_s, _DURATION),
+        ("size", rules.min_size_bytes, rules.max_size_bytes, _VIDEO_BYTES),
+        ("bit_rate", None, rules.max_bitrate_bps, _BIT_RATE),
+    ):
+        if low is None and high is None:
+            continue
+        exclusive = fact == "size" and "max_size_bytes" in rules.exclusive
+        tests, constants = [], dict[str, object]()
+        if low is not None:
+            tests.append("value < LOW")
+            constants["LOW"] = low
+        if high is not None:
+            tests.append("value >= HIGH" if exclusive else "value > HIGH")
+            constants["HIGH"] = high
+        source.line(f"value = facts.{fact}")
+        source.line(f"if value is not None and ({' or '.join(tests)}):", **constants)
+        source.line("    found |= BIT", BIT=bit)
+    shape = rules.min_aspect_ratio is not None or rules.max_aspect_ratio is not None
+    sides = [
+        (test, value)
+        for test, value in (
+            ("w < MIN_W", rules.min_width),
+            ("h < MIN_H", rules.min_height),
+            ("w > MAX_W", rules.max_width),
+            ("h > MAX_H", rules.max_height),
+            ("w * h > MAX_PIXELS", rules.max_pixels),
+        )
+        if value is not None
+    ]
+    if shape or sides:
+        source.line("if display is not None and display[1] > 0:  # else no shape, no picture")
+        source.line("    w, h = display")
+        if shape:
+            _shape_lines(
+                source, rules.min_aspect_ratio, rules.max_aspect_ratio, _VIDEO_SHAPE, "    "
+            )
+        if sides:
+            names = {test: test.split()[-1] for test, _ in sides}
+            source.line(
+                f"    if w > 0 and ({' or '.join(test for test, _ in sides)}):",
+                **{names[test]: value for test, value in sides},
+            )
+            source.line("        found |= BIT", BIT=_DIMENSIONS)
+    for kind, bit in _REGISTERED:
+        limit = getattr(rules, kind.key)
+        if limit is not None:
+            source.line("if MAY_BREAK(facts):", MAY_BREAK=kind.may_break(limit))
+            source.line("    found |= BIT", BIT=bit)
+    return source.function("video_screen")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path, PurePath
+from typing import NamedTuple
 
 from mediarules.checks.finding import Finding
 from mediarules.checks.upload import format_from_mime, format_from_name
@@ -36,8 +36,11 @@ _CODEC_ALIASES = {"avc": "h264", "avc1": "h264", "h.264": "h264", "h265": "hevc"
 METADATA_SOURCE = "declared metadata"
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
+    """One item of a post: its facts, the record it came from, and why it could not be read.
+    Immutable; a named tuple, made in a fifth of a frozen dataclass's time (one per item and
+    check)."""
+
     facts: MediaFacts
     ref: MediaRef | None = None
     unreadable: Finding | None = None
@@ -76,14 +79,14 @@ def take_all(
 
 
 def take(media: MediaInput) -> Item:
+    if type(media) is MediaFacts and _plausible(media):  # ready facts, as most are
+        return Item(media)
     if isinstance(media, RemoteResult):
         return _fetched(media, media)
     if isinstance(media, str) and is_url(media):
         why = "a URL, and this command reads local files only (check reads URLs)"
         return _unreadable(redact(media), "remote", why)
     if isinstance(media, MediaFacts):
-        if _plausible(media):  # the usual case, told in a few comparisons
-            return Item(media)
         impossible = impossible_values(vars(media))
         facts = media.model_copy(update=dict.fromkeys(impossible)) if impossible else media
         return _declared(facts, None, impossible)
@@ -196,31 +199,26 @@ def _plausible(facts: MediaFacts) -> bool:
     sides, size and bit rate of type ``int`` within their bounds, a ``Fraction`` rate and a
     ``float`` duration within theirs, or unknown. False means "look closer", not "impossible"
     (a rate given as an int, a bound crossed). Held to ``impossible_values`` by tests."""
-    zero_ok = facts.kind != "video"
-    fps = facts.fps
+    width, height, size, bit_rate = facts.width, facts.height, facts.size, facts.bit_rate
+    fps, seconds = facts.fps, facts.duration_s
+    least = 1 if facts.kind == "video" else 0  # a record's video of 0 s or 0 bit/s is not one
     return (
-        _whole(facts.width, 1, MAX_SIDE)
-        and _whole(facts.height, 1, MAX_SIDE)
-        and _whole(facts.size, 1, MAX_INTEGER)
-        and _whole(facts.bit_rate, 0 if zero_ok else 1, MAX_INTEGER)
+        (width is None or (type(width) is int and 0 < width <= MAX_SIDE))
+        and (height is None or (type(height) is int and 0 < height <= MAX_SIDE))
+        and (size is None or (type(size) is int and 0 < size <= MAX_INTEGER))
+        and (bit_rate is None or (type(bit_rate) is int and least <= bit_rate <= MAX_INTEGER))
         and (
             fps is None
             or (type(fps) is Fraction and 0 < fps.numerator <= MAX_RATE_MAGNITUDE * fps.denominator)
         )
-        and _seconds(facts.duration_s, zero_ok)
+        and (
+            seconds is None
+            or (
+                (type(seconds) is float and (seconds > 0 or (seconds == 0 and not least)))
+                and seconds != math.inf
+            )
+        )
     )
-
-
-def _whole(value: object, least: int, most: int) -> bool:
-    return value is None or (type(value) is int and least <= value <= most)
-
-
-def _seconds(value: object, zero_ok: bool) -> bool:
-    if value is None:
-        return True
-    if type(value) is not float:
-        return False
-    return (value > 0 or (zero_ok and value == 0)) and value != math.inf
 
 
 def _impossible_declared(values: Mapping[str, object]) -> dict[str, str]:
