@@ -81,9 +81,10 @@ def evaluate(
     post = _Post(items, caption, title, account_type, content_warning, tags, poll)
     order = {name: rank for rank, name in enumerate([ALL_PLATFORMS, *platforms])}
     everywhere = order[ALL_PLATFORMS]
+    paths = post.paths
     ranked = [
-        _Violating(finding, "", index, items).violation(
-            ALL_PLATFORMS, everywhere * _PLATFORM_RANK, finding.source, None
+        _violation(
+            finding, index, paths, ALL_PLATFORMS, everywhere * _PLATFORM_RANK, finding.source, None
         )
         for finding, index in _everywhere(items, post_findings)
     ]
@@ -123,25 +124,70 @@ def _on_platform(
     """Append the violations of ``post`` on the platform ``key`` to ``ranked``."""
     shared = post.shared
     cited = platform.cited
+    paths = post.paths
     append = ranked.append
     extras = post.extras
     place = rank * _PLATFORM_RANK
     for part, share in platform.plain if extras is None else platform.parts_for(extras):
         findings = shared.get(share)
         if findings is None:  # the first platform with these limits: run the part
-            found = part(post)
-            items = post.items
-            findings = shared[share] = (
-                tuple(_Violating(finding, where, index, items) for finding, where, index in found)
-                if found
-                else ()
-            )
-        for violating in findings:
-            cite = violating.cite
+            findings = shared[share] = _cited(part(post))
+        for finding, cite, index in findings:
             if cite is None:  # a limit outside the table (the upload API's): its own source
-                append(violating.violation(key, place, violating.source, None))
+                source, evidence = finding.source, None
             else:
-                append(violating.violation(key, place, *(cited.get(cite) or platform.cite(*cite))))
+                source, evidence = cited.get(cite) or platform.cite(*cite)
+            append(_violation(finding, index, paths, key, place, source, evidence))
+
+
+def _cited(found: Sequence[_Found]) -> tuple[_Placed, ...]:
+    """Each finding with the ``(section, key)`` of the limit it broke, which each platform
+    cites (None when the finding cites its own source), and its media index."""
+    if not found:
+        return ()
+    return tuple(
+        (finding, None if finding.source is not None else (section, finding.key or ""), index)
+        for finding, section, index in found
+    )
+
+
+def _violation(
+    finding: Finding,
+    index: int | None,
+    paths: Sequence[str | None],
+    platform: str,
+    place: int,
+    source: str | None,
+    evidence: Evidence | None,
+) -> _Ranked:
+    """The violation of ``finding`` on ``platform`` (``place``: the platform's rank, times
+    ``_PLATFORM_RANK``), citing ``source`` and ``evidence``, with its place in the report."""
+    severity: Severity = finding.severity or CODES[finding.code].severity
+    limit: Any = finding.limit
+    fields: dict[str, Any] = {
+        "code": finding.code,
+        "severity": severity,
+        "platform": platform,
+        "media_index": index,
+        "path": None if index is None else paths[index],
+        "message": finding.message,
+        "actual": finding.actual,
+        "limit": list(limit) if isinstance(limit, list) else limit,  # each record its own list
+        "source": source,
+        "fix": finding.fix,
+        "evidence": evidence,
+    }
+    if severity is _ERROR:
+        if evidence == THIRD_PARTY:
+            # Only the platform's own word or the publisher's can refuse a post.
+            fields["severity"] = _WARNING
+            fields["message"] += THIRD_PARTY_NOTE
+            place += _SEVERITY_RANK
+    else:
+        place += _SEVERITY_RANK if severity is _WARNING else 2 * _SEVERITY_RANK
+    # The values come from validated records and typed checks: no need to validate them again
+    # (tests/test_engine_speed_invariants.py holds violations to what validation gives).
+    return place if index is None else place + index + 1, construct_trusted(Violation, fields)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,6 +195,9 @@ def _on_platform(
 
 _Found = tuple[Finding, str, int | None]
 """A finding, the name of the section whose limit it broke, and its media index."""
+
+_Placed = tuple[Finding, "tuple[str, str] | None", int | None]
+"""A finding, the ``(section, key)`` each platform cites for it, and its media index."""
 
 _Part = Callable[["_Post"], Sequence[_Found]]
 """One part of the check, compiled for one platform's rules: what it finds in a post."""
@@ -168,13 +217,13 @@ def _post_part(rules: PlatformRules) -> _Part | None:
     if screen is None:
         return None
     checks, post_rules = _with_bits(post_checks_for(rules.post)), rules.post
-    known: dict[tuple[tuple[str | None, bool], ...], list[_Found]] = {}
+    known: dict[object, list[_Found]] = {}
 
     def part(post: _Post) -> Sequence[_Found]:
         bits = screen(post.shape)
         if not bits:
             return _NOTHING
-        found = known.get(post.kinds)
+        found = known.get(post.kinds_key)
         if found is None:
             facts = post.facts
             found = [
@@ -185,7 +234,7 @@ def _post_part(rules: PlatformRules) -> _Part | None:
             ]
             if len(known) >= _KEPT:
                 known.clear()
-            known[post.kinds] = found
+            known[post.kinds_key] = found
         return found
 
     return part
@@ -318,12 +367,10 @@ def _alt_text_part(rules: PlatformRules) -> _Part | None:
     known: dict[tuple[str, str | None], tuple[Finding, ...]] = {}
 
     def part(post: _Post) -> Sequence[_Found]:
-        found: list[_Found] | None = None
-        for index, item in post.readable:
-            kind = item.facts.kind
+        found: list[_Found] = []
+        for (kind, alt), indices in post.alt_texts:
             if kind not in kinds:
                 continue
-            alt = item.ref.alt_text if item.ref else None
             findings = known.get((kind, alt))
             if findings is None:
                 if alt is None or not alt.strip():
@@ -339,10 +386,8 @@ def _alt_text_part(rules: PlatformRules) -> _Part | None:
                     known.clear()
                 known[kind, alt] = findings
             for finding in findings:
-                if found is None:
-                    found = []
-                found.append((finding, "alt_text", index))
-        return _NOTHING if found is None else found
+                found += [(finding, "alt_text", index) for index in indices]
+        return found
 
     return part
 
@@ -506,6 +551,12 @@ _File = tuple[int, MediaFacts, "tuple[int, int] | None", bool]
 """A readable file of the post: its index, facts, displayed size and whether it is animated."""
 
 
+_KIND_CODES: dict[tuple[str | None, bool], str] = {
+    ("image", False): "i", ("image", True): "a", ("video", False): "v", (None, False): "-",
+}  # fmt: skip
+"""One character for each kind an item can have, for ``_Post.kinds_key``."""
+
+
 class _Post:
     """One post being checked: its items and texts, the counts of its texts, and what each part
     found against each set of limits. Lives for one ``evaluate`` call: never shared between
@@ -523,16 +574,19 @@ class _Post:
     ) -> None:
         self.items = items
         self.facts: list[MediaFacts] = []
-        self.readable: list[tuple[int, Item]] = []
-        """The items that could be read, with their index."""
+        self.paths: list[str | None] = []
+        """Each item's path, as its violations show it."""
         self.images: list[_File] = []
         """The readable images and videos, each with what its screens read."""
         self.videos: list[_File] = []
         kinds: list[tuple[str | None, bool]] = []
+        codes: list[str] = []
+        alt_texts: dict[tuple[str | None, str | None], list[int]] = {}
         images = animated = videos = 0
         for index, item in enumerate(items):
             facts = item.facts
             self.facts.append(facts)
+            self.paths.append(facts.path)
             kind = facts.kind
             moving = False
             if kind == "image":
@@ -542,15 +596,23 @@ class _Post:
             elif kind == "video":
                 videos += 1
             kinds.append((kind, moving))
+            codes.append(_KIND_CODES.get((kind, moving), ""))
             if item.unreadable is None:
-                self.readable.append((index, item))
                 if kind == "image":
                     self.images.append((index, facts, facts.display_size, moving))
                 elif kind == "video":
                     self.videos.append((index, facts, facts.display_size, False))
+                alt = item.ref.alt_text if item.ref else None
+                alt_texts.setdefault((kind, alt), []).append(index)
+        self.alt_texts = list(alt_texts.items())
+        """The readable items by kind and alt text (their alt text findings are the same),
+        each with their indices in order."""
         self.kinds = tuple(kinds)
         """What the post checks read of every item, read or not: its kind, and whether an
         image is animated."""
+        self.kinds_key: object = "".join(codes) if all(codes) else self.kinds
+        """``kinds`` as a string (its hash is kept: platforms look it up in turn), or as is
+        when an item has a kind no record takes."""
         self.shape = PostShape(len(items), images, animated, videos)
         self.caption = caption
         self.title = title
@@ -562,7 +624,7 @@ class _Post:
         """Whether the post has a poll, and tags (None: neither): the parts that read them run
         only then."""
         self.texts = TextMeasures()
-        self.shared: dict[object, tuple[_Violating, ...]] = {}
+        self.shared: dict[object, tuple[_Placed, ...]] = {}
         """What each part found, by share key: any platform whose limits are the same (the
         same part with the same key) gets these."""
 
@@ -584,72 +646,8 @@ def _rank(ranked: _Ranked) -> int:
     return ranked[0]
 
 
-class _Violating:
-    """A finding placed in the post: what all its violations share whatever the platform
-    (each adds a platform, the source it cites and how that source is known)."""
-
-    __slots__ = (
-        "actual", "cite", "code", "error", "fix", "index", "limit", "list_limit", "message",
-        "order", "path", "severity", "source",
-    )  # fmt: skip
-
-    def __init__(
-        self, finding: Finding, section: str, index: int | None, items: Sequence[Item]
-    ) -> None:
-        severity: Severity = finding.severity or CODES[finding.code].severity
-        self.code, self.message, self.actual = finding.code, finding.message, finding.actual
-        self.limit: Any = finding.limit
-        self.fix, self.source = finding.fix, finding.source
-        self.list_limit = isinstance(finding.limit, list)
-        self.severity = severity
-        self.index = index
-        self.path = None if index is None else items[index].facts.path
-        self.order = _rank_of(severity) * _SEVERITY_RANK + (0 if index is None else index + 1)
-        self.cite = None if finding.source is not None else (section, finding.key or "")
-        """The ``(section, key)`` of the limit it broke (``section``: the section's name, which
-        each platform cites); None when the finding cites its own source."""
-        self.error = severity is _ERROR
-
-    def violation(
-        self, platform: str, place: int, source: str | None, evidence: Evidence | None
-    ) -> _Ranked:
-        """The violation on ``platform`` (``place``: the platform's rank, times
-        ``_PLATFORM_RANK``), citing ``source`` and ``evidence``."""
-        limit = self.limit
-        fields: dict[str, Any] = {
-            "code": self.code,
-            "severity": self.severity,
-            "platform": platform,
-            "media_index": self.index,
-            "path": self.path,
-            "message": self.message,
-            "actual": self.actual,
-            "limit": list(limit) if self.list_limit else limit,  # each record its own list
-            "source": source,
-            "fix": self.fix,
-            "evidence": evidence,
-        }
-        order = self.order
-        if evidence == THIRD_PARTY and self.error:
-            # Only the platform's own word or the publisher's can refuse a post.
-            fields["severity"] = _WARNING
-            fields["message"] += THIRD_PARTY_NOTE
-            order += _ERROR_TO_WARNING
-        # The values come from validated records and typed checks: no need to validate them
-        # again (tests/test_engine_speed_invariants.py holds violations to what validation gives).
-        return place + order, construct_trusted(Violation, fields)
-
-
 _ERROR, _WARNING = Severity.ERROR, Severity.WARNING
 """Held here: reading an enum member off its class costs ~150 ns, and violations are many."""
-
-_ERROR_TO_WARNING = _SEVERITY_RANK
-"""What a violation's place moves by when a third-party limit makes its error a warning."""
-
-
-def _rank_of(severity: Severity) -> int:
-    """``severity.rank``, by identity (the property and the enum's hash are Python code)."""
-    return 0 if severity is _ERROR else 1 if severity is _WARNING else 2
 
 
 THIRD_PARTY: Evidence = "third-party"

@@ -30,9 +30,27 @@ def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
         if fmt is not None and preferred and fmt not in preferred and not facts.animated:
             yield _not_preferred(facts, fmt, rules)
         return
+    yield _format_refused(facts, fmt, rules)
+
+
+_REFUSED_FORMATS: dict[tuple[object, ...], Finding] = {}
+
+
+def _format_refused(facts: MediaFacts, fmt: str, rules: ImageRules) -> Finding:
+    """A format the publisher converts, or the platform does not take: made once for the
+    format, what its fix reads (animation, transparency, a TIFF's pages) and the section's
+    formats (a carousel's images mostly share them)."""
+    pages = facts.frames if fmt == "tiff" else None
+    key: tuple[object, ...] = (fmt, facts.animated, facts.has_alpha, pages, *rules.formats)
+    key += (None, *rules.converted.items())
+    found = _REFUSED_FORMATS.get(key)
+    if found is not None:
+        return found
+    if len(_REFUSED_FORMATS) >= 1024:
+        _REFUSED_FORMATS.clear()
     if fmt in rules.converted:
         converted = rules.converted[fmt]
-        yield Finding(
+        found = Finding(
             "image.format_converted",
             f"{fmt.upper()} is not accepted as is: the publisher converts it to"
             f" {converted.upper()}",
@@ -41,15 +59,17 @@ def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
             limit=rules.formats,
             fix=_conversion(facts, rules, converted),
         )
-        return
-    yield Finding(
-        "image.format_not_allowed",
-        f"{fmt.upper()} is not accepted; use {', '.join(f.upper() for f in rules.formats)}",
-        key="formats",
-        actual=fmt,
-        limit=rules.formats,
-        fix=_conversion(facts, rules, plan.pick_image_target(facts, rules.formats)),
-    )
+    else:
+        found = Finding(
+            "image.format_not_allowed",
+            f"{fmt.upper()} is not accepted; use {', '.join(f.upper() for f in rules.formats)}",
+            key="formats",
+            actual=fmt,
+            limit=rules.formats,
+            fix=_conversion(facts, rules, plan.pick_image_target(facts, rules.formats)),
+        )
+    _REFUSED_FORMATS[key] = found
+    return found
 
 
 def _conversion(facts: MediaFacts, rules: ImageRules, fallback: str) -> Fix:
@@ -86,14 +106,18 @@ _NOT_PREFERRED: dict[tuple[object, ...], Finding] = {}
 def _not_preferred(facts: MediaFacts, fmt: str, rules: ImageRules) -> Finding:
     """The finding of a still image in a format the platform takes but does not prefer: made
     once for what it says (the format, the preferred ones, why no conversion is planned) and
-    what its fix reads (transparency, a TIFF's pages): a post's images are mostly alike."""
-    why_not = _why_not_preferred(facts, rules)
+    what its fix reads (transparency, a TIFF's pages): a post's images are mostly alike. Where
+    the platform limits bytes, the reason reads the picture's size too (a byte estimate)."""
     pages = facts.frames if fmt == "tiff" else None
-    key = (fmt, *rules.preferred, None, facts.has_alpha, pages, why_not)
+    limit = rules.max_size_bytes
+    key: tuple[object, ...] = (fmt, facts.has_alpha, pages, limit, *rules.preferred)
+    if limit is not None:
+        key += (None, facts.size, facts.display_size, facts.frames)
     found = _NOT_PREFERRED.get(key)
     if found is None:
         if len(_NOT_PREFERRED) >= 1024:
             _NOT_PREFERRED.clear()
+        why_not = _why_not_preferred(facts, rules)
         fix, _ = _preferred_conversion(facts, rules, why_not)
         found = _NOT_PREFERRED[key] = Finding(
             "image.format_not_preferred",

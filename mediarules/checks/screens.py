@@ -34,7 +34,7 @@ from mediarules.checks.text import TextMeasures
 from mediarules.checks.video import VIDEO_CHECKS, video_checks_for
 from mediarules.limits import limits_of
 from mediarules.models import MediaFacts
-from mediarules.ruleset import ImageRules, PostRules, TextRules, VideoRules
+from mediarules.ruleset import ImageRules, PostRules, TextRules, VideoRules, aspect_bounds
 from mediarules.text import INVALID_CHARACTERS
 
 __all__ = [
@@ -156,7 +156,7 @@ def image_screen(rules: ImageRules) -> FileScreen | None:
     source.line("    return found")
     source.line("w, h = display")
     if shape:
-        _shape_lines(source, rules.min_aspect_ratio, rules.max_aspect_ratio, _IMAGE_SHAPE)
+        _shape_lines(source, rules, _IMAGE_SHAPE)
     if picture:
         source.line("if w > 0:  # a picture (intake reports the rest)")
         for line, constants in picture:
@@ -193,10 +193,14 @@ def _picture_lines(rules: ImageRules) -> list[tuple[str, dict[str, object]]]:
 
 
 def _shape_lines(
-    source: _Source, low: Fraction | None, high: Fraction | None, bit: int, indent: str = ""
+    source: _Source, rules: ImageRules | VideoRules, bit: int, indent: str = ""
 ) -> None:
-    """A shape (``w`` by ``h``, ``h`` > 0) out of ``[low, high]``, in integers, as
-    ``checks.image._shape_within`` compares it."""
+    """A shape (``w`` by ``h``, ``h`` > 0) out of the bounds the section accepts (its stated
+    ratios widened by its tolerance), in integers, as ``checks.image._shape_within`` compares
+    it."""
+    low, high = rules.min_aspect_ratio, rules.max_aspect_ratio
+    if rules.aspect_ratio_tolerance:
+        low, high = aspect_bounds(low, high, rules.aspect_ratio_tolerance)
     tests = []
     constants: dict[str, object] = {"SHAPE": bit}
     if low is not None:
@@ -324,9 +328,7 @@ def video_screen(rules: VideoRules) -> FileScreen | None:
         source.line("if display is not None and display[1] > 0:  # else no shape, no picture")
         source.line("    w, h = display")
         if shape:
-            _shape_lines(
-                source, rules.min_aspect_ratio, rules.max_aspect_ratio, _VIDEO_SHAPE, "    "
-            )
+            _shape_lines(source, rules, _VIDEO_SHAPE, "    ")
         if sides:
             names = {test: test.split()[-1] for test, _ in sides}
             source.line(

@@ -46,6 +46,8 @@ _FORMATS_BY_MIME = {mime: fmt for fmt, mime in MIME_TYPES.items()} | {
     "video/x-m4v": "mp4",
 }
 _UNSAFE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_.\-]")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_.\-]*")
+"""A name ``sanitized_file_name`` keeps as it is: no space to trim or replace, nothing to drop."""
 
 
 def sanitized_file_name(name: str) -> str:
@@ -111,7 +113,7 @@ def upload_may_find(facts: MediaFacts, ref: MediaRef | None) -> bool:
         expected = EXTENSIONS.get(_suffix(name).lower())
         if expected is not None and expected != facts.format:
             return True
-    return sanitized_file_name(name) != name
+    return _SAFE_NAME.fullmatch(name) is None  # else sanitizing changes nothing
 
 
 def _upload_name(facts: MediaFacts, ref: MediaRef | None) -> tuple[str, str] | None:
@@ -128,6 +130,9 @@ def _upload_name(facts: MediaFacts, ref: MediaRef | None) -> tuple[str, str] | N
 def _posix_name(path: str) -> str:
     """``PurePosixPath(path).name`` without making the path (a third of an upload check's
     time): the last part that is neither empty nor ``.``."""
+    name = path.rpartition("/")[2]
+    if name and name != ".":  # a path that does not end with a slash or a dot: most
+        return name
     for part in reversed(path.split("/")):
         if part and part != ".":
             return part

@@ -63,6 +63,9 @@ def take_all(
     if isinstance(media, str | os.PathLike | MediaRef | MediaFacts | RemoteResult):
         media = [media]
     entries = list(media)
+    ready = [Item(entry) for entry in entries if type(entry) is MediaFacts and _plausible(entry)]
+    if len(ready) == len(entries):  # facts as they are, as a scheduler holds them
+        return ready
     wanted = {}
     if fetch is not None:
         for index, entry in enumerate(entries):
