@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from mediarules.checks.finding import Finding
@@ -95,8 +96,8 @@ def evaluate(
         if platform is None or platform.rules is not rules:  # the table was changed in place
             platform = _Platform.alone(rules)
         _on_platform(post, platform, key, order[key], ranked)
-    ranked.sort(key=_rank)
-    violations = [violation for _, violation in ranked]
+    ranked.sort(key=_PLACE)
+    violations = list(map(_RECORD, ranked))
     ok = not any(v.severity is _ERROR for v in violations)
     # Every part is a record this module validated or made: no need to validate them again.
     return construct_trusted(Report, {"ok": ok, "violations": violations, "media": post.facts})
@@ -131,24 +132,13 @@ def _on_platform(
     for part, share in platform.plain if extras is None else platform.parts_for(extras):
         findings = shared.get(share)
         if findings is None:  # the first platform with these limits: run the part
-            findings = shared[share] = _cited(part(post))
+            findings = shared[share] = part(post)
         for finding, cite, index in findings:
             if cite is None:  # a limit outside the table (the upload API's): its own source
                 source, evidence = finding.source, None
             else:
                 source, evidence = cited.get(cite) or platform.cite(*cite)
             append(_violation(finding, index, paths, key, place, source, evidence))
-
-
-def _cited(found: Sequence[_Found]) -> tuple[_Placed, ...]:
-    """Each finding with the ``(section, key)`` of the limit it broke, which each platform
-    cites (None when the finding cites its own source), and its media index."""
-    if not found:
-        return ()
-    return tuple(
-        (finding, None if finding.source is not None else (section, finding.key or ""), index)
-        for finding, section, index in found
-    )
 
 
 def _violation(
@@ -193,16 +183,20 @@ def _violation(
 # ---------------------------------------------------------------------------------------------
 # the parts of a post, each checked against one platform's sections
 
-_Found = tuple[Finding, str, int | None]
-"""A finding, the name of the section whose limit it broke, and its media index."""
-
 _Placed = tuple[Finding, "tuple[str, str] | None", int | None]
-"""A finding, the ``(section, key)`` each platform cites for it, and its media index."""
+"""A finding, the ``(section, key)`` of the limit it broke, which each platform cites (None
+when the finding cites its own source), and its media index."""
 
-_Part = Callable[["_Post"], Sequence[_Found]]
+
+def _cite(finding: Finding, section: str) -> tuple[str, str] | None:
+    """What each platform cites for ``finding``, a limit of its ``section``."""
+    return None if finding.source is not None else (section, finding.key or "")
+
+
+_Part = Callable[["_Post"], Sequence[_Placed]]
 """One part of the check, compiled for one platform's rules: what it finds in a post."""
 
-_NOTHING: tuple[_Found, ...] = ()
+_NOTHING: tuple[_Placed, ...] = ()
 
 _Check = Callable[..., Iterator[Finding]]
 
@@ -217,9 +211,9 @@ def _post_part(rules: PlatformRules) -> _Part | None:
     if screen is None:
         return None
     checks, post_rules = _with_bits(post_checks_for(rules.post)), rules.post
-    known: dict[object, list[_Found]] = {}
+    known: dict[object, list[_Placed]] = {}
 
-    def part(post: _Post) -> Sequence[_Found]:
+    def part(post: _Post) -> Sequence[_Placed]:
         bits = screen(post.shape)
         if not bits:
             return _NOTHING
@@ -227,7 +221,7 @@ def _post_part(rules: PlatformRules) -> _Part | None:
         if found is None:
             facts = post.facts
             found = [
-                (finding, "post", finding.media_index)
+                (finding, _cite(finding, "post"), finding.media_index)
                 for bit, check in checks
                 if bits & bit
                 for finding in check(facts, post_rules)
@@ -254,10 +248,11 @@ def _poll_part(rules: PlatformRules) -> _Part | None:
     if post_rules.media_with_poll:
         return None
 
-    def part(post: _Post) -> Sequence[_Found]:
+    def part(post: _Post) -> Sequence[_Placed]:
         if not post.poll or not post.facts:
             return _NOTHING
-        return [(f, "post", None) for f in check_poll(post.poll, post.facts, post_rules)]
+        found = check_poll(post.poll, post.facts, post_rules)
+        return [(finding, _cite(finding, "post"), None) for finding in found]
 
     return part
 
@@ -268,10 +263,11 @@ def _account_part(rules: PlatformRules) -> _Part | None:
         return None
     types = frozenset(account.types)
 
-    def part(post: _Post) -> Sequence[_Found]:
+    def part(post: _Post) -> Sequence[_Placed]:
         if post.account_type in types:
             return _NOTHING
-        return [(f, "account", None) for f in check_account(post.account_type, account)]
+        found = check_account(post.account_type, account)
+        return [(finding, _cite(finding, "account"), None) for finding in found]
 
     return part
 
@@ -280,7 +276,7 @@ def _caption_part(rules: PlatformRules) -> _Part | None:
     text_rules = rules.caption
     screen = text_screen(text_rules)
 
-    def part(post: _Post) -> Sequence[_Found]:
+    def part(post: _Post) -> Sequence[_Placed]:
         caption, has_media, warning = post.caption, bool(post.items), post.content_warning
         if not screen(caption, has_media, warning, post.texts):
             return _NOTHING
@@ -292,7 +288,7 @@ def _caption_part(rules: PlatformRules) -> _Part | None:
             content_warning=warning,
             measures=post.texts,
         )
-        return [(finding, "caption", None) for finding in found]
+        return [(finding, _cite(finding, "caption"), None) for finding in found]
 
     return part
 
@@ -303,12 +299,12 @@ def _title_part(rules: PlatformRules) -> _Part | None:
         return None
     screen = text_screen(text_rules)
 
-    def part(post: _Post) -> Sequence[_Found]:
+    def part(post: _Post) -> Sequence[_Placed]:
         title, has_media = post.title, bool(post.items)
         if not screen(title, has_media, None, post.texts):
             return _NOTHING
         found = check_text("title", title, text_rules, has_media=has_media, measures=post.texts)
-        return [(finding, "title", None) for finding in found]
+        return [(finding, _cite(finding, "title"), None) for finding in found]
 
     return part
 
@@ -326,8 +322,8 @@ def _files_part(
     images = section == "image"
     screened = _with_bits(checks)
 
-    def part(post: _Post) -> Sequence[_Found]:
-        found: list[_Found] | None = None
+    def part(post: _Post) -> Sequence[_Placed]:
+        found: list[_Placed] | None = None
         for index, facts, display, animated in post.images if images else post.videos:
             bits = screen(facts, display, animated)
             if bits:
@@ -336,7 +332,7 @@ def _files_part(
                         for finding in check(facts, section_rules):
                             if found is None:
                                 found = []
-                            found.append((finding, section, index))
+                            found.append((finding, _cite(finding, section), index))
         return _NOTHING if found is None else found
 
     return part
@@ -366,8 +362,8 @@ def _alt_text_part(rules: PlatformRules) -> _Part | None:
     required, most, counting = alt_rules.required, alt_rules.max_length, alt_rules.counting
     known: dict[tuple[str, str | None], tuple[Finding, ...]] = {}
 
-    def part(post: _Post) -> Sequence[_Found]:
-        found: list[_Found] = []
+    def part(post: _Post) -> Sequence[_Placed]:
+        found: list[_Placed] = []
         for (kind, alt), indices in post.alt_texts:
             if kind not in kinds:
                 continue
@@ -386,7 +382,8 @@ def _alt_text_part(rules: PlatformRules) -> _Part | None:
                     known.clear()
                 known[kind, alt] = findings
             for finding in findings:
-                found += [(finding, "alt_text", index) for index in indices]
+                cite = _cite(finding, "alt_text")
+                found += [(finding, cite, index) for index in indices]
         return found
 
     return part
@@ -397,8 +394,9 @@ def _tags_part(rules: PlatformRules) -> _Part | None:
     if tags_rules is None:
         return None
 
-    def part(post: _Post) -> Sequence[_Found]:
-        return [(f, "tags", None) for f in check_tags(post.tags, tags_rules, measures=post.texts)]
+    def part(post: _Post) -> Sequence[_Placed]:
+        found = check_tags(post.tags, tags_rules, measures=post.texts)
+        return [(finding, _cite(finding, "tags"), None) for finding in found]
 
     return part
 
@@ -624,7 +622,7 @@ class _Post:
         """Whether the post has a poll, and tags (None: neither): the parts that read them run
         only then."""
         self.texts = TextMeasures()
-        self.shared: dict[object, tuple[_Placed, ...]] = {}
+        self.shared: dict[object, Sequence[_Placed]] = {}
         """What each part found, by share key: any platform whose limits are the same (the
         same part with the same key) gets these."""
 
@@ -642,8 +640,7 @@ _SEVERITY_RANK = 1 << 32
 integer sorts faster than a tuple; items are far fewer than 2**32)."""
 
 
-def _rank(ranked: _Ranked) -> int:
-    return ranked[0]
+_PLACE, _RECORD = itemgetter(0), itemgetter(1)
 
 
 _ERROR, _WARNING = Severity.ERROR, Severity.WARNING
