@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from fractions import Fraction
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple
 
 from mediarules.checks import image, post, video
 from mediarules.checks.image import IMAGE_CHECKS, image_checks_for
@@ -151,7 +151,7 @@ def image_screen(rules: ImageRules) -> FileScreen | None:
     shape = rules.min_aspect_ratio is not None or rules.max_aspect_ratio is not None
     picture = _picture_lines(rules)
     if not (shape or picture):
-        return source.function("image_screen")
+        return source.file_screen("image_screen")
     source.line("if display is None or display[1] <= 0:  # no shape, no picture")
     source.line("    return found")
     source.line("w, h = display")
@@ -161,7 +161,7 @@ def image_screen(rules: ImageRules) -> FileScreen | None:
         source.line("if w > 0:  # a picture (intake reports the rest)")
         for line, constants in picture:
             source.line("    " + line, **constants)
-    return source.function("image_screen")
+    return source.file_screen("image_screen")
 
 
 def _picture_lines(rules: ImageRules) -> list[tuple[str, dict[str, object]]]:
@@ -236,12 +236,23 @@ class _Source:
             self.constants[unique] = value
         self.lines.append(text)
 
-    def function(self, name: str) -> FileScreen:
-        body = "".join(f"    {line}\n" for line in self.lines)
-        text = f"def {name}(facts, display, animated):\n    found = 0\n{body}    return found\n"
+    def file_screen(self, name: str) -> FileScreen:
+        screen: FileScreen = self.function(name)
+        return screen
+
+    def function(
+        self,
+        name: str,
+        parameters: str = "facts, display, animated",
+        first: str = "found = 0",
+        last: str = "return found",
+    ) -> Any:
+        """The function ``name(parameters)`` of these lines, between ``first`` and ``last``."""
+        body = "".join(f"    {line}\n" for line in [first, *self.lines, last] if line)
+        text = f"def {name}({parameters}):\n{body}"
         namespace = dict(self.constants)
         exec(compile(text, f"<mediarules.checks.screens {name}>", "exec"), namespace)
-        screen = cast(FileScreen, namespace[name])
+        screen = namespace[name]
         screen.__doc__ = text  # what it tests, for anyone who wonders
         return screen
 
@@ -341,7 +352,7 @@ def video_screen(rules: VideoRules) -> FileScreen | None:
         if limit is not None:
             source.line("if MAY_BREAK(facts):", MAY_BREAK=kind.may_break(limit))
             source.line("    found |= BIT", BIT=bit)
-    return source.function("video_screen")
+    return source.file_screen("video_screen")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,49 +436,56 @@ _ENTITY_MARKS: dict[str, tuple[str, ...]] = {
 link the dot before its top-level domain): a text holds at most as many entities as these."""
 
 
-def _most_entities(text: str, marks: Sequence[str]) -> int:
-    return sum(text.count(mark) for mark in marks)
-
-
 def text_screen(rules: TextRules) -> TextScreen:
-    """The screen of ``checks.text.check_text`` under ``rules``."""
-    required = rules.required
-    counting, url_length = rules.counting, rules.url_length
-    domains_free = rules.mention_domains_free
-    warning_counts = rules.content_warning_counts
-    max_length, text_only = rules.max_length, rules.max_length_text_only
-    max_bytes = rules.max_utf8_bytes
-    entities = [
-        (what, limit, _ENTITY_MARKS[what])
-        for what, limit in (
-            ("hashtags", rules.max_hashtags),
-            ("mentions", rules.max_mentions),
-            ("links", rules.max_links),
-        )
-        if limit is not None
-    ]
-    refused = tuple(INVALID_CHARACTERS) if counting == "weighted" else ()
-    forbidden = tuple(item for item in rules.forbidden_characters if item)
-
-    def may_find(
-        text: str | None, has_media: bool, content_warning: str | None, measures: TextMeasures
-    ) -> bool:
-        if warning_counts and content_warning:
-            return True  # counted with its content warning: the check works it out
-        if text is None or not text.strip():
-            return required
-        limit = max_length if has_media or text_only is None else text_only
-        if limit is not None:
-            length = measures.count(
-                text, counting, url_length=url_length, mention_domains_free=domains_free
+    """The screen of ``checks.text.check_text`` under ``rules``: only the tests of the limits
+    it sets, in this module's own lines."""
+    source = _Source()
+    if rules.content_warning_counts:
+        source.line("if content_warning:  # counted with the text: the check works it out")
+        source.line("    return True")
+    source.line("if text is None or not text or text.isspace():  # not text.strip()")
+    source.line("    return REQUIRED", REQUIRED=rules.required)
+    if rules.max_length is not None or rules.max_length_text_only is not None:
+        unit = (rules.counting, rules.url_length, rules.mention_domains_free)
+        if rules.max_length_text_only is None:
+            source.line("limit = MAX_LENGTH", MAX_LENGTH=rules.max_length)
+        else:
+            source.line(
+                "limit = MAX_LENGTH if has_media else TEXT_ONLY",
+                MAX_LENGTH=rules.max_length,
+                TEXT_ONLY=rules.max_length_text_only,
             )
-            if length > limit:
-                return True
-        if max_bytes is not None and measures.count(text, "utf8_bytes") > max_bytes:
-            return True
-        for what, most, marks in entities:
-            if _most_entities(text, marks) > most and measures.entities(text, what) > most:
-                return True
-        return any(char in text for char in refused) or any(item in text for item in forbidden)
-
-    return may_find
+        source.line("if limit is not None and measures.length(text, UNIT) > limit:", UNIT=unit)
+        source.line("    return True")
+    if rules.max_utf8_bytes is not None:
+        source.line(
+            "if measures.length(text, UTF8) > MAX_BYTES:",
+            UTF8=("utf8_bytes", None, False),
+            MAX_BYTES=rules.max_utf8_bytes,
+        )
+        source.line("    return True")
+    for what, limit in (
+        ("hashtags", rules.max_hashtags),
+        ("mentions", rules.max_mentions),
+        ("links", rules.max_links),
+    ):
+        if limit is not None:
+            marks = " + ".join(f"text.count({mark!r})" for mark in _ENTITY_MARKS[what])
+            source.line(
+                f"if {marks} > MOST and measures.entities(text, WHAT) > MOST:",
+                MOST=limit,
+                WHAT=what,
+            )
+            source.line("    return True")
+    refused = [
+        *(INVALID_CHARACTERS if rules.counting == "weighted" else ()),
+        *(item for item in rules.forbidden_characters if item),
+    ]
+    if refused:
+        tests = " or ".join(f"REFUSED_{n} in text" for n in range(len(refused)))
+        source.line(f"if {tests}:", **{f"REFUSED_{n}": item for n, item in enumerate(refused)})
+        source.line("    return True")
+    screen: TextScreen = source.function(
+        "text_screen", "text, has_media, content_warning, measures", "", "return False"
+    )
+    return screen

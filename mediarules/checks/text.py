@@ -43,6 +43,16 @@ class TextMeasures:
             )
         return found
 
+    def length(self, text: str, unit: tuple[Counting, int | None, bool]) -> int:
+        """``count`` of ``text`` in ``unit``: ``(counting, url_length, mention_domains_free)``."""
+        found = self._counts.get((text, *unit))
+        if found is None:
+            counting, url_length, free = unit
+            found = self._counts[text, counting, url_length, free] = textlib.count(
+                text, counting, url_length=url_length, mention_domains_free=free
+            )
+        return found
+
     def entities(self, text: str, what: str) -> int:
         """How many ``hashtags``, ``mentions`` or (unique) ``links`` ``text`` holds."""
         key = (text, what)
