@@ -262,12 +262,20 @@ def _account_part(rules: PlatformRules) -> _Part | None:
     if account is None or not account.types:
         return None
     types = frozenset(account.types)
+    known: dict[str | None, list[_Placed]] = {}  # by account type: a few
 
     def part(post: _Post) -> Sequence[_Placed]:
-        if post.account_type in types:
+        account_type = post.account_type
+        if account_type in types:
             return _NOTHING
-        found = check_account(post.account_type, account)
-        return [(finding, _cite(finding, "account"), None) for finding in found]
+        found = known.get(account_type)
+        if found is None:
+            findings = check_account(account_type, account)
+            found = [(finding, _cite(finding, "account"), None) for finding in findings]
+            if len(known) >= _KEPT:
+                known.clear()
+            known[account_type] = found
+        return found
 
     return part
 
@@ -571,43 +579,44 @@ class _Post:
         poll: bool = False,
     ) -> None:
         self.items = items
-        self.facts: list[MediaFacts] = []
-        self.paths: list[str | None] = []
+        self.facts: list[MediaFacts] = [item.facts for item in items]
+        self.paths: list[str | None] = [facts.path for facts in self.facts]
         """Each item's path, as its violations show it."""
         self.images: list[_File] = []
         """The readable images and videos, each with what its screens read."""
         self.videos: list[_File] = []
         kinds: list[tuple[str | None, bool]] = []
-        codes: list[str] = []
         alt_texts: dict[tuple[str | None, str | None], list[int]] = {}
         images = animated = videos = 0
-        for index, item in enumerate(items):
-            facts = item.facts
-            self.facts.append(facts)
-            self.paths.append(facts.path)
+        for index, (facts, ref, unreadable, _) in enumerate(items):  # an Item's fields
             kind = facts.kind
-            moving = False
             if kind == "image":
                 images += 1
                 moving = facts.animated
                 animated += moving
-            elif kind == "video":
-                videos += 1
-            kinds.append((kind, moving))
-            codes.append(_KIND_CODES.get((kind, moving), ""))
-            if item.unreadable is None:
-                if kind == "image":
+                kinds.append((kind, moving))
+                if unreadable is None:
                     self.images.append((index, facts, facts.display_size, moving))
-                elif kind == "video":
-                    self.videos.append((index, facts, facts.display_size, False))
-                alt = item.ref.alt_text if item.ref else None
-                alt_texts.setdefault((kind, alt), []).append(index)
+            else:
+                if kind == "video":
+                    videos += 1
+                    if unreadable is None:
+                        self.videos.append((index, facts, facts.display_size, False))
+                kinds.append((kind, False))
+            if unreadable is None:
+                key = (kind, ref.alt_text if ref else None)
+                same = alt_texts.get(key)
+                if same is None:
+                    alt_texts[key] = [index]
+                else:
+                    same.append(index)
         self.alt_texts = list(alt_texts.items())
         """The readable items by kind and alt text (their alt text findings are the same),
         each with their indices in order."""
         self.kinds = tuple(kinds)
         """What the post checks read of every item, read or not: its kind, and whether an
         image is animated."""
+        codes = [_KIND_CODES.get(kind, "") for kind in kinds]
         self.kinds_key: object = "".join(codes) if all(codes) else self.kinds
         """``kinds`` as a string (its hash is kept: platforms look it up in turn), or as is
         when an item has a kind no record takes."""

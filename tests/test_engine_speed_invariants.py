@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import mediarules
 from mediarules import MediaFacts, MediaRef, Report, RuleSet, Violation, text
 from mediarules.checks import screens
-from mediarules.checks.image import IMAGE_CHECKS, image_checks_for
+from mediarules.checks.image import IMAGE_CHECKS, estimate_inputs, image_checks_for
 from mediarules.checks.image import LIMIT_KEYS as IMAGE_KEYS
 from mediarules.checks.post import LIMIT_KEYS as POST_KEYS
 from mediarules.checks.post import POST_CHECKS, post_checks_for
@@ -28,6 +28,7 @@ from mediarules.checks.text import TextMeasures, check_text
 from mediarules.checks.upload import check_upload, pure_name, upload_may_find
 from mediarules.checks.video import LIMIT_KEYS as VIDEO_KEYS
 from mediarules.checks.video import VIDEO_CHECKS, video_checks_for
+from mediarules.fixes import plan
 from mediarules.inputs.intake import _plausible, impossible_values
 from mediarules.ruleset import ImageRules, PostRules, TextRules, VideoRules
 from mediarules.strategies import media_facts
@@ -488,3 +489,15 @@ def test_screens_never_miss_a_finding_at_the_limits() -> None:
     assert len(edges) > 300
     for item in edges:
         _screens_keep_every_finding(item)
+
+
+@screened
+@given(item=loose_facts, other_size=st.none() | near, target=st.sampled_from(["png", "jpeg"]))
+def test_facts_with_the_same_estimate_inputs_have_the_same_estimate(
+    item: MediaFacts, other_size: int | None, target: str
+) -> None:
+    """``checks.image`` keeps a byte estimate (and a not-preferred finding) by
+    ``estimate_inputs``: two files alike in those have the same estimate."""
+    other = item.model_copy(update={"size": other_size})
+    if estimate_inputs(item, target) == estimate_inputs(other, target):
+        assert plan.estimated_bytes(item, target) == plan.estimated_bytes(other, target)

@@ -112,7 +112,7 @@ def _not_preferred(facts: MediaFacts, fmt: str, rules: ImageRules) -> Finding:
     limit = rules.max_size_bytes
     key: tuple[object, ...] = (fmt, facts.has_alpha, pages, limit, *rules.preferred)
     if limit is not None:
-        key += (None, facts.size, facts.display_size, facts.frames)
+        key += estimate_inputs(facts, rules.preferred[0])
     found = _NOT_PREFERRED.get(key)
     if found is None:
         if len(_NOT_PREFERRED) >= 1024:
@@ -167,12 +167,23 @@ def _why_not_preferred(facts: MediaFacts, rules: ImageRules) -> str:
 _ESTIMATES: dict[tuple[object, ...], Fraction | bool | None] = {}
 
 
+def estimate_inputs(facts: MediaFacts, target: str) -> tuple[object, ...]:
+    """What ``plan.estimated_bytes(facts, target)`` reads: the format, the file's size, the
+    displayed size, frames and transparency, but not the file's size for a PNG made from a
+    lossy picture of known size (bounded by its pixels alone): a camera's photos of one size
+    share one estimate. Held to ``plan.estimated_bytes`` by tests."""
+    shape = facts.display_size
+    size = facts.size
+    if target == "png" and facts.format in plan.LOSSY_SOURCES and shape and min(shape) > 0:
+        size = None
+    return (target, facts.format, size, shape, facts.frames, facts.has_alpha)
+
+
 def _estimated_bytes(facts: MediaFacts, target: str, limit: int) -> Fraction | bool | None:
     """``plan.estimated_bytes``, or True when it is within ``limit``, kept by the facts it
     reads: a post's images are checked for each platform that prefers a format, and the
     estimate (and its comparison) is Fraction arithmetic."""
-    size, shape = facts.size, facts.display_size
-    key = (target, facts.format, size, shape, facts.frames, facts.has_alpha, limit)
+    key = (*estimate_inputs(facts, target), limit)
     if key in _ESTIMATES:
         return _ESTIMATES[key]
     if len(_ESTIMATES) >= 1024:
