@@ -3,39 +3,47 @@
 Checks say what went wrong; the engine adds where (platform, media index, path), how bad
 (severity from the code registry) and on whose word (the ``source`` of the broken limit).
 
-A post is checked for many platforms at once, so the engine does each piece of work once:
+A post is checked for many platforms at once, and most of what is checked breaks nothing, so
+the engine does each piece of work once and nothing it can skip:
 
-- What depends only on the rules is worked out once per ``RuleSet`` object (``_compile``):
-  which checks can find anything under each platform's limits, which platforms read the same
-  limits for a part of the check (post types and tiers such as ``instagram:reel`` mostly repeat
-  their platform's), and the source that cites each limit.
-- Within one post, each part (a post-level check, the caption, the title, the images, the
-  videos, the alt texts) runs once per distinct set of the limits it reads; platforms with the
-  same limits get the same findings, each citing its own sources. Captions are counted once per
-  counting unit (``TextMeasures``).
+- What depends only on the rules is compiled once per ``RuleSet`` object (``_compile``): for
+  each platform, the parts of the check its limits give something to do, each a plain function
+  over the post with the screens of its sections (``checks.screens``: the section's limits
+  bound to local names, one boolean per file or text); which platforms read the same limits
+  for a part (post types and tiers such as ``instagram:reel`` mostly repeat their platform's);
+  and the source that cites each limit.
+- A part runs the checks (generators that build each ``Finding`` with its fix) only for a file
+  or text its screen says may break something: one that breaks nothing costs a call and
+  allocates nothing. Within one post, each part runs once per distinct set of the limits it
+  reads; platforms with the same limits get the same findings, each citing its own sources.
+  Texts are counted once per counting unit (``TextMeasures``), each file's displayed size
+  worked out once.
 - Violations are built without validating again what was validated or made here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from mediarules.checks.finding import Finding
-from mediarules.checks.image import ImageCheck, image_checks_for
-from mediarules.checks.post import LIMIT_KEYS as POST_KEYS
-from mediarules.checks.post import (
-    POST_CHECKS,
-    PostCheck,
-    check_account,
-    check_poll,
-    post_checks_for,
+from mediarules.checks.image import image_checks_for
+from mediarules.checks.post import check_account, check_poll, post_checks_for
+from mediarules.checks.screens import (
+    FileScreen,
+    PostShape,
+    bit_of,
+    image_screen,
+    post_screen,
+    text_screen,
+    video_screen,
 )
 from mediarules.checks.text import TextMeasures, check_alt_text, check_tags, check_text
-from mediarules.checks.upload import check_upload
-from mediarules.checks.video import VideoCheck, video_checks_for
+from mediarules.checks.upload import check_upload, upload_may_find
+from mediarules.checks.video import video_checks_for
 from mediarules.codes import CODES
 from mediarules.inputs.intake import Item
 from mediarules.models import (
@@ -73,9 +81,11 @@ def evaluate(
     """
     post = _Post(items, caption, title, account_type, content_warning, tags, poll)
     order = {name: rank for rank, name in enumerate([ALL_PLATFORMS, *platforms])}
+    everywhere = order[ALL_PLATFORMS]
+    paths = post.paths
     ranked = [
-        _Violating(finding, "", index, items).violation(
-            ALL_PLATFORMS, order[ALL_PLATFORMS], (finding.source, None)
+        _violation(
+            finding, index, paths, ALL_PLATFORMS, everywhere * _PLATFORM_RANK, finding.source, None
         )
         for finding, index in _everywhere(items, post_findings)
     ]
@@ -85,9 +95,9 @@ def evaluate(
         platform = compiled.get(key)
         if platform is None or platform.rules is not rules:  # the table was changed in place
             platform = _Platform.alone(rules)
-        ranked.extend(_on_platform(post, platform, key, order[key]))
-    ranked.sort(key=_rank)
-    violations = [violation for _, violation in ranked]
+        _on_platform(post, platform, key, order[key], ranked)
+    ranked.sort(key=_PLACE)
+    violations = list(map(_RECORD, ranked))
     ok = not any(v.severity is _ERROR for v in violations)
     # Every part is a record this module validated or made: no need to validate them again.
     return construct_trusted(Report, {"ok": ok, "violations": violations, "media": post.facts})
@@ -98,170 +108,325 @@ def _everywhere(
 ) -> Iterator[tuple[Finding, int | None]]:
     """What holds for every platform: unreadable files, upload pitfalls, the payload's own."""
     for index, item in enumerate(items):
-        findings: Iterable[Finding]
-        if item.unreadable is not None:
-            findings = [item.unreadable]
-        else:
-            findings = check_upload(item.facts, item.ref)
         if item.invalid is not None:  # metadata that cannot be true: left out of the facts
             yield item.invalid, index
-        for finding in findings:
-            yield finding, index
+        if item.unreadable is not None:
+            yield item.unreadable, index
+        elif upload_may_find(item.facts, item.ref):
+            for finding in check_upload(item.facts, item.ref):
+                yield finding, index
     for finding in post_findings:
         yield finding, finding.media_index
 
 
-def _on_platform(post: _Post, platform: _Platform, key: str, rank: int) -> list[_Ranked]:
+def _on_platform(
+    post: _Post, platform: _Platform, key: str, rank: int, ranked: list[_Ranked]
+) -> None:
+    """Append the violations of ``post`` on the platform ``key`` to ``ranked``."""
     shared = post.shared
     cited = platform.cited
-    ranked: list[_Ranked] = []
+    paths = post.paths
     append = ranked.append
     extras = post.extras
+    place = rank * _PLATFORM_RANK
     for part, share in platform.plain if extras is None else platform.parts_for(extras):
         findings = shared.get(share)
-        if findings is None:
-            findings = post.find(part, share, platform)
-        for found in findings:
-            cite = found.cite
+        if findings is None:  # the first platform with these limits: run the part
+            findings = shared[share] = part(post)
+        for finding, cite, index in findings:
             if cite is None:  # a limit outside the table (the upload API's): its own source
-                append(found.violation(key, rank, (found.finding.source, None)))
+                source, evidence = finding.source, None
             else:
-                append(found.violation(key, rank, cited.get(cite) or platform.cite(*cite)))
-    return ranked
+                source, evidence = cited.get(cite) or platform.cite(*cite)
+            append(_violation(finding, index, paths, key, place, source, evidence))
+
+
+def _violation(
+    finding: Finding,
+    index: int | None,
+    paths: Sequence[str | None],
+    platform: str,
+    place: int,
+    source: str | None,
+    evidence: Evidence | None,
+) -> _Ranked:
+    """The violation of ``finding`` on ``platform`` (``place``: the platform's rank, times
+    ``_PLATFORM_RANK``), citing ``source`` and ``evidence``, with its place in the report."""
+    severity: Severity = finding.severity or CODES[finding.code].severity
+    limit: Any = finding.limit
+    fields: dict[str, Any] = {
+        "code": finding.code,
+        "severity": severity,
+        "platform": platform,
+        "media_index": index,
+        "path": None if index is None else paths[index],
+        "message": finding.message,
+        "actual": finding.actual,
+        "limit": list(limit) if isinstance(limit, list) else limit,  # each record its own list
+        "source": source,
+        "fix": finding.fix,
+        "evidence": evidence,
+    }
+    if severity is _ERROR:
+        if evidence == THIRD_PARTY:
+            # Only the platform's own word or the publisher's can refuse a post.
+            fields["severity"] = _WARNING
+            fields["message"] += THIRD_PARTY_NOTE
+            place += _SEVERITY_RANK
+    else:
+        place += _SEVERITY_RANK if severity is _WARNING else 2 * _SEVERITY_RANK
+    # The values come from validated records and typed checks: no need to validate them again
+    # (tests/test_engine_speed_invariants.py holds violations to what validation gives).
+    return place if index is None else place + index + 1, construct_trusted(Violation, fields)
 
 
 # ---------------------------------------------------------------------------------------------
 # the parts of a post, each checked against one platform's sections
 
-_Found = tuple[Finding, str, int | None]
-"""A finding, the name of the section whose limit it broke, and its media index."""
+_Placed = tuple[Finding, "tuple[str, str] | None", int | None]
+"""A finding, the ``(section, key)`` of the limit it broke, which each platform cites (None
+when the finding cites its own source), and its media index."""
 
-_Part = Callable[["_Post", "_Platform"], Iterator[_Found]]
+
+def _cite(finding: Finding, section: str) -> tuple[str, str] | None:
+    """What each platform cites for ``finding``, a limit of its ``section``."""
+    return None if finding.source is not None else (section, finding.key or "")
 
 
-def _post_part(check: PostCheck) -> _Part:
-    """The part that runs one check of ``checks/post.py``."""
+_Part = Callable[["_Post"], Sequence[_Placed]]
+"""One part of the check, compiled for one platform's rules: what it finds in a post."""
 
-    def part(post: _Post, platform: _Platform) -> Iterator[_Found]:
-        for finding in check(post.facts, platform.rules.post):
-            yield finding, "post", finding.media_index
+_NOTHING: tuple[_Placed, ...] = ()
 
-    part.__name__ = f"_post_part[{check.__name__}]"
+_Check = Callable[..., Iterator[Finding]]
+
+
+def _post_part(rules: PlatformRules) -> _Part | None:
+    """The post checks (``checks/post.py``) whose limits are set, behind the post's screen.
+
+    What they find depends on nothing but the kind of each item (and whether an image is
+    animated) and the platform's ``[post]`` limits: it is kept by that sequence of kinds, for
+    every post of the same shape (most posts are one of a few)."""
+    screen = post_screen(rules.post)
+    if screen is None:
+        return None
+    checks, post_rules = _with_bits(post_checks_for(rules.post)), rules.post
+    known: dict[object, list[_Placed]] = {}
+
+    def part(post: _Post) -> Sequence[_Placed]:
+        bits = screen(post.shape)
+        if not bits:
+            return _NOTHING
+        found = known.get(post.kinds_key)
+        if found is None:
+            facts = post.facts
+            found = [
+                (finding, _cite(finding, "post"), finding.media_index)
+                for bit, check in checks
+                if bits & bit
+                for finding in check(facts, post_rules)
+            ]
+            if len(known) >= _KEPT:
+                known.clear()
+            known[post.kinds_key] = found
+        return found
+
     return part
 
 
-def _poll_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
-    for finding in check_poll(post.poll, post.facts, platform.rules.post):
-        yield finding, "post", None
+_KEPT = 256
+"""How many post shapes (or alt texts) a part keeps what it found for."""
 
 
-def _tags_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
-    if platform.rules.tags is not None:
-        for finding in check_tags(post.tags, platform.rules.tags, measures=post.texts):
-            yield finding, "tags", None
+def _with_bits(checks: Sequence[_Check]) -> tuple[tuple[int, _Check], ...]:
+    """Each check with the bit its section's screen sets when it might find something."""
+    return tuple((bit_of(check), check) for check in checks)
 
 
-def _account_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
-    if platform.rules.account is not None:
-        for finding in check_account(post.account_type, platform.rules.account):
-            yield finding, "account", None
+def _poll_part(rules: PlatformRules) -> _Part | None:
+    post_rules = rules.post
+    if post_rules.media_with_poll:
+        return None
+
+    def part(post: _Post) -> Sequence[_Placed]:
+        if not post.poll or not post.facts:
+            return _NOTHING
+        found = check_poll(post.poll, post.facts, post_rules)
+        return [(finding, _cite(finding, "post"), None) for finding in found]
+
+    return part
 
 
-def _caption_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
-    findings = check_text(
-        "caption",
-        post.caption,
-        platform.rules.caption,
-        has_media=bool(post.items),
-        content_warning=post.content_warning,
-        measures=post.texts,
-    )
-    for finding in findings:
-        yield finding, "caption", None
+def _account_part(rules: PlatformRules) -> _Part | None:
+    account = rules.account
+    if account is None or not account.types:
+        return None
+    types = frozenset(account.types)
+    known: dict[str | None, list[_Placed]] = {}  # by account type: a few
+
+    def part(post: _Post) -> Sequence[_Placed]:
+        account_type = post.account_type
+        if account_type in types:
+            return _NOTHING
+        found = known.get(account_type)
+        if found is None:
+            findings = check_account(account_type, account)
+            found = [(finding, _cite(finding, "account"), None) for finding in findings]
+            if len(known) >= _KEPT:
+                known.clear()
+            known[account_type] = found
+        return found
+
+    return part
 
 
-def _title_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
-    if platform.rules.title is not None:
-        findings = check_text(
-            "title",
-            post.title,
-            platform.rules.title,
-            has_media=bool(post.items),
+def _caption_part(rules: PlatformRules) -> _Part | None:
+    text_rules = rules.caption
+    screen = text_screen(text_rules)
+
+    def part(post: _Post) -> Sequence[_Placed]:
+        caption, has_media, warning = post.caption, bool(post.items), post.content_warning
+        if not screen(caption, has_media, warning, post.texts):
+            return _NOTHING
+        found = check_text(
+            "caption",
+            caption,
+            text_rules,
+            has_media=has_media,
+            content_warning=warning,
             measures=post.texts,
         )
-        for finding in findings:
-            yield finding, "title", None
+        return [(finding, _cite(finding, "caption"), None) for finding in found]
+
+    return part
 
 
-def _image_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
-    rules = platform.rules
-    if not rules.post.images_allowed:
-        return
-    for index, item in post.images:
-        for check in platform.image_checks:
-            for finding in check(item.facts, rules.image):
-                yield finding, "image", index
+def _title_part(rules: PlatformRules) -> _Part | None:
+    text_rules = rules.title
+    if text_rules is None:
+        return None
+    screen = text_screen(text_rules)
+
+    def part(post: _Post) -> Sequence[_Placed]:
+        title, has_media = post.title, bool(post.items)
+        if not screen(title, has_media, None, post.texts):
+            return _NOTHING
+        found = check_text("title", title, text_rules, has_media=has_media, measures=post.texts)
+        return [(finding, _cite(finding, "title"), None) for finding in found]
+
+    return part
 
 
-def _video_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
-    rules = platform.rules
+def _files_part(
+    section: str,
+    screen: FileScreen | None,
+    checks: Sequence[Callable[[MediaFacts, Any], Iterator[Finding]]],
+    section_rules: Any,
+) -> _Part | None:
+    """The checks of one file section (``image``, ``video``) for each file of its kind; a
+    file runs only those its section's screen says it might break."""
+    if screen is None:
+        return None
+    images = section == "image"
+    screened = _with_bits(checks)
+
+    def part(post: _Post) -> Sequence[_Placed]:
+        found: list[_Placed] | None = None
+        for index, facts, display, animated in post.images if images else post.videos:
+            bits = screen(facts, display, animated)
+            if bits:
+                for bit, check in screened:
+                    if bits & bit:
+                        for finding in check(facts, section_rules):
+                            if found is None:
+                                found = []
+                            found.append((finding, _cite(finding, section), index))
+        return _NOTHING if found is None else found
+
+    return part
+
+
+def _image_part(rules: PlatformRules) -> _Part | None:
+    if not rules.post.images_allowed:  # each is reported as refused, not checked
+        return None
+    image = rules.image
+    return _files_part("image", image_screen(image), image_checks_for(image), image)
+
+
+def _video_part(rules: PlatformRules) -> _Part | None:
     if rules.post.max_videos == 0:  # each is reported as one video too many, not checked
-        return
-    for index, item in post.videos:
-        for check in platform.video_checks:
-            for finding in check(item.facts, rules.video):
-                yield finding, "video", index
+        return None
+    video = rules.video
+    return _files_part("video", video_screen(video), video_checks_for(video), video)
 
 
-def _alt_text_part(post: _Post, platform: _Platform) -> Iterator[_Found]:
-    rules = platform.rules.alt_text
-    if rules is None:
-        return
-    found: dict[tuple[str | None, str | None], tuple[Finding, ...]] = {}
-    for index, item in post.readable:
-        kind, alt = item.facts.kind, item.ref.alt_text if item.ref else None
-        if (kind, alt) not in found:  # items of a kind with the same text: the same findings
-            found[kind, alt] = tuple(check_alt_text(kind, alt, rules, measures=post.texts))
-        for finding in found[kind, alt]:
-            yield finding, "alt_text", index
+def _alt_text_part(rules: PlatformRules) -> _Part | None:
+    """Each item's alt text: the same findings for every item of a kind with the same text (in
+    a carousel without alt text, every image), kept for the next posts too."""
+    alt_rules = rules.alt_text
+    if alt_rules is None:
+        return None
+    kinds = frozenset(alt_rules.kinds)
+    required, most, counting = alt_rules.required, alt_rules.max_length, alt_rules.counting
+    known: dict[tuple[str, str | None], tuple[Finding, ...]] = {}
+
+    def part(post: _Post) -> Sequence[_Placed]:
+        found: list[_Placed] = []
+        for (kind, alt), indices in post.alt_texts:
+            if kind not in kinds:
+                continue
+            findings = known.get((kind, alt))
+            if findings is None:
+                if alt is None or not alt.strip():
+                    breaks = required
+                else:
+                    breaks = most is not None and post.texts.count(alt, counting) > most
+                findings = (
+                    tuple(check_alt_text(kind, alt, alt_rules, measures=post.texts))
+                    if breaks
+                    else ()
+                )
+                if len(known) >= _KEPT:
+                    known.clear()
+                known[kind, alt] = findings
+            for finding in findings:
+                cite = _cite(finding, "alt_text")
+                found += [(finding, cite, index) for index in indices]
+        return found
+
+    return part
 
 
-def _runs_post_check(check: PostCheck) -> Callable[[PlatformRules], bool]:
-    return lambda rules: check in post_checks_for(rules.post)
+def _tags_part(rules: PlatformRules) -> _Part | None:
+    tags_rules = rules.tags
+    if tags_rules is None:
+        return None
+
+    def part(post: _Post) -> Sequence[_Placed]:
+        found = check_tags(post.tags, tags_rules, measures=post.texts)
+        return [(finding, _cite(finding, "tags"), None) for finding in found]
+
+    return part
 
 
-_EXTRAS: dict[_Part, int] = {_poll_part: 0, _tags_part: 1}
-"""Parts that find nothing in a post without a poll (0) or without tags (1)."""
-
-_PARTS: tuple[tuple[_Part, tuple[str, ...], Callable[[PlatformRules], bool]], ...] = (
-    *(
-        (
-            _post_part(check),
-            tuple(f"post.{key}" for key in POST_KEYS[check]),
-            _runs_post_check(check),
-        )
-        for check in POST_CHECKS
-    ),
-    (_poll_part, ("post.media_with_poll",), lambda rules: not rules.post.media_with_poll),
-    (_account_part, ("account",), lambda rules: rules.account is not None),
-    (_caption_part, ("caption",), lambda rules: True),
-    (_title_part, ("title",), lambda rules: rules.title is not None),
-    (
-        _image_part,
-        ("post.images_allowed", "image"),
-        lambda rules: rules.post.images_allowed and bool(image_checks_for(rules.image)),
-    ),
-    (
-        _video_part,
-        ("post.max_videos", "video"),
-        lambda rules: rules.post.max_videos != 0 and bool(video_checks_for(rules.video)),
-    ),
-    (_alt_text_part, ("alt_text",), lambda rules: rules.alt_text is not None),
-    (_tags_part, ("tags",), lambda rules: rules.tags is not None),
+_PARTS: tuple[tuple[Callable[[PlatformRules], _Part | None], tuple[str, ...]], ...] = (
+    (_post_part, ("post",)),
+    (_poll_part, ("post.media_with_poll",)),
+    (_account_part, ("account",)),
+    (_caption_part, ("caption",)),
+    (_title_part, ("title",)),
+    (_image_part, ("post.images_allowed", "image")),
+    (_video_part, ("post.max_videos", "video")),
+    (_alt_text_part, ("alt_text",)),
+    (_tags_part, ("tags",)),
 )
-"""Each part of a check, the limits that decide its findings (a section, or one key of it), and
-whether a platform's rules give it anything to check. Within a platform the report is sorted by
-severity, then item (post-level first), keeping this order for equal keys."""
+"""Each part of a check, compiled for one platform's rules (None: they give it nothing to
+check), and the limits that decide its findings (a section, or one key of it). Within a
+platform the report is sorted by severity, then item (post-level first), keeping this order
+for equal keys."""
+
+_EXTRAS: dict[Callable[[PlatformRules], _Part | None], int] = {_poll_part: 0, _tags_part: 1}
+"""Parts that find nothing in a post without a poll (0) or without tags (1)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,23 +449,27 @@ class _Same:
         return isinstance(other, _Same) and other.value is self.value
 
 
+_Step = tuple[_Part, object]
+"""A compiled part and its share key."""
+
+
 @dataclass(frozen=True)
 class _Platform:
-    """One platform's rules with what the checks need worked out in advance: the image and
-    video checks its limits can break, and for each part of the check a ``share`` key that
-    another platform's part has when the sections it reads hold the same limits."""
+    """One platform's rules compiled: the parts its rules give something to check, and for
+    each a ``share`` key that another platform's part has when the sections it reads hold the
+    same limits."""
 
     rules: PlatformRules
-    image_checks: tuple[ImageCheck, ...]
-    video_checks: tuple[VideoCheck, ...]
-    parts: tuple[tuple[_Part, object], ...]
+    parts: tuple[_Step, ...]
     """The parts its rules give something to check, each with its share key."""
     cited: dict[tuple[str, str], tuple[str, Evidence | None]]
     """``(section, key)`` -> the source that cites the limit and how it is known, for every
     key of every section."""
-    plain: tuple[tuple[_Part, object], ...] = ()
+    plain: tuple[_Step, ...] = ()
     """``parts`` for a post with neither a poll nor tags (most): those reading them left out."""
-    by_extras: dict[tuple[bool, bool], tuple[tuple[_Part, object], ...]] = field(
+    extra: dict[_Part, int] = field(default_factory=dict, compare=False)
+    """The parts that read the poll (0) or the tags (1)."""
+    by_extras: dict[tuple[bool, bool], tuple[_Step, ...]] = field(
         default_factory=dict, compare=False
     )
     """``parts`` for a post with a poll or tags, by ``(poll, tags)``."""
@@ -308,11 +477,14 @@ class _Platform:
     @classmethod
     def of(cls, rules: PlatformRules, share: Callable[[str], object]) -> _Platform:
         """``share`` turns a part's number and the limits it reads into a key."""
-        parts = tuple(
-            (part, share(f"{number}: {_exactly(rules, sections)}"))
-            for number, (part, sections, can_find) in enumerate(_PARTS)
-            if can_find(rules)
-        )
+        parts: list[_Step] = []
+        extra: dict[_Part, int] = {}
+        for number, (make, sections) in enumerate(_PARTS):
+            part = make(rules)
+            if part is not None:
+                parts.append((part, share(f"{number}: {_exactly(rules, sections)}")))
+                if make in _EXTRAS:
+                    extra[part] = _EXTRAS[make]
         cited = {
             (name, key): (
                 section.source_of(key, rules.source),
@@ -322,22 +494,22 @@ class _Platform:
             if isinstance(section := getattr(rules, name), Section)
             for key in ("", *type(section).model_fields)
         }
-        checks = image_checks_for(rules.image), video_checks_for(rules.video)
-        plain = tuple(p for p in parts if p[0] not in _EXTRAS)
-        return cls(rules, *checks, parts, cited, plain)
+        plain = tuple(step for step in parts if step[0] not in extra)
+        return cls(rules, tuple(parts), cited, plain, extra)
 
     def cite(self, section: str, key: str) -> tuple[str, Evidence | None]:
         """Where the limit ``key`` of ``section`` comes from, and how it is known."""
         source, evidence, _ = self.rules.cite(section, key)
         return source, evidence
 
-    def parts_for(self, extras: tuple[bool, bool]) -> tuple[tuple[_Part, object], ...]:
+    def parts_for(self, extras: tuple[bool, bool]) -> tuple[_Step, ...]:
         """The parts worth running for a post with (or without) a poll and tags."""
         found = self.by_extras.get(extras)
         if found is None:
-            poll, tags = extras
-            idle = {part for part, present in _EXTRAS.items() if not (poll, tags)[present]}
-            found = self.by_extras[extras] = tuple(p for p in self.parts if p[0] not in idle)
+            extra = self.extra
+            found = self.by_extras[extras] = tuple(
+                step for step in self.parts if step[0] not in extra or extras[extra[step[0]]]
+            )
         return found
 
     @classmethod
@@ -381,6 +553,16 @@ def _exactly(rules: PlatformRules, names: Sequence[str]) -> str:
 # one post
 
 
+_File = tuple[int, MediaFacts, "tuple[int, int] | None", bool]
+"""A readable file of the post: its index, facts, displayed size and whether it is animated."""
+
+
+_KIND_CODES: dict[tuple[str | None, bool], str] = {
+    ("image", False): "i", ("image", True): "a", ("video", False): "v", (None, False): "-",
+}  # fmt: skip
+"""One character for each kind an item can have, for ``_Post.kinds_key``."""
+
+
 class _Post:
     """One post being checked: its items and texts, the counts of its texts, and what each part
     found against each set of limits. Lives for one ``evaluate`` call: never shared between
@@ -398,10 +580,47 @@ class _Post:
     ) -> None:
         self.items = items
         self.facts: list[MediaFacts] = [item.facts for item in items]
-        self.readable = [(i, item) for i, item in enumerate(items) if item.unreadable is None]
-        """The items that could be read, with their index; then the images, the videos."""
-        self.images = [(i, item) for i, item in self.readable if item.facts.kind == "image"]
-        self.videos = [(i, item) for i, item in self.readable if item.facts.kind == "video"]
+        self.paths: list[str | None] = [facts.path for facts in self.facts]
+        """Each item's path, as its violations show it."""
+        self.images: list[_File] = []
+        """The readable images and videos, each with what its screens read."""
+        self.videos: list[_File] = []
+        kinds: list[tuple[str | None, bool]] = []
+        alt_texts: dict[tuple[str | None, str | None], list[int]] = {}
+        images = animated = videos = 0
+        for index, (facts, ref, unreadable, _) in enumerate(items):  # an Item's fields
+            kind = facts.kind
+            if kind == "image":
+                images += 1
+                moving = facts.animated
+                animated += moving
+                kinds.append((kind, moving))
+                if unreadable is None:
+                    self.images.append((index, facts, facts.display_size, moving))
+            else:
+                if kind == "video":
+                    videos += 1
+                    if unreadable is None:
+                        self.videos.append((index, facts, facts.display_size, False))
+                kinds.append((kind, False))
+            if unreadable is None:
+                key = (kind, ref.alt_text if ref else None)
+                same = alt_texts.get(key)
+                if same is None:
+                    alt_texts[key] = [index]
+                else:
+                    same.append(index)
+        self.alt_texts = list(alt_texts.items())
+        """The readable items by kind and alt text (their alt text findings are the same),
+        each with their indices in order."""
+        self.kinds = tuple(kinds)
+        """What the post checks read of every item, read or not: its kind, and whether an
+        image is animated."""
+        codes = [_KIND_CODES.get(kind, "") for kind in kinds]
+        self.kinds_key: object = "".join(codes) if all(codes) else self.kinds
+        """``kinds`` as a string (its hash is kept: platforms look it up in turn), or as is
+        when an item has a kind no record takes."""
+        self.shape = PostShape(len(items), images, animated, videos)
         self.caption = caption
         self.title = title
         self.account_type = account_type
@@ -412,91 +631,29 @@ class _Post:
         """Whether the post has a poll, and tags (None: neither): the parts that read them run
         only then."""
         self.texts = TextMeasures()
-        self.shared: dict[object, tuple[_Violating, ...]] = {}
+        self.shared: dict[object, Sequence[_Placed]] = {}
         """What each part found, by share key: any platform whose limits are the same (the
         same part with the same key) gets these."""
-
-    def find(self, part: _Part, share: object, platform: _Platform) -> tuple[_Violating, ...]:
-        """Run ``part`` for ``platform``, and keep what it found under ``share``."""
-        found = self.shared[share] = tuple(
-            _Violating(finding, section, index, self.items)
-            for finding, section, index in part(self, platform)
-        )
-        return found
 
 
 # ---------------------------------------------------------------------------------------------
 # violations
 
 
-_Ranked = tuple[tuple[int, int, int], Violation]
+_Ranked = tuple[int, Violation]
 """A violation with its place in the report: platform, then errors first, then by item."""
 
+_PLATFORM_RANK = 1 << 40
+_SEVERITY_RANK = 1 << 32
+"""``_Ranked``'s place in one integer: platform * 2**40 + severity * 2**32 + item + 1 (an
+integer sorts faster than a tuple; items are far fewer than 2**32)."""
 
-def _rank(ranked: _Ranked) -> tuple[int, int, int]:
-    return ranked[0]
 
-
-class _Violating:
-    """A finding placed in the post, with all its violations share whatever the platform;
-    ``violation`` adds a platform, the source it cites and how that source is known."""
-
-    __slots__ = ("cite", "error", "fields", "finding", "list_limit", "order", "section")
-
-    def __init__(
-        self, finding: Finding, section: str, index: int | None, items: Sequence[Item]
-    ) -> None:
-        severity: Severity = finding.severity or CODES[finding.code].severity
-        self.finding = finding
-        self.section = section
-        """The name of the section whose limit it broke (the platform cites it)."""
-        self.order = (_rank_of(severity), -1 if index is None else index)
-        self.cite = None if finding.source is not None else (section, finding.key or "")
-        """The ``(section, key)`` of the limit it broke, which each platform cites; None when
-        the finding cites its own source."""
-        self.error = severity is _ERROR
-        self.list_limit = isinstance(finding.limit, list)
-        self.fields: dict[str, Any] = {
-            "code": finding.code,
-            "severity": severity,
-            "platform": None,
-            "media_index": index,
-            "path": None if index is None else items[index].facts.path,
-            "message": finding.message,
-            "actual": finding.actual,
-            "limit": finding.limit,
-            "source": None,
-            "fix": finding.fix,
-            "evidence": None,
-        }
-
-    def violation(
-        self, platform: str, rank: int, citation: tuple[str | None, Evidence | None]
-    ) -> _Ranked:
-        """The violation on ``platform``, citing ``(source, evidence)``."""
-        fields = self.fields.copy()
-        fields["platform"] = platform
-        fields["source"], fields["evidence"] = citation
-        if self.list_limit:
-            fields["limit"] = list(fields["limit"])  # every record its own list, as validated
-        order = self.order
-        if self.error and citation[1] == THIRD_PARTY:
-            # Only the platform's own word or the publisher's can refuse a post.
-            fields["severity"] = _WARNING
-            fields["message"] += THIRD_PARTY_NOTE
-            order = (_rank_of(_WARNING), order[1])
-        # The values come from validated records and typed checks: no need to validate them
-        # again (tests/test_engine_speed_invariants.py holds violations to what validation gives).
-        return (rank, *order), construct_trusted(Violation, fields)
+_PLACE, _RECORD = itemgetter(0), itemgetter(1)
 
 
 _ERROR, _WARNING = Severity.ERROR, Severity.WARNING
 """Held here: reading an enum member off its class costs ~150 ns, and violations are many."""
-
-
-def _rank_of(severity: Severity) -> int:
-    """``severity.rank``, by identity (the property and the enum's hash are Python code)."""
-    return 0 if severity is _ERROR else 1 if severity is _WARNING else 2
 
 
 THIRD_PARTY: Evidence = "third-party"

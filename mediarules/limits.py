@@ -13,6 +13,7 @@ The older kinds (sizes, pixels, frame rates, codecs...) are still declared by ha
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -93,6 +94,19 @@ class LimitKind:
             return bool(value >= limit + slack)
         return bool(value > limit)
 
+    def may_break(self, limit: Any) -> Callable[[MediaFacts], bool]:
+        """A test true for every file whose fact this kind reports under ``limit`` (and maybe a
+        few more): past the limit itself. The slack and the harder limit are left to the check
+        (``checks.registered``): they only hold a finding back. The engine runs the check only
+        where this says yes (``checks.screens``)."""
+        fact, broken = self.fact, self.broken
+
+        def may_break(facts: MediaFacts) -> bool:
+            value = fact(facts)
+            return value is not None and broken(limit, value)
+
+        return may_break
+
     def amount(self, value: Any) -> str:
         """A value with its unit: ``36,000 frames``, ``3 min`` (a duration shows its own)."""
         shown = self.show(value)
@@ -108,10 +122,20 @@ class LimitKind:
 
 
 def _frame_count(facts: MediaFacts) -> int | None:
-    """A video's frames: its duration at its rate (what a transcoder counts)."""
-    if facts.kind != "video" or facts.fps is None or facts.duration_s is None:
+    """A video's frames: its duration at its rate (what a transcoder counts), rounded half to
+    even as ``round(fps * Fraction(duration_s))``, in integers (``Fraction`` arithmetic cost
+    microseconds per video and platform)."""
+    fps, seconds = facts.fps, facts.duration_s
+    if facts.kind != "video" or fps is None or seconds is None:
         return None
-    return round(facts.fps * Fraction(facts.duration_s))
+    if not isinstance(seconds, float | int) or not math.isfinite(seconds):
+        return round(fps * Fraction(seconds))
+    top, bottom = seconds.as_integer_ratio()
+    top *= fps.numerator
+    bottom *= fps.denominator
+    whole, rest = divmod(top, bottom)
+    twice = 2 * rest
+    return whole + (twice > bottom or (twice == bottom and whole % 2 == 1))
 
 
 def _duration(facts: MediaFacts) -> float | None:

@@ -392,12 +392,19 @@ def construct_trusted(model: type[_Record], fields: dict[str, Any]) -> _Record:
     validated record holds a copy). ``model`` must have no aliases, private attributes, extra
     fields or ``model_post_init``: the four attributes set here are all a record then holds.
     """
-    record = object.__new__(model)
-    object.__setattr__(record, "__dict__", fields)
-    _SET_FIELDS_SET(record, set(fields))
+    record = _NEW(model)
+    _SET_DICT(record, fields)
+    names = _FIELD_NAMES.get(model)
+    if names is None:
+        names = _FIELD_NAMES[model] = frozenset(model.model_fields)
+    _SET_FIELDS_SET(record, set(names))  # each record its own set, as validation gives
     _SET_EXTRA(record, None)
     _SET_PRIVATE(record, None)
     return record
+
+
+_NEW = object.__new__
+_FIELD_NAMES: dict[type[BaseModel], frozenset[str]] = {}
 
 
 def _slot_setter(name: str) -> Callable[[BaseModel, Any], None]:
@@ -406,6 +413,7 @@ def _slot_setter(name: str) -> Callable[[BaseModel, Any], None]:
     return setter
 
 
+_SET_DICT = _slot_setter("__dict__")
 _SET_FIELDS_SET = _slot_setter("__pydantic_fields_set__")
 _SET_EXTRA = _slot_setter("__pydantic_extra__")
 _SET_PRIVATE = _slot_setter("__pydantic_private__")

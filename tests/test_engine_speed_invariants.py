@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -19,14 +19,18 @@ from hypothesis import strategies as st
 
 import mediarules
 from mediarules import MediaFacts, MediaRef, Report, RuleSet, Violation, text
-from mediarules.checks.image import IMAGE_CHECKS, image_checks_for
+from mediarules.checks import screens
+from mediarules.checks.image import IMAGE_CHECKS, estimate_inputs, image_checks_for
 from mediarules.checks.image import LIMIT_KEYS as IMAGE_KEYS
 from mediarules.checks.post import LIMIT_KEYS as POST_KEYS
 from mediarules.checks.post import POST_CHECKS, post_checks_for
-from mediarules.checks.text import TextMeasures
+from mediarules.checks.text import TextMeasures, check_text
+from mediarules.checks.upload import check_upload, pure_name, upload_may_find
 from mediarules.checks.video import LIMIT_KEYS as VIDEO_KEYS
 from mediarules.checks.video import VIDEO_CHECKS, video_checks_for
-from mediarules.ruleset import ImageRules, PostRules, VideoRules
+from mediarules.fixes import plan
+from mediarules.inputs.intake import _plausible, impossible_values
+from mediarules.ruleset import ImageRules, PostRules, TextRules, VideoRules
 from mediarules.strategies import media_facts
 
 RULES = mediarules.default_rules()
@@ -271,3 +275,229 @@ def test_a_violation_owns_its_limit_list() -> None:
     formats = RULES.platforms["instagram"].image.formats
     assert all(limit is not formats for limit in lists)
     assert len({id(limit) for limit in lists}) == len(lists)
+
+
+# ---------------------------------------------------------------------------------------------
+# screens: the engine runs a check only where its section's screen sets its bit
+
+FORMATS = sorted(
+    {"jpeg", "png", "gif", "webp", "bmp", "tiff", "heif", "avif", "mp4", "mov", "webm", "mkv"}
+    | {fmt for rules in RULES.platforms.values() for fmt in rules.image.formats}
+    | {fmt for rules in RULES.platforms.values() for fmt in rules.video.containers}
+)
+CODECS = ["h264", "hevc", "vp8", "vp9", "av1", "prores", "aac", "opus", "mp3", "pcm"]
+_LIMIT_INTS = sorted(
+    {
+        value + delta
+        for rules in RULES.platforms.values()
+        for section in (rules.image, rules.video)
+        for key, value in section
+        if type(value) is int and key not in ("aspect_ratio_tolerance",)
+        for delta in (-1, 0, 1)
+    }
+    | {0, 1, 4, 1080, 1920, 10**12}
+)
+near = st.sampled_from([n for n in _LIMIT_INTS if n >= 0]) | st.integers(0, 10**10)
+rates = st.sampled_from(
+    [Fraction(n) for n in (1, 23, 24, 25, 30, 50, 60, 61, 120)]
+    + [Fraction(30000, 1001), Fraction(2399, 100), Fraction(6001, 100), Fraction(1, 3)]
+)
+loose_facts = st.builds(
+    MediaFacts,
+    kind=st.sampled_from(["image", "video", None]),
+    format=st.none() | st.sampled_from(FORMATS),
+    size=st.none() | near,
+    width=st.none() | near,
+    height=st.none() | near,
+    frames=st.none() | st.integers(1, 400),
+    orientation=st.none() | st.integers(1, 8),
+    rotation=st.none() | st.sampled_from([0, 90, 180, 270]),
+    has_alpha=st.none() | st.booleans(),
+    fps=st.none() | rates,
+    variable_frame_rate=st.none() | st.booleans(),
+    duration_s=st.none()
+    | st.sampled_from([0.0, 0.4, 0.5, 2.99, 3.0, 3.01, 59.99, 180.0, 180.02, 600.1, 7200.0])
+    | st.floats(0, 10**5),
+    video_codec=st.none() | st.sampled_from(CODECS),
+    audio_codec=st.none() | st.sampled_from(CODECS),
+    bit_rate=st.none() | near,
+    audio_sample_rate=st.none() | st.sampled_from([22_050, 44_100, 48_000]),
+)
+any_facts = loose_facts | facts
+
+
+def _bits(
+    screen: screens.FileScreen | None, item: MediaFacts, checks: tuple[Any, ...], rules: object
+) -> None:
+    """Every check that finds something in ``item`` has its bit in the screen's answer."""
+    answer = 0 if screen is None else screen(item, item.display_size, item.animated)
+    for check in checks:
+        found = list(check(item, rules))
+        if found:
+            assert answer & screens.bit_of(check), (check.__name__, found[0].code, answer)
+
+
+screened = settings(relaxed, max_examples=400)
+
+
+@screened
+@given(item=any_facts)
+def test_file_screens_never_miss_a_finding(item: MediaFacts) -> None:
+    _screens_keep_every_finding(item)
+
+
+def _screens_keep_every_finding(item: MediaFacts) -> None:
+    for image_rules in _sections(ImageRules):
+        assert isinstance(image_rules, ImageRules)
+        _bits(screens.image_screen(image_rules), item, IMAGE_CHECKS, image_rules)
+    for video_rules in _sections(VideoRules):
+        assert isinstance(video_rules, VideoRules)
+        _bits(screens.video_screen(video_rules), item, VIDEO_CHECKS, video_rules)
+
+
+def test_screens_pass_a_file_that_breaks_nothing() -> None:
+    """Not every file is screened in: the screens do cut work (a JPEG within every limit of
+    Facebook's, a video within X's)."""
+    jpeg = MediaFacts(kind="image", format="jpeg", width=1080, height=1080, size=200_000)
+    facebook = RULES.platforms["facebook"]
+    assert screens.image_screen(facebook.image)(jpeg, jpeg.display_size, False) == 0  # type: ignore[misc]
+    clip = MediaFacts(
+        kind="video", format="mp4", width=1280, height=720, size=10**6, fps=Fraction(30),
+        duration_s=30.0, video_codec="h264", audio_codec="aac", bit_rate=2_000_000,
+    )  # fmt: skip
+    x = RULES.platforms["x"]
+    assert screens.video_screen(x.video)(clip, clip.display_size, False) == 0  # type: ignore[misc]
+
+
+@screened
+@given(items=st.lists(any_facts, max_size=12))
+def test_the_post_screen_never_misses_a_finding(items: list[MediaFacts]) -> None:
+    kinds = [(f.kind, f.kind == "image" and f.animated) for f in items]
+    shape = screens.PostShape(
+        len(items),
+        sum(kind == "image" for kind, _ in kinds),
+        sum(moving for _, moving in kinds),
+        sum(kind == "video" for kind, _ in kinds),
+    )
+    for post_rules in _sections(PostRules):
+        assert isinstance(post_rules, PostRules)
+        screen = screens.post_screen(post_rules)
+        answer = 0 if screen is None else screen(shape)
+        for check in POST_CHECKS:
+            if list(check(items, post_rules)):
+                assert answer & screens.bit_of(check), check.__name__
+
+
+TEXT_SECTIONS = [
+    TextRules(),
+    TextRules(
+        required=True,
+        max_length=10,
+        max_utf8_bytes=12,
+        max_hashtags=1,
+        max_mentions=1,
+        max_links=1,
+        forbidden_characters=["<", ">"],
+        max_length_text_only=5,
+    ),
+    *(rules.caption for rules in RULES.platforms.values()),
+    *(rules.title for rules in RULES.platforms.values() if rules.title is not None),
+]
+TEXT_PIECES = [*"ab #@.:/<>\r\n\ufeff\U0001f680\u0301", "x.com", "https://a.co", "@u@d.e", "日本"]
+texts = (
+    st.none()
+    | st.sampled_from(["", " ", "\n", CAPTION, CAPTION * 12, "<b>" + "#tag " * 40, "a\ufeffb"])
+    | st.lists(st.sampled_from(TEXT_PIECES)).map("".join)
+)
+
+
+@screened
+@given(
+    text=texts,
+    has_media=st.booleans(),
+    content_warning=st.sampled_from([None, "", "CW", "spoilers " * 60]),
+)
+def test_the_text_screen_never_misses_a_finding(
+    text: str | None, has_media: bool, content_warning: str | None
+) -> None:
+    for rules in TEXT_SECTIONS:
+        measures = TextMeasures()
+        screen = screens.text_screen(rules)
+        quiet = not screen(text, has_media, content_warning, measures)
+        found = list(
+            check_text("caption", text, rules, has_media=has_media, content_warning=content_warning)
+        )
+        assert not (quiet and found), (rules, [f.code for f in found])
+
+
+@screened
+@given(
+    item=any_facts,
+    path=st.none()
+    | st.sampled_from(["a.jpg", "my photo (1).PNG", "dir/", "/", ".hidden", "x.", "a/./b.mp4"])
+    | st.text(st.sampled_from(list("ab./ _-()é\\J")), max_size=12),
+)
+def test_the_upload_screen_never_misses_a_finding(item: MediaFacts, path: str | None) -> None:
+    item = item.model_copy(update={"path": path})
+    if not upload_may_find(item, None):
+        assert list(check_upload(item, None)) == []
+    if path is not None:
+        assert pure_name(path) == PurePath(path).name
+
+
+@screened
+@given(item=loose_facts)
+def test_plausible_facts_are_those_with_nothing_impossible(item: MediaFacts) -> None:
+    if _plausible(item):
+        assert impossible_values(vars(item)) == {}
+
+
+def _edge_facts() -> list[MediaFacts]:
+    """Files one under, at and one over each size, side, frame, rate, duration and bit-rate
+    limit of the table (durations also half a frame either side)."""
+    found: list[MediaFacts] = []
+    gif = MediaFacts(kind="image", format="gif", width=480, height=480, size=1000, frames=2)
+    clip = MediaFacts(
+        kind="video", format="mp4", width=1280, height=720, size=10**6, fps=Fraction(30),
+        duration_s=30.0, video_codec="h264", audio_codec="aac", bit_rate=10**6,
+    )  # fmt: skip
+    for rules in RULES.platforms.values():
+        for base, section in ((gif, rules.image), (clip, rules.video)):
+            for key, value in section:
+                if isinstance(value, bool) or not isinstance(value, int | float | Fraction):
+                    continue
+                fact = next((f for f in _EDGE_FACTS if f in key), None)
+                if fact is None:
+                    continue
+                if fact == "duration_s":
+                    steps: tuple[Any, ...] = (-1 / 60, -1 / 1000, 0, 1 / 1000, 1 / 60, 1 / 30)
+                    values: list[Any] = [max(0.0, float(value) + step) for step in steps]
+                elif fact == "fps":
+                    values = [Fraction(value) + step for step in (Fraction(-1, 100), 0, 1)]
+                else:
+                    values = [max(1, int(value) + step) for step in (-1, 0, 1)]
+                found += [base.model_copy(update={_EDGE_FACTS[fact]: v}) for v in values]
+    return found
+
+
+_EDGE_FACTS = {"size": "size", "width": "width", "height": "height", "frames": "frames",
+               "fps": "fps", "duration": "duration_s", "bitrate": "bit_rate"}  # fmt: skip
+
+
+def test_screens_never_miss_a_finding_at_the_limits() -> None:
+    edges = _edge_facts()
+    assert len(edges) > 300
+    for item in edges:
+        _screens_keep_every_finding(item)
+
+
+@screened
+@given(item=loose_facts, other_size=st.none() | near, target=st.sampled_from(["png", "jpeg"]))
+def test_facts_with_the_same_estimate_inputs_have_the_same_estimate(
+    item: MediaFacts, other_size: int | None, target: str
+) -> None:
+    """``checks.image`` keeps a byte estimate (and a not-preferred finding) by
+    ``estimate_inputs``: two files alike in those have the same estimate."""
+    other = item.model_copy(update={"size": other_size})
+    if estimate_inputs(item, target) == estimate_inputs(other, target):
+        assert plan.estimated_bytes(item, target) == plan.estimated_bytes(other, target)

@@ -7,12 +7,14 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mediarules
 from mediarules import Applicability, MediaFacts
 from mediarules.codes import CODES, explain
 from mediarules.fixes.api import apply_fixes, plan_fixes
-from mediarules.limits import LIMITS, LimitKind
+from mediarules.limits import LIMITS, LimitKind, _frame_count
 from mediarules.ruleset import RuleConfigError, as_ruleset, load_rules
 from tests.media import make_video
 
@@ -114,3 +116,15 @@ def test_registered_keys_are_validated_like_the_others(tmp_path: Path) -> None:
     bad.write_text("[platforms.mastodon.video]\nmax_frames = 0\n")
     with pytest.raises(RuleConfigError, match="max_frames"):
         load_rules(bad)
+
+
+@settings(max_examples=500)
+@given(
+    fps=st.fractions(min_value=Fraction(1, 1000), max_value=1000, max_denominator=100_000),
+    seconds=st.floats(min_value=0, max_value=10**7) | st.integers(0, 10**6),
+)
+def test_frame_count_is_the_exact_rounded_product(fps: Fraction, seconds: float) -> None:
+    """``limits._frame_count`` counts in integers what ``round(fps * Fraction(seconds))``
+    gives (half to even)."""
+    facts = MediaFacts(kind="video", fps=fps, duration_s=seconds)
+    assert _frame_count(facts) == round(fps * Fraction(facts.duration_s or 0))

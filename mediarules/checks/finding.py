@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
+from mediarules.fixes import plan
 from mediarules.formatting import human_bytes as human_bytes  # re-exported for the checks
 from mediarules.formatting import human_seconds as human_seconds
 from mediarules.models import Fix, Severity
@@ -52,3 +54,11 @@ def checks_that_apply(
     return tuple(
         check for check in checks if any(is_set(getattr(rules, key)) for key in limit_keys[check])
     )
+
+
+@lru_cache(maxsize=1024)
+def manual(title: str) -> Fix:
+    """``plan.manual(title)``, made once per title: checks ask for the same few (one per item
+    of a post, for every post) and a fix is never changed once made (the engine, the planner
+    and every output only read it), so reports may share one."""
+    return plan.manual(title)

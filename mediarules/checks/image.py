@@ -28,20 +28,29 @@ def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
         # a preference for stills: converting an animation to the preferred format loses it
         preferred = rules.preferred
         if fmt is not None and preferred and fmt not in preferred and not facts.animated:
-            fix, why_not = _preferred_conversion(facts, rules)
-            yield Finding(
-                "image.format_not_preferred",
-                f"{fmt.upper()} works, but {' or '.join(p.upper() for p in rules.preferred)}"
-                f" is preferred{why_not}",
-                key="preferred",
-                actual=fmt,
-                limit=rules.preferred,
-                fix=fix,
-            )
+            yield _not_preferred(facts, fmt, rules)
         return
+    yield _format_refused(facts, fmt, rules)
+
+
+_REFUSED_FORMATS: dict[tuple[object, ...], Finding] = {}
+
+
+def _format_refused(facts: MediaFacts, fmt: str, rules: ImageRules) -> Finding:
+    """A format the publisher converts, or the platform does not take: made once for the
+    format, what its fix reads (animation, transparency, a TIFF's pages) and the section's
+    formats (a carousel's images mostly share them)."""
+    pages = facts.frames if fmt == "tiff" else None
+    key: tuple[object, ...] = (fmt, facts.animated, facts.has_alpha, pages, *rules.formats)
+    key += (None, *rules.converted.items())
+    found = _REFUSED_FORMATS.get(key)
+    if found is not None:
+        return found
+    if len(_REFUSED_FORMATS) >= 1024:
+        _REFUSED_FORMATS.clear()
     if fmt in rules.converted:
         converted = rules.converted[fmt]
-        yield Finding(
+        found = Finding(
             "image.format_converted",
             f"{fmt.upper()} is not accepted as is: the publisher converts it to"
             f" {converted.upper()}",
@@ -50,15 +59,17 @@ def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
             limit=rules.formats,
             fix=_conversion(facts, rules, converted),
         )
-        return
-    yield Finding(
-        "image.format_not_allowed",
-        f"{fmt.upper()} is not accepted; use {', '.join(f.upper() for f in rules.formats)}",
-        key="formats",
-        actual=fmt,
-        limit=rules.formats,
-        fix=_conversion(facts, rules, plan.pick_image_target(facts, rules.formats)),
-    )
+    else:
+        found = Finding(
+            "image.format_not_allowed",
+            f"{fmt.upper()} is not accepted; use {', '.join(f.upper() for f in rules.formats)}",
+            key="formats",
+            actual=fmt,
+            limit=rules.formats,
+            fix=_conversion(facts, rules, plan.pick_image_target(facts, rules.formats)),
+        )
+    _REFUSED_FORMATS[key] = found
+    return found
 
 
 def _conversion(facts: MediaFacts, rules: ImageRules, fallback: str) -> Fix:
@@ -66,43 +77,119 @@ def _conversion(facts: MediaFacts, rules: ImageRules, fallback: str) -> Fix:
     (not converted by the publisher): PNG keeps transparency and frames, else JPEG."""
     kept = [f for f in rules.formats if f not in rules.converted] or [fallback]
     target = plan.pick_image_target(facts, kept)
-    return plan.convert_image(facts, target, [one_of(fact="format", values=tuple(kept))])
+    return _convert(facts, target, tuple(kept))
 
 
-def _preferred_conversion(facts: MediaFacts, rules: ImageRules) -> tuple[Fix | None, str]:
+_CONVERSIONS: dict[tuple[object, ...], Fix] = {}
+
+
+def _convert(
+    facts: MediaFacts, target: str, values: tuple[str, ...], prefer: str | None = None
+) -> Fix:
+    """``plan.convert_image(facts, target, [one_of(values, prefer)])``, made once for the few
+    facts it reads (the format, transparency, animation, a TIFF's pages): a post's images are
+    mostly alike, and a fix is never changed once made."""
+    pages = facts.frames if facts.format == "tiff" else None
+    key = (target, values, prefer, facts.format, facts.has_alpha, facts.animated, pages)
+    found = _CONVERSIONS.get(key)
+    if found is None:
+        if len(_CONVERSIONS) >= 1024:
+            _CONVERSIONS.clear()
+        need = one_of(fact="format", values=values, prefer=prefer)
+        found = _CONVERSIONS[key] = plan.convert_image(facts, target, [need])
+    return found
+
+
+_NOT_PREFERRED: dict[tuple[object, ...], Finding] = {}
+
+
+def _not_preferred(facts: MediaFacts, fmt: str, rules: ImageRules) -> Finding:
+    """The finding of a still image in a format the platform takes but does not prefer: made
+    once for what it says (the format, the preferred ones, why no conversion is planned) and
+    what its fix reads (transparency, a TIFF's pages): a post's images are mostly alike. Where
+    the platform limits bytes, the reason reads the picture's size too (a byte estimate)."""
+    pages = facts.frames if fmt == "tiff" else None
+    limit = rules.max_size_bytes
+    key: tuple[object, ...] = (fmt, facts.has_alpha, pages, limit, *rules.preferred)
+    if limit is not None:
+        key += estimate_inputs(facts, rules.preferred[0])
+    found = _NOT_PREFERRED.get(key)
+    if found is None:
+        if len(_NOT_PREFERRED) >= 1024:
+            _NOT_PREFERRED.clear()
+        why_not = _why_not_preferred(facts, rules)
+        fix, _ = _preferred_conversion(facts, rules, why_not)
+        found = _NOT_PREFERRED[key] = Finding(
+            "image.format_not_preferred",
+            f"{fmt.upper()} works, but {' or '.join(p.upper() for p in rules.preferred)}"
+            f" is preferred{why_not}",
+            key="preferred",
+            actual=fmt,
+            limit=rules.preferred,
+            fix=fix,
+        )
+    return found
+
+
+def _preferred_conversion(
+    facts: MediaFacts, rules: ImageRules, why_not: str | None = None
+) -> tuple[Fix | None, str]:
     """The conversion to the preferred format, offered only when it loses nothing and the new
     file is predicted (as the fix planner predicts it) to stay within the byte limit; else no
     fix, and the reason for the message."""
+    if why_not is None:
+        why_not = _why_not_preferred(facts, rules)
+    if why_not:
+        return None, why_not
     target = rules.preferred[0]
-    need = one_of(fact="format", values=tuple(rules.preferred), prefer=target)
-    fix = plan.convert_image(facts, target, [need])
+    return _convert(facts, target, tuple(rules.preferred), target), ""
+
+
+def _why_not_preferred(facts: MediaFacts, rules: ImageRules) -> str:
+    """Why no conversion to the preferred format is offered ("" when one is): the new file is
+    predicted to exceed the byte limit."""
     limit = rules.max_size_bytes
     if limit is None:
-        return fix, ""
-    estimate = _estimated_bytes(facts, target)
-    if estimate is not None and estimate <= limit:
-        return fix, ""
+        return ""
+    target = rules.preferred[0]
+    estimate = _estimated_bytes(facts, target, limit)
+    if estimate is True:
+        return ""
     size = facts.display_size
     shape = f" of {size[0]}x{size[1]}" if size is not None else ""
     reach = f"could reach {human_bytes(math.ceil(estimate))}" if estimate else "has no known size"
-    return None, (
+    return (
         f"; no conversion planned: a {target.upper()}{shape} {reach},"
         f" over the {human_bytes(limit)} limit"
     )
 
 
-_ESTIMATES: dict[tuple[object, ...], Fraction | None] = {}
+_ESTIMATES: dict[tuple[object, ...], Fraction | bool | None] = {}
 
 
-def _estimated_bytes(facts: MediaFacts, target: str) -> Fraction | None:
-    """``plan.estimated_bytes``, kept by the facts it reads: a post's images are checked for
-    each platform that prefers a format, and the estimate is Fraction arithmetic."""
-    key = (target, facts.format, facts.size, facts.display_size, facts.frames, facts.has_alpha)
+def estimate_inputs(facts: MediaFacts, target: str) -> tuple[object, ...]:
+    """What ``plan.estimated_bytes(facts, target)`` reads: the format, the file's size, the
+    displayed size, frames and transparency, but not the file's size for a PNG made from a
+    lossy picture of known size (bounded by its pixels alone): a camera's photos of one size
+    share one estimate. Held to ``plan.estimated_bytes`` by tests."""
+    shape = facts.display_size
+    size = facts.size
+    if target == "png" and facts.format in plan.LOSSY_SOURCES and shape and min(shape) > 0:
+        size = None
+    return (target, facts.format, size, shape, facts.frames, facts.has_alpha)
+
+
+def _estimated_bytes(facts: MediaFacts, target: str, limit: int) -> Fraction | bool | None:
+    """``plan.estimated_bytes``, or True when it is within ``limit``, kept by the facts it
+    reads: a post's images are checked for each platform that prefers a format, and the
+    estimate (and its comparison) is Fraction arithmetic."""
+    key = (*estimate_inputs(facts, target), limit)
     if key in _ESTIMATES:
         return _ESTIMATES[key]
     if len(_ESTIMATES) >= 1024:
         _ESTIMATES.clear()
-    found = _ESTIMATES[key] = plan.estimated_bytes(facts, target)
+    estimate = plan.estimated_bytes(facts, target)
+    found = _ESTIMATES[key] = True if estimate is not None and estimate <= limit else estimate
     return found
 
 

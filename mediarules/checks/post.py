@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
-from mediarules.checks.finding import Finding
+from mediarules.checks.finding import Finding, manual
 from mediarules.fixes import plan
 from mediarules.models import Fix, MediaFacts, Severity
 from mediarules.requirements import Spread
@@ -40,7 +40,7 @@ def required(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]
             key="media_required",
             actual=0,
             limit=True,
-            fix=plan.manual("Attach an image or a video"),
+            fix=manual("Attach an image or a video"),
         )
     if rules.video_required and not any(facts.kind == "video" for facts in items):
         yield Finding(
@@ -49,7 +49,7 @@ def required(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]
             key="video_required",
             actual=0,
             limit=True,
-            fix=plan.manual("Attach a video"),
+            fix=manual("Attach a video"),
         )
 
 
@@ -59,15 +59,22 @@ def refused_images(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Fi
         return
     for index, facts in enumerate(items):
         if facts.kind == "image":
-            yield Finding(
-                "post.images_not_allowed",
-                "the platform does not take images",
-                key="images_allowed",
-                actual="image",
-                limit=False,
-                fix=plan.drop_media([index], "image"),
-                media_index=index,
-            )
+            yield _refused_image(index)
+
+
+@lru_cache(maxsize=1024)
+def _refused_image(index: int) -> Finding:
+    """The finding of the image at ``index`` where no image is taken: the same for every post
+    (a finding and its fix are never changed once made)."""
+    return Finding(
+        "post.images_not_allowed",
+        "the platform does not take images",
+        key="images_allowed",
+        actual="image",
+        limit=False,
+        fix=plan.drop_media([index], "image"),
+        media_index=index,
+    )
 
 
 def counts(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Finding]:
@@ -196,7 +203,7 @@ def too_few_items(items: Sequence[MediaFacts], rules: PostRules) -> Iterator[Fin
             key="min_items",
             actual=len(items),
             limit=rules.min_items,
-            fix=plan.manual(f"Add media to reach {rules.min_items} items"),
+            fix=manual(f"Add media to reach {rules.min_items} items"),
         )
 
 
@@ -269,7 +276,7 @@ def check_poll(poll: bool, items: Sequence[MediaFacts], rules: PostRules) -> Ite
         key="media_with_poll",
         actual=len(items),
         limit=0,
-        fix=plan.manual("Publish the media in a post of its own, or leave the poll out"),
+        fix=manual("Publish the media in a post of its own, or leave the poll out"),
     )
 
 
@@ -285,7 +292,7 @@ def check_account(account_type: str | None, rules: AccountRules) -> Iterator[Fin
             key="types",
             actual=None,
             limit=rules.types,
-            fix=plan.manual(f"Switch the account to a {wanted} account"),
+            fix=manual(f"Switch the account to a {wanted} account"),
             severity=Severity.INFO,
         )
         return
@@ -295,5 +302,5 @@ def check_account(account_type: str | None, rules: AccountRules) -> Iterator[Fin
         key="types",
         actual=account_type,
         limit=rules.types,
-        fix=plan.manual(f"Switch the account to a {wanted} account"),
+        fix=manual(f"Switch the account to a {wanted} account"),
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mediarules.checks.finding import Finding
+from mediarules.checks.finding import Finding, manual
 from mediarules.fixes import plan
 from mediarules.limits import LimitKind, Number, limits_of
 from mediarules.models import Fix, MediaFacts
@@ -58,7 +58,7 @@ def _fix(kind: LimitKind, limit: Any, facts: MediaFacts) -> Fix:
     need = kind.requirement(limit, facts)
     if need is None:
         shown = ", ".join(str(v) for v in limit) if isinstance(limit, list) else str(limit)
-        return plan.manual(kind.by_hand.format(limit=shown) or kind.fix)
+        return manual(kind.by_hand.format(limit=shown) or kind.fix)
     return plan.meet(f"at most {kind.amount(limit)}", need)
 
 

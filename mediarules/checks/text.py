@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 from mediarules import text as textlib
-from mediarules.checks.finding import Finding
+from mediarules.checks.finding import Finding, manual
 from mediarules.fixes import plan
 from mediarules.models import MediaKind
 from mediarules.requirements import Shorter, Without
@@ -40,6 +40,16 @@ class TextMeasures:
         if found is None:
             found = self._counts[key] = textlib.count(
                 text, counting, url_length=url_length, mention_domains_free=mention_domains_free
+            )
+        return found
+
+    def length(self, text: str, unit: tuple[Counting, int | None, bool]) -> int:
+        """``count`` of ``text`` in ``unit``: ``(counting, url_length, mention_domains_free)``."""
+        found = self._counts.get((text, *unit))
+        if found is None:
+            counting, url_length, free = unit
+            found = self._counts[text, counting, url_length, free] = textlib.count(
+                text, counting, url_length=url_length, mention_domains_free=free
             )
         return found
 
@@ -84,7 +94,7 @@ def check_text(
                 key="required",
                 actual=None,
                 limit=True,
-                fix=plan.manual(f"Write a {field}"),
+                fix=manual(f"Write a {field}"),
             )
         if warning is None:
             return
@@ -232,7 +242,7 @@ def _counted_entities(
             key=key,
             actual=found,
             limit=limit,
-            fix=plan.manual(f"Remove {found - limit} {what}"),
+            fix=manual(f"Remove {found - limit} {what}"),
         )
 
 
@@ -255,7 +265,7 @@ def check_alt_text(
                 key="required",
                 actual=None,
                 limit=True,
-                fix=plan.manual(f"Write alt text describing the {kind}"),
+                fix=manual(f"Write alt text describing the {kind}"),
             )
         return
     if rules.max_length is None:
@@ -313,5 +323,5 @@ def check_tags(
         key="max_length",
         actual=length,
         limit=limit,
-        fix=plan.manual(f"Drop or shorten tags to fit {limit:,} {_UNITS[rules.counting]}"),
+        fix=manual(f"Drop or shorten tags to fit {limit:,} {_UNITS[rules.counting]}"),
     )

@@ -11,6 +11,7 @@ from mediarules.checks.finding import (
     checks_that_apply,
     human_bytes,
     human_seconds,
+    manual,
 )
 from mediarules.checks.image import aspect_ratio_finding, size_against
 from mediarules.checks.registered import registered_checks
@@ -216,7 +217,7 @@ def duration(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
             key="min_duration_s",
             actual=seconds,
             limit=low,
-            fix=plan.manual(f"Use a clip of at least {human_seconds(low)}"),
+            fix=manual(f"Use a clip of at least {human_seconds(low)}"),
         )
     elif high is not None and seconds > high and _frames_apart(seconds, high, facts):
         yield Finding(
@@ -241,7 +242,7 @@ def size_bytes(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
             key="min_size_bytes",
             actual=size,
             limit=rules.min_size_bytes,
-            fix=plan.manual("Export a longer or higher-quality video"),
+            fix=manual("Export a longer or higher-quality video"),
         )
     elif (limit := rules.max_size_bytes) is not None and (
         size > limit or (size == limit and "max_size_bytes" in rules.exclusive)
@@ -378,8 +379,8 @@ def bitrate(facts: MediaFacts, rules: VideoRules) -> Iterator[Finding]:
     )
 
 
-_REGISTERED = registered_checks("video")
-"""The registry's video limit kinds (mediarules.limits), each with the key it reads."""
+REGISTERED = registered_checks("video")
+"""The registry's video limit kinds (mediarules.limits), each check with the key it reads."""
 
 VIDEO_CHECKS: tuple[VideoCheck, ...] = (
     containers,
@@ -392,7 +393,7 @@ VIDEO_CHECKS: tuple[VideoCheck, ...] = (
     dimensions,
     aspect_ratio,
     bitrate,
-    *(check for check, _ in _REGISTERED),
+    *(check for check, _ in REGISTERED),
 )
 
 
@@ -407,7 +408,7 @@ LIMIT_KEYS: dict[VideoCheck, tuple[str, ...]] = {
     dimensions: ("min_width", "min_height", "max_width", "max_height", "max_pixels"),
     aspect_ratio: ("min_aspect_ratio", "max_aspect_ratio"),
     bitrate: ("max_bitrate_bps",),
-    **dict(_REGISTERED),
+    **dict(REGISTERED),
 }
 """The ``[video]`` keys each check reads: with all of them unset it never yields."""
 

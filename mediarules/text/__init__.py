@@ -130,6 +130,16 @@ def count(
     if url_length is not None or mention_domains_free:
         if urls_without_protocol is None:
             urls_without_protocol = counting == "weighted"
+        if text.isascii():
+            # Every unit counts an ASCII character 1, except that CR LF is one grapheme; the
+            # rewritten text is ASCII too, with the same CR LF pairs (no entity holds a line
+            # break): its length is the text's, changed by each entity rewritten.
+            length = len(text)
+            for start, end, replacement in _rewritten(
+                text, url_length, mention_domains_free, urls_without_protocol
+            ):
+                length += len(replacement) - (end - start)
+            return length - text.count("\r\n") if counting == "graphemes" else length
         text = countable_text(
             text,
             url_length=url_length,
@@ -152,6 +162,23 @@ def countable_text(
     This is Mastodon's ``countable_text`` (its mention rule; an entity that overlaps an
     earlier one is left as written); counting it in any unit gives ``count``.
     """
+    rewritten = _rewritten(text, url_length, mention_domains_free, urls_without_protocol)
+    if not rewritten:
+        return text
+    pieces: list[str] = []
+    position = 0
+    for start, end, replacement in rewritten:
+        pieces += [text[position:start], replacement]
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _rewritten(
+    text: str, url_length: int | None, mention_domains_free: bool, urls_without_protocol: bool
+) -> list[tuple[int, int, str]]:
+    """The entities ``countable_text`` rewrites, in order, each with what replaces it: an
+    entity that overlaps an earlier one is left as written."""
     if url_length is not None and url_length < 0:
         raise ValueError(f"url_length must be >= 0, got {url_length}")
     replacements: list[tuple[int, int, str]] = []
@@ -168,18 +195,17 @@ def countable_text(
             (start, end, text[start:user_end])
             for start, end, user_end in mastodon.mention_spans(text)
         ]
-    if not replacements:
-        return text
+    if len(replacements) < 2:
+        return replacements
     replacements.sort()
-    pieces: list[str] = []
+    kept: list[tuple[int, int, str]] = []
     position = 0
     for start, end, replacement in replacements:
         if start < position:  # overlaps an entity already replaced
             continue
-        pieces += [text[position:start], replacement]
+        kept.append((start, end, replacement))
         position = end
-    pieces.append(text[position:])
-    return "".join(pieces)
+    return kept
 
 
 # --------------------------------------------------------------------------------------------

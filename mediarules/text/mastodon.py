@@ -10,6 +10,8 @@ status text counts as empty, so a content warning alone is counted).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from typing import Final
 
 import regex
@@ -30,10 +32,18 @@ _MENTION: Final = regex.compile(
 _END_MENTION: Final = regex.compile(rf"[{AT_SIGNS}{LATIN_ACCENTS}]|://")
 
 
-def mention_spans(text: str) -> list[tuple[int, int, int]]:
-    """(start, end, end of ``@user``) of each mention Mastodon's extractor keeps."""
+def mention_spans(text: str) -> tuple[tuple[int, int, int], ...]:
+    """(start, end, end of ``@user``) of each mention Mastodon's extractor keeps, cached as
+    ``twitter.url_spans`` is: a post's caption is counted for Mastodon once per check, and the
+    same caption is checked again and again (a scheduler's queue)."""
     if "@" not in text:
-        return []
+        return ()
+    if len(text) <= _SHORT_TEXT:
+        return _short_text_mention_spans(text)
+    return _long_text_mention_spans(text)
+
+
+def _mention_spans(text: str) -> tuple[tuple[int, int, int], ...]:
     spans = []
     for match in _MENTION.finditer(text):
         if _END_MENTION.match(text, match.end()):
@@ -42,9 +52,14 @@ def mention_spans(text: str) -> list[tuple[int, int, int]]:
         if domain and len(domain) - 1 > MAX_DOMAIN_LENGTH:
             continue
         spans.append((match.start(), match.end(), match.end("user")))
-    return spans
+    return tuple(spans)
 
 
-def as_spans(mentions: list[tuple[int, int, int]]) -> list[Span]:
+_SHORT_TEXT: Final = 65_536
+_short_text_mention_spans = functools.lru_cache(maxsize=64)(_mention_spans)
+_long_text_mention_spans = functools.lru_cache(maxsize=2)(_mention_spans)
+
+
+def as_spans(mentions: Sequence[tuple[int, int, int]]) -> list[Span]:
     """The (start, end) of each mention."""
     return [(start, end) for start, end, _ in mentions]

@@ -100,6 +100,7 @@ _LABEL_CHAIN: Final = regex.compile(
     rf"(?P<protocol>https?://)?(?:{_SUBDOMAIN_LABEL}\.){{0,{_MAX_LABELS - 1}}}+",
     regex.IGNORECASE,
 )
+_LABEL: Final = regex.compile(_SUBDOMAIN_LABEL, regex.IGNORECASE)
 _ASCII_LABEL_CHAIN: Final = regex.compile(rf"(?:[\-a-z0-9{LATIN_ACCENTS}]++\.)++", regex.IGNORECASE)
 _URL_PRECEDING_BAD = f"0-9A-Za-z{AT_SIGNS}${_HASH_SIGNS}{_INVALID}"
 _URL_START: Final = regex.compile(rf"(?<![{_URL_PRECEDING_BAD}]){_DOMAIN_CHAR}")
@@ -318,7 +319,7 @@ def _after_failed_start(run: str, start: int) -> int:
     chain = _LABEL_CHAIN.match(run, start)
     end = chain.end() if chain is not None else start
     if end <= start + 1:
-        return start + 1
+        return _past_label(run, start)
     label_start = start
     while (dot := run.find(".", label_start, end)) >= 0:
         underscore = run.rfind("_", label_start, dot)
@@ -326,6 +327,19 @@ def _after_failed_start(run: str, start: int) -> int:
             return underscore + 1
         label_start = dot + 1
     return end
+
+
+def _past_label(run: str, start: int) -> int:
+    """Where to look next after a start that walked over no label: no dot follows its label.
+    Every later start inside that label sees the same label (the rest of it) with no dot after
+    it, so it fails too, unless a protocol starts there (``…https://``: the label ends at the
+    colon). Trying them one by one took time quadratic in the label's length (a caption of
+    emoji after a link: seconds)."""
+    label = _LABEL.match(run, start)
+    end = label.end() if label is not None else start
+    if run.startswith(":", end):
+        end -= len("https")  # a protocol may start at one of the last five characters
+    return max(end, start + 1)
 
 
 def _url_end(run: str, host_end: int, *, ruby: bool) -> int:

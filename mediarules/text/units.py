@@ -61,11 +61,15 @@ _LONG_REGIONAL_INDICATOR_RUN: Final = regex.compile(r"\p{Regional_Indicator}{5,}
 
 def utf8_length(text: str) -> int:
     """Bytes in UTF-8 (a lone surrogate, which no platform accepts, counts 3)."""
+    if text.isascii():  # one byte a character
+        return len(text)
     return len(text.encode("utf-8", "surrogatepass"))
 
 
 def utf16_length(text: str) -> int:
     """UTF-16 code units: 1 per BMP character, 2 per character beyond it."""
+    if text.isascii():
+        return len(text)
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
@@ -83,6 +87,8 @@ def graphemes(text: str) -> list[str]:
 
 def grapheme_count(text: str) -> int:
     """Number of extended grapheme clusters (user-perceived characters)."""
+    if text.isascii():  # each character a cluster, but CR LF (GB3: controls break else)
+        return len(text) - text.count("\r\n")
     joined = 0
     for start, end in _joining_windows(text):
         joined += end - start - len(_window_graphemes(text[start:end]))
@@ -123,6 +129,8 @@ def weighted_length(text: str) -> int:
 
 def weighted(text: str) -> int:
     """Characters weigh 1 or 2, except that an emoji sequence weighs 2 as a whole."""
+    if text.isascii():  # every ASCII character weighs 1, and none is part of an emoji
+        return len(text)
     total = _character_weights(text)
     for match in _EMOJI.finditer(text):
         total += _EMOJI_WEIGHT - _character_weights(match.group())
@@ -138,6 +146,8 @@ def emoji_utf8_length(text: str) -> int:
     """Code points, except that each emoji sequence (as X finds them) counts its UTF-8 bytes:
     Threads' "emojis are counted as the number of UTF-8 bytes" (a flag 8, a ZWJ family 18)."""
     total = len(text)
+    if text.isascii():  # no emoji is ASCII (a keycap ends with U+20E3)
+        return total
     for emoji in _EMOJI.findall(text):
         total += utf8_length(emoji) - len(emoji)
     return total
