@@ -200,3 +200,42 @@ def test_styles_are_shown_where_rich_sees_a_terminal(
     stream = Stream()
     rich_sees = Console(file=stream).is_terminal
     assert styles_shown(stream) == rich_sees or "IPython" in sys.modules
+
+
+_BOXES = [
+    b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"moof", b"meta", b"uuid",
+    b"\x1aE\xdf\xa3",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    head=st.one_of(
+        st.binary(max_size=64),
+        st.tuples(st.binary(min_size=4, max_size=4), st.sampled_from(_BOXES), st.binary()).map(
+            lambda parts: b"".join(parts)
+        ),
+        st.sampled_from(_BOXES).map(lambda box: box + bytes(40)),
+    )
+)
+def test_the_sniffs_send_every_file_a_reader_would_take_to_it(head: bytes) -> None:
+    """The dispatch imports the ISO BMFF and Matroska readers only for files whose first
+    bytes pass these sniffs: whatever fails them, the readers would have given up on."""
+    from mediarules.inspection import isobmff, matroska, sniff
+    from mediarules.inspection.source import ByteSource
+
+    class Bytes:
+        size = len(head)
+
+        def read_at(self, offset: int, length: int) -> bytes:
+            return head[offset : offset + length]
+
+        def prefetch(self, offset: int, length: int) -> None:
+            pass
+
+    source: ByteSource = Bytes()
+    if not sniff.maybe_iso_bmff(head):
+        assert isobmff.file_type(head) is None
+        assert isobmff.read_open_video_facts(source, head, "f", size=len(head)) is None
+    assert sniff.maybe_matroska(head) == matroska.is_matroska(head)
+    assert sniff.HEAD_BYTES == isobmff.HEAD_BYTES
