@@ -689,8 +689,8 @@ def _code_fingerprint() -> tuple[bytes, ...]:
     return (__version__.encode(), PYDANTIC_VERSION.encode(), *sources)
 
 
-_VALIDATING_MODULES = ("ruleset.py", "limits.py", "models.py", "requirements.py")
-"""The modules whose models, validators and limit kinds make a ``RuleSet``."""
+_VALIDATING_MODULES = ("ruleset.py", "limits.py", "models.py", "requirements.py", "safe_read.py")
+"""The modules whose parser, models, validators and limit kinds make a ``RuleSet``."""
 
 
 VARIANT_SEPARATOR = ":"

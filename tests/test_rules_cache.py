@@ -276,3 +276,19 @@ def test_the_key_covers_what_makes_a_table(monkeypatch: pytest.MonkeyPatch) -> N
     assert key != protocol_changed
     monkeypatch.setattr(sys, "version", sys.version + " (another build)")
     assert rules_cache.cache_key(parts) not in (key, protocol_changed)
+
+
+def test_the_key_follows_the_code_that_validates(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editable install changes the models without a new version: the source of the
+    modules that make a table is in the key."""
+    from mediarules import ruleset
+
+    load_rules()
+    fingerprint = ruleset._code_fingerprint()
+    assert any(b"class RuleSet(BaseModel)" in part for part in fingerprint)
+    assert any(b"def parse_toml" in part for part in fingerprint)
+    monkeypatch.setattr(ruleset, "_code_fingerprint", lambda: (*fingerprint, b"# an edit"))
+    load_rules()
+    assert len(_entries(cache)) == 2
