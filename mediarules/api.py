@@ -1,26 +1,26 @@
-"""The functions ``import mediarules`` offers: check a post, a scheduler payload, one file."""
+"""The functions ``import mediarules`` offers: check a post, a scheduler payload, one file.
+
+What only some calls need is imported by them: the payload reader for ``check_payload``, the
+Mastodon instance reader for ``mastodon_instance_rules`` (URLs are fetched by
+``inputs.intake``, which imports the remote readers only for them).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediarules.engine import evaluate
-from mediarules.inputs.instances import live_mastodon_instance_layer
 from mediarules.inputs.intake import MediaInput, take_all
-from mediarules.inputs.payload import (
-    PostPayload,
-    load_payload,
-    payload_media,
-    platform_names,
-    scheduled_before_upload,
-)
 from mediarules.inspection import inspect as _inspect_file
 from mediarules.models import MediaFacts, Report
-from mediarules.remote import FetchOptions
+from mediarules.remote.options import FetchOptions
 from mediarules.ruleset import RuleSet, as_ruleset, load_rules, resolve_platforms
+
+if TYPE_CHECKING:
+    from mediarules.inputs.payload import PostPayload
 
 
 def inspect(path: str | os.PathLike[str]) -> MediaFacts:
@@ -42,6 +42,8 @@ def mastodon_instance_rules(
     ``server/api/v2/instance`` (``https://example.social``), cached in the user cache folder
     (``Cache-Control``, ``ETag``) and read from that cache when the server cannot be reached;
     ``rules`` is a TOML file merged over them. Raises ``RuleConfigError``."""
+    from mediarules.inputs.instances import live_mastodon_instance_layer
+
     options = _fetch_options(fetch_options, allow_hosts, None)
     layer = live_mastodon_instance_layer(server, options=options)
     return load_rules(os.fspath(rules) if rules is not None else None, layers=[layer])
@@ -70,6 +72,14 @@ def check_payload(
     (``post.scheduled_before_upload``). ``poll``: the post has a poll (the body has no field
     for one). A bad file raises ``PayloadError``.
     """
+    from mediarules.inputs.payload import (
+        PostPayload,
+        load_payload,
+        payload_media,
+        platform_names,
+        scheduled_before_upload,
+    )
+
     if isinstance(payload, str | os.PathLike):
         payload = load_payload(payload)
     elif not isinstance(payload, PostPayload):

@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from mediarules.formatting import shorten
+from mediarules.plain_records import init_plain
 from mediarules.requirements import Requirement
 
 
@@ -144,7 +145,15 @@ class MediaFacts(BaseModel):
     Numbers are numbers: fps is an exact fraction, sizes are bytes, durations seconds.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    if not TYPE_CHECKING:  # (type checkers keep the signature pydantic gives)
+
+        def __init__(self, /, **data: Any) -> None:
+            """Facts a reader found, kept as given when validation would keep them so (no
+            validator is built: :mod:`mediarules.plain_records`); validated otherwise."""
+            if not init_plain(self, data):
+                super().__init__(**data)
 
     path: str | None = None
     kind: MediaKind | None = Field(
@@ -243,7 +252,11 @@ class MediaRef(BaseModel):
     """
 
     model_config = ConfigDict(
-        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
+        frozen=True,
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        defer_build=True,
     )
 
     path: Path | None = None
@@ -274,7 +287,7 @@ class FixStep(BaseModel):
     """One typed, serialisable operation of a fix; ``op`` names it, ``params`` holds its
     arguments (e.g. ``{"format": "jpeg", "quality": 95}`` for ``convert_image``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     op: Literal[
         "convert_image",
@@ -298,7 +311,7 @@ class FixStep(BaseModel):
 class Fix(BaseModel):
     """A planned repair for one violation."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     title: str
     applicability: Applicability
@@ -320,7 +333,7 @@ ALL_PLATFORMS = "all"
 class Violation(BaseModel):
     """One broken rule, with where it is, why it matters and how to fix it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     code: str
     severity: Severity
@@ -343,7 +356,7 @@ class Report(BaseModel):
     must agree with them when it is.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     ok: bool
     violations: list[Violation]

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from mediarules.plain_records import init_plain
 
 __all__ = [
     "MEDIA_REQUIREMENTS",
@@ -78,7 +80,15 @@ TextField = Literal["caption", "title", "alt_text"]
 
 
 class _Requirement(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    if not TYPE_CHECKING:  # (type checkers keep the signature pydantic gives)
+
+        def __init__(self, /, **data: Any) -> None:
+            """Kept as given when validation would keep it so (no validator is built:
+            :mod:`mediarules.plain_records`); validated otherwise."""
+            if not init_plain(self, data):
+                super().__init__(**data)
 
 
 class Bound(_Requirement):
@@ -197,8 +207,19 @@ def bound(
     exclusive: bool = False,
 ) -> Bound:
     """A shared ``Bound``: checks ask for the same few limits over and over, and a record is
-    immutable, so one is made (and validated) once."""
-    return Bound(fact=fact, at_most=at_most, at_least=at_least, exclusive=exclusive)
+    immutable, so one is made (and validated) once. A whole number is given as the
+    ``Fraction`` validation makes of it (``Exact`` is the first choice of the union), so the
+    record is made without building a validator."""
+    return Bound(
+        fact=fact,
+        at_most=_as_validated(at_most),
+        at_least=_as_validated(at_least),
+        exclusive=exclusive,
+    )
+
+
+def _as_validated(value: Fraction | int | None) -> Fraction | int | None:
+    return Fraction(value) if type(value) is int else value
 
 
 @lru_cache(maxsize=1024)

@@ -7,14 +7,14 @@ message names the file, the platform and the key.
 from __future__ import annotations
 
 import difflib
+import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from fractions import Fraction
 from functools import cached_property, lru_cache
-from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, cast
 
 from pydantic import (
     AfterValidator,
@@ -28,10 +28,11 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
+from mediarules import rules_cache
 from mediarules.formatting import echo, echo_name, shorten
 from mediarules.limits import limits_of
 from mediarules.models import Evidence, FrameRate, MediaKind, parse_exact_number
-from mediarules.safe_read import DocumentError, read_document
+from mediarules.safe_read import DocumentError, parse_toml, read_document, read_limited
 
 __all__ = [
     "AccountRules",
@@ -175,7 +176,7 @@ class Section(BaseModel):
     leaves out, the platform's own ``source``, ``evidence`` and ``verified`` say.
     ``exclusive`` names the limits the platform compares strictly (``less_than``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     EXCLUSIVE_KEYS: ClassVar[frozenset[str]] = frozenset()
     """The keys whose comparison may be made strict (the checks honour it)."""
@@ -463,10 +464,27 @@ class TagsRules(Section):
     )
 
 
+_S = TypeVar("_S", bound=Section)
+
+
+def _defaults(model: type[_S]) -> _S:
+    """``model()``: a section with every limit at its default, made without validating (a
+    model validated at import builds its schema then, on every run of the command line) and
+    without ``model_construct()`` filling the defaults, which inspects each default factory's
+    signature (the first such look at a builtin compiles ``tokenize``'s patterns: ~8 ms)."""
+    values = {
+        name: cast(Callable[[], Any], field.default_factory)()
+        if field.default_factory is not None
+        else field.default
+        for name, field in model.model_fields.items()
+    }
+    return model.model_construct(_fields_set=set(), **values)
+
+
 class PlatformRules(BaseModel):
     """Everything one platform asks of a post."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str
     aliases: list[str] = Field(default_factory=list)
@@ -480,11 +498,11 @@ class PlatformRules(BaseModel):
     )
     verified: date | None = None
     notes: str | None = None
-    post: PostRules = PostRules()
-    caption: TextRules = TextRules()
+    post: PostRules = _defaults(PostRules)
+    caption: TextRules = _defaults(TextRules)
     title: TextRules | None = None
-    image: ImageRules = ImageRules()
-    video: VideoRules = VideoRules()
+    image: ImageRules = _defaults(ImageRules)
+    video: VideoRules = _defaults(VideoRules)
     alt_text: AltTextRules | None = None
     account: AccountRules | None = None
     tags: TagsRules | None = None
@@ -508,7 +526,7 @@ SECTIONS = ("post", "caption", "title", "image", "video", "alt_text", "account",
 class RuleSet(BaseModel):
     """The validated, frozen rules table."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     platforms: dict[str, PlatformRules]
 
@@ -562,10 +580,17 @@ def default_rules_path() -> Path:
     In a wheel it lives inside the package (``mediarules/rules/platforms.toml``); in a source
     checkout or editable install it is the repository's ``rules/platforms.toml``.
     """
-    packaged = resources.files("mediarules").joinpath("rules").joinpath("platforms.toml")
+    here = Path(__file__).parent
+    packaged = here / "rules" / "platforms.toml"  # what importlib.resources finds on disk
     if packaged.is_file():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "rules" / "platforms.toml"
+        return packaged
+    checkout = here.resolve().parent / "rules" / "platforms.toml"
+    if checkout.is_file():
+        return checkout
+    from importlib import resources  # a zipped install
+
+    found = resources.files("mediarules").joinpath("rules").joinpath("platforms.toml")
+    return Path(str(found)) if found.is_file() else checkout
 
 
 RuleLayer = tuple[str, Mapping[str, Any]]
@@ -585,19 +610,87 @@ def load_rules(
     earlier one. A platform the defaults lack can be defined whole in the overrides.
     ``layers`` carry generated limits (a Mastodon server's, a TikTok creator's); the user's
     ``overrides`` file comes last, so it has the final word.
+
+    A table validated before, the same bytes and layers with the same code, comes from the
+    user cache folder (:mod:`mediarules.rules_cache`) instead: the same ``RuleSet``, unparsed
+    and unvalidated.
     """
     base_path = Path(base) if base is not None else default_rules_path()
-    stack: list[RuleLayer] = [(str(base_path), _read_toml(base_path)), *layers]
+    files = [base_path] if overrides is None else [base_path, Path(overrides)]
+    raw = _raw_files(files)
+    key = _cache_key(raw, layers) if raw is not None else None
+    if key is not None:
+        cached = rules_cache.load(key, RuleSet, _CACHED_CLASSES)
+        if cached is not None:
+            return cached
+    parsed = _parsed(raw, files) if raw is not None else None
+    if parsed is None:  # a file that cannot be read or parsed: the messages of _read_toml
+        parsed = [_read_toml(path) for path in files]
+    stack: list[RuleLayer] = [(str(base_path), parsed[0]), *layers]
     if overrides is not None:
-        stack.append((str(overrides), _read_toml(Path(overrides))))
+        stack.append((str(overrides), parsed[1]))
     merged: dict[str, Any] = {}
     for _, data in stack:
         merged = _deep_merge(merged, data)
     merged = _expand_variants(merged, stack)
     try:
-        return RuleSet.model_validate(merged)
+        ruleset = RuleSet.model_validate(merged)
     except PydanticValidationError as exc:
         raise RuleConfigError(_describe(exc, stack)) from None
+    if key is not None:
+        rules_cache.store(key, ruleset)
+    return ruleset
+
+
+def _raw_files(paths: Sequence[Path]) -> list[bytes] | None:
+    """The bytes of each rules file, or None if one cannot be read (then ``_read_toml`` says
+    why, as it always did)."""
+    try:
+        return [read_limited(path) for path in paths]
+    except OSError:
+        return None
+
+
+def _parsed(raw: Sequence[bytes], paths: Sequence[Path]) -> list[dict[str, Any]] | None:
+    """Each file's bytes as TOML, or None if one is not valid TOML (``_read_toml`` says
+    why)."""
+    try:
+        return [parse_toml(data) for data in raw]
+    except (ValueError, UnicodeDecodeError):  # TOMLDecodeError and InputValueError too
+        return None
+
+
+def _cache_key(raw: Sequence[bytes], layers: Sequence[RuleLayer]) -> str | None:
+    """The cache key of a table made of these files and layers (in order) by this code;
+    None when a layer cannot be written as JSON (it is then validated every time)."""
+    try:
+        layer_parts = [json.dumps(data, ensure_ascii=False).encode() for _, data in layers]
+    except (TypeError, ValueError):
+        return None
+    return rules_cache.cache_key((*_code_fingerprint(), b"files", *raw, b"layers", *layer_parts))
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> tuple[bytes, ...]:
+    """What decides a validated table besides its data: the package and pydantic versions,
+    and the source of the modules whose models and validators make it (an editable install
+    changes them without a new version)."""
+    from pydantic.version import VERSION as PYDANTIC_VERSION
+
+    from mediarules import __version__
+
+    here = Path(__file__).parent
+    sources = []
+    for name in _VALIDATING_MODULES:
+        try:
+            sources.append((here / name).read_bytes())
+        except OSError:  # a zipped or frozen install: its version says it all
+            sources.append(b"")
+    return (__version__.encode(), PYDANTIC_VERSION.encode(), *sources)
+
+
+_VALIDATING_MODULES = ("ruleset.py", "limits.py", "models.py", "requirements.py", "safe_read.py")
+"""The modules whose parser, models, validators and limit kinds make a ``RuleSet``."""
 
 
 VARIANT_SEPARATOR = ":"
@@ -904,9 +997,17 @@ def _did_you_mean(word: str, candidates: Any) -> str:
     return f" (did you mean {matches[0]!r}?)" if matches else ""
 
 
+_CACHED_CLASSES = (
+    PlatformRules, PostRules, TextRules, ImageRules, VideoRules, AltTextRules, AccountRules,
+    TagsRules,
+)  # fmt: skip
+"""What a cached ``RuleSet`` may be made of (besides ``Fraction`` and ``date``)."""
+
+
 @lru_cache(maxsize=1)
 def default_rules() -> RuleSet:
-    """The shipped rules table, parsed once per process (it is frozen)."""
+    """The shipped rules table, loaded once per process (it is frozen), and validated once
+    per version of the table and of mediarules (then read from the user cache folder)."""
     return load_rules()
 
 

@@ -1,91 +1,75 @@
-"""The commands behind ``mediarules check | fix | rules | explain``."""
+"""The commands behind ``mediarules check | fix | rules | explain``.
+
+Each command imports what it uses when it runs: a one-file ``check --format json`` never
+loads rich, the service, the payload reader, the fix planner or the remote readers.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
-import importlib.util
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode
-from rich.console import Console
-
-from mediarules import __version__
-from mediarules.api import check, check_payload
 from mediarules.cli.parser import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, UsageError
-from mediarules.codes import CODES, explain
 from mediarules.formatting import echo_name, escape_controls, shorten
-from mediarules.inputs.config import find_project_config
-from mediarules.inputs.instances import (
-    live_mastodon_instance_layer,
-    mastodon_instance_layer,
-    read_json,
-    rules_with_limits,
-    tiktok_creator_layer,
-)
-from mediarules.inputs.payload import (
-    PayloadError,
-    PostPayload,
-    load_payload,
-    parse_payload,
-    platform_names,
-)
-from mediarules.models import MediaRef, Report
-from mediarules.outputs.ci_formats import github_annotations, sarif_log, sarif_results
-from mediarules.outputs.render import (
-    fix_json,
-    fix_text,
-    json_text,
-    printable,
-    printable_stream,
-    report_json,
-    report_text,
-    rules_json,
-    rules_text,
-)
-from mediarules.remote import FetchOptions, is_url, redact
-from mediarules.ruleset import (
-    RuleConfigError,
-    RuleSet,
-    default_rules,
-    load_rules,
-    resolve_platforms,
-)
+from mediarules.outputs.render import PlainConsole, printable, printable_stream, styles_shown
+from mediarules.remote import is_url, redact
+from mediarules.ruleset import RuleConfigError, RuleSet, resolve_platforms
 from mediarules.safe_read import STDIN, read_limited
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from mediarules.inputs.payload import PostPayload
+    from mediarules.models import MediaRef, Report
+    from mediarules.remote import FetchOptions
 
 
 def run(args: argparse.Namespace) -> int:
     """Carry out a parsed command line; an error in the input is one line and exit code 2."""
-    # Piped output (CI logs, files) is not cut to 80 columns; a terminal gets its own width.
-    console = Console(
+    try:
+        _apply_project_config(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rules":
+            return _rules(args)
+        if args.command == "fix":
+            return _fix(args)
+        if args.command == "schema":
+            return _schema(args)
+        if args.command == "measure":
+            return _measure(args)
+        if args.command == "serve":
+            return _serve(args)
+        return _explain(args)
+    except (RuleConfigError, UsageError) as exc:
+        message = escape_controls(one_line(str(exc)))  # one line, nothing raw
+        print(f"mediarules: error: {printable(message)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _console() -> Console:
+    """Standard output for rich. Piped output (CI logs, files) is not cut to 80 columns; a
+    terminal gets its own width."""
+    from rich.console import Console
+
+    return Console(
         file=printable_stream(sys.stdout),
         soft_wrap=True,
         highlight=False,
         width=None if sys.stdout.isatty() else 200,
     )
-    try:
-        _apply_project_config(args)
-        if args.command == "check":
-            return _check(args, console)
-        if args.command == "rules":
-            return _rules(args, console)
-        if args.command == "fix":
-            return _fix(args, console)
-        if args.command == "schema":
-            return _schema(args)
-        if args.command == "measure":
-            return _measure(args, console)
-        if args.command == "serve":
-            return _serve(args)
-        return _explain(args, console)
-    except (RuleConfigError, UsageError) as exc:
-        message = escape_controls(one_line(str(exc)))  # one line, nothing raw
-        print(f"mediarules: error: {printable(message)}", file=sys.stderr)
-        return EXIT_USAGE
+
+
+def _report_console() -> Console | PlainConsole:
+    """Where a report's text goes: rich for a terminal (or where rich is told to style), else
+    the same lines written plain, without loading rich."""
+    if styles_shown(sys.stdout):
+        return _console()
+    return PlainConsole(printable_stream(sys.stdout))
 
 
 MAX_PROBLEMS_SHOWN = 10
@@ -107,6 +91,8 @@ def _apply_project_config(args: argparse.Namespace) -> None:
     (a ``--post`` body names its own platforms)."""
     if not hasattr(args, "rules") or args.command == "serve":
         return  # a service is set up by its flags and environment, not the folder it starts in
+    from mediarules.inputs.config import find_project_config
+
     config = find_project_config(Path.cwd())
     if config is None:
         return
@@ -119,8 +105,16 @@ def _apply_project_config(args: argparse.Namespace) -> None:
 
 def _load(args: argparse.Namespace) -> RuleSet:
     """The default table, with server and creator limits, then the user's --rules, over it."""
+    from mediarules.ruleset import default_rules, load_rules
+
     layers = []
     if args.mastodon_instance is not None:
+        from mediarules.inputs.instances import (
+            live_mastodon_instance_layer,
+            mastodon_instance_layer,
+            read_json,
+        )
+
         label = str(args.mastodon_instance)
         if is_url(label):
             notes: list[str] = []
@@ -131,6 +125,8 @@ def _load(args: argparse.Namespace) -> RuleSet:
         else:
             layers.append(mastodon_instance_layer(read_json(label), label=label))
     if args.tiktok_creator_info is not None:
+        from mediarules.inputs.instances import read_json, tiktok_creator_layer
+
         label = str(args.tiktok_creator_info)
         layers.append(tiktok_creator_layer(read_json(label), label=label))
     if args.rules is None and not layers:
@@ -140,6 +136,8 @@ def _load(args: argparse.Namespace) -> RuleSet:
 
 def _fetch_options(args: argparse.Namespace) -> FetchOptions:
     """``--allow-host``, ``--s3-endpoint`` and ``--concurrency`` (where the command has them)."""
+    from mediarules.remote import FetchOptions
+
     concurrency = getattr(args, "concurrency", None)
     try:
         return FetchOptions(
@@ -168,22 +166,24 @@ def _read_urls(path: Path) -> list[str]:
     return urls
 
 
-def _check(args: argparse.Namespace, console: Console) -> int:
+def _check(args: argparse.Namespace) -> int:
     if args.urls is not None:
         args.files = [*args.files, *_read_urls(args.urls)]
     if args.fetch and args.post is None:
         raise UsageError("--fetch goes with --post (URLs given as files are always fetched)")
     if args.post is not None:
-        return _check_post(args, console)
+        return _check_post(args)
     if not args.platform:
         raise UsageError(
             "name a platform with -p/--platform, give a --post file, or set platforms in "
             "[tool.mediarules] of pyproject.toml"
         )
     if args.each:
-        return _check_each(args, console)
+        return _check_each(args)
     if args.jobs is not None:
         raise UsageError("--jobs goes with --each")
+    from mediarules.api import check
+
     ruleset = _load(args)
     platforms = resolve_platforms(args.platform, ruleset)
     media, caption = _post_from_args(args)
@@ -193,7 +193,7 @@ def _check(args: argparse.Namespace, console: Console) -> int:
         tags=_tags(args), poll=args.poll, rules=ruleset,
         fetch=True, fetch_options=_fetch_options(args),
     )  # fmt: skip
-    return _print_report(args, report, platforms, ruleset, console)
+    return _print_report(args, report, platforms, ruleset)
 
 
 def _tags(args: argparse.Namespace) -> list[str] | None:
@@ -203,10 +203,13 @@ def _tags(args: argparse.Namespace) -> list[str] | None:
     return [tag.strip() for entry in args.tags for tag in entry.split(",") if tag.strip()]
 
 
-def _check_each(args: argparse.Namespace, console: Console) -> int:
+def _check_each(args: argparse.Namespace) -> int:
     """``check --each``: every file (and every media file in the folders) is its own post."""
+    from rich.console import Console
+
     from mediarules.cli import batch  # process pools only when asked
 
+    console = _console()
     if args.alt:
         raise UsageError("--alt names one post's files; it does not go with --each")
     if not args.files:
@@ -283,13 +286,16 @@ def _post_from_args(args: argparse.Namespace) -> tuple[list[str | MediaRef], str
 
 
 def _with_alt(name: str, alt: str | None) -> MediaRef:
+    from mediarules.models import MediaRef
+
     if is_url(name):
         return MediaRef(url=name, alt_text=alt)
     return MediaRef(path=Path(name), alt_text=alt)
 
 
-def _fix(args: argparse.Namespace, console: Console) -> int:
+def _fix(args: argparse.Namespace) -> int:
     from mediarules.fixes.api import apply_fixes, plan_fixes
+    from mediarules.outputs.render import fix_json, fix_text
 
     if not args.platform:
         raise UsageError("name a platform with -p/--platform")
@@ -314,12 +320,15 @@ def _fix(args: argparse.Namespace, console: Console) -> int:
     if args.format == "json":
         print(fix_json(result))
     else:
-        fix_text(result, ruleset, console)
+        fix_text(result, ruleset, _console())
     return EXIT_OK if result.ok else EXIT_VIOLATIONS
 
 
-def _check_post(args: argparse.Namespace, console: Console) -> int:
+def _check_post(args: argparse.Namespace) -> int:
     """``--post F``: the body brings caption, title, platforms and media; flags may override."""
+    from mediarules.api import check_payload
+    from mediarules.inputs.payload import platform_names
+
     if args.files or args.alt or args.content_warning or args.each or args.urls:
         raise UsageError("--post brings its own media and text; give files or --post, not both")
     if str(args.post) == STDIN and str(args.caption_file) == STDIN:
@@ -339,28 +348,35 @@ def _check_post(args: argparse.Namespace, console: Console) -> int:
         payload, platforms=platforms, account_type=args.account_type, poll=args.poll,
         rules=ruleset, fetch=args.fetch, fetch_options=_fetch_options(args),
     )  # fmt: skip
-    return _print_report(args, report, platforms, ruleset, console)
+    return _print_report(args, report, platforms, ruleset)
 
 
 def _print_report(
-    args: argparse.Namespace,
-    report: Report,
-    platforms: list[str],
-    ruleset: RuleSet,
-    console: Console,
+    args: argparse.Namespace, report: Report, platforms: list[str], ruleset: RuleSet
 ) -> int:
     if getattr(args, "html", None) is not None:
         _write_html(args.html, [report], platforms, ruleset)
     if args.format == "json":
+        from mediarules.outputs.render import report_json
+
         print(report_json(report))
     elif args.format == "sarif":
+        from mediarules import __version__
+        from mediarules.outputs.ci_formats import sarif_log, sarif_results
+        from mediarules.outputs.render import json_text
+
         log = sarif_log(sarif_results(report, Path.cwd()), version=__version__)
         print(json_text(log))
     elif args.format == "github":
+        from mediarules.outputs.ci_formats import github_annotations
+
         for line in github_annotations(report, Path.cwd()):
             print(printable(line))
     else:
-        report_text(report, platforms, ruleset, console, quiet=getattr(args, "quiet", False))
+        from mediarules.outputs.render import report_text
+
+        quiet = getattr(args, "quiet", False)
+        report_text(report, platforms, ruleset, _report_console(), quiet=quiet)
     return EXIT_OK if report.ok else EXIT_VIOLATIONS
 
 
@@ -385,6 +401,8 @@ def _input_name(path: Path) -> str:
 
 def _read_payload(path: Path) -> PostPayload:
     """``--post F`` (``-``: standard input) as a create-post body."""
+    from mediarules.inputs.payload import PayloadError, load_payload, parse_payload
+
     try:
         if str(path) == STDIN:
             return parse_payload(read_limited(path, stdin_ok=True), _input_name(path))
@@ -395,7 +413,9 @@ def _read_payload(path: Path) -> PostPayload:
         raise UsageError(str(exc)) from None
 
 
-def _rules(args: argparse.Namespace, console: Console) -> int:
+def _rules(args: argparse.Namespace) -> int:
+    from mediarules.outputs.render import rules_json, rules_text
+
     ruleset = _load(args)
     platforms = (
         resolve_platforms(args.platform, ruleset) if args.platform else list(ruleset.platforms)
@@ -403,13 +423,14 @@ def _rules(args: argparse.Namespace, console: Console) -> int:
     if args.format == "json":
         print(rules_json(ruleset, platforms))
     else:
-        rules_text(ruleset, platforms, console)
+        rules_text(ruleset, platforms, _console())
     return EXIT_OK
 
 
-def _measure(args: argparse.Namespace, console: Console) -> int:
+def _measure(args: argparse.Namespace) -> int:
     """``measure``: one line per platform, then its entities; JSON: a list of measurements."""
     from mediarules.measuring import measure, measurement_lines
+    from mediarules.outputs.render import json_text
 
     if (args.text is None) == (args.text_file is None):
         raise UsageError("give the text to measure, or --text-file, not both")
@@ -427,6 +448,7 @@ def _measure(args: argparse.Namespace, console: Console) -> int:
     if args.format == "json":
         print(json_text([result.to_dict() for result in results]))
     else:
+        console = _console()
         for line in measurement_lines(results):
             console.print(printable(line), markup=False)
     return EXIT_OK if all(result.valid for result in results) else EXIT_VIOLATIONS
@@ -438,6 +460,9 @@ SERVE_MODULES = ("fastapi", "uvicorn", "prometheus_client", "python_multipart")
 
 def _serve(args: argparse.Namespace) -> int:
     """``serve``: settings checked, rules loaded (a bad one: exit 2), then run until stopped."""
+    import importlib.util
+
+    from mediarules.inputs.instances import rules_with_limits
     from mediarules.service.settings import FIELDS, SettingsError, resolve_settings
 
     try:
@@ -461,7 +486,12 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _explain(args: argparse.Namespace, console: Console) -> int:
+def _explain(args: argparse.Namespace) -> int:
+    import difflib
+
+    from mediarules.codes import CODES, explain
+
+    console = _console()
     if args.code is None:
         for code, entry in CODES.items():
             console.print(f"{code:<32} {entry.severity.value:<8} {entry.what}")
@@ -477,7 +507,13 @@ def _explain(args: argparse.Namespace, console: Console) -> int:
 def _schema(args: argparse.Namespace) -> int:
     """Output models are described as serialised (``mode="serialization"``: a frame rate is a
     number), input models as accepted (``"30000/1001"`` is a valid frame rate)."""
+    from pydantic import BaseModel
+    from pydantic.json_schema import JsonSchemaMode
+
     from mediarules.fixes.apply import FixResult  # only for its schema
+    from mediarules.inputs.payload import PostPayload
+    from mediarules.models import Report
+    from mediarules.outputs.render import json_text
 
     models: dict[str, tuple[type[BaseModel], JsonSchemaMode]] = {
         "report": (Report, "serialization"),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
 
@@ -14,7 +15,37 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (and exit 2), not the whole usage."""
+    """argparse, but a usage error is one line on stderr (and exit 2), not the whole usage.
+
+    ``arguments``: a function that adds this (sub)command's arguments when it is first parsed
+    or its help is shown, for a command whose help texts cost an import (``serve``'s name the
+    environment variables of the service's settings): other commands never pay for it.
+    """
+
+    def __init__(
+        self, *args: Any, arguments: Callable[[_Parser], None] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._arguments = arguments
+
+    def _complete(self) -> None:
+        if self._arguments is not None:
+            add, self._arguments = self._arguments, None
+            add(self)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._complete()
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        self._complete()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._complete()
+        return super().format_help()
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -120,16 +151,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_serve(commands: argparse._SubParsersAction[_Parser]) -> None:
-    from mediarules.service.settings import ENVIRONMENT  # stdlib only: --help stays light
-
-    serve_cmd = commands.add_parser(
+    commands.add_parser(
         "serve",
         help="run the checks as an HTTP service: a JSON API (/v1/...) and a page for people (/)",
         description="Serve /v1/check (the scheduler's create-post body), /v1/check/files, "
         "/v1/fix, /v1/measure, /v1/rules, /v1/codes, /healthz, /readyz, /metrics, "
         "/openapi.json and the page at /. Each setting is a flag or an environment variable "
         "(the flag wins); limits hold per worker process. Needs: pip install 'mediarules[serve]'.",
+        arguments=_serve_arguments,
     )
+
+
+def _serve_arguments(serve_cmd: _Parser) -> None:
+    """``serve``'s flags, added when ``serve`` is parsed or its help shown."""
+    from mediarules.service.settings import ENVIRONMENT  # stdlib only
 
     def setting(flag: str, dest: str, metavar: str, text: str) -> None:
         serve_cmd.add_argument(

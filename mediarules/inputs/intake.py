@@ -25,7 +25,9 @@ from mediarules.fixes import plan
 from mediarules.inspection import UnreadableMediaError, inspect
 from mediarules.inspection.plausible import MAX_SIDE, impossible_picture_values, shown_number
 from mediarules.models import MAX_RATE_MAGNITUDE, MediaFacts, MediaRef
-from mediarules.remote import FetchFailure, FetchOptions, RemoteResult, fetch_each, is_url, redact
+from mediarules.remote.options import FetchOptions
+from mediarules.remote.results import FetchFailure, RemoteResult
+from mediarules.remote.urls import is_url, redact
 from mediarules.safe_read import MAX_INTEGER
 
 MediaInput = str | os.PathLike[str] | MediaRef | MediaFacts | RemoteResult
@@ -73,7 +75,9 @@ def take_all(
             if url is not None:
                 wanted[index] = url
     fetched = {}
-    if wanted:  # (a post of local files starts no fetcher at all)
+    if wanted:  # (a post of local files starts no fetcher at all, nor imports one)
+        from mediarules.remote.batch import fetch_each
+
         fetched = dict(zip(wanted, fetch_each(wanted.values(), fetch), strict=True))
     return [
         _fetched(fetched[index], entry) if index in fetched else take(entry)

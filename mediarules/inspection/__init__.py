@@ -26,21 +26,28 @@ stderr (:mod:`~mediarules.inspection.library_warnings`).
 The readers get their bytes from a :class:`~mediarules.inspection.source.ByteSource`: a local
 file here, a remote object read by ranges in :func:`inspect_source` (``mediarules.remote``),
 where MediaInfo, which reads local files only, is not asked.
+
+Each reader is imported when a file needs it (the first bytes say which): a JPEG never loads
+the ISO base media, Matroska or HEIF readers, nor MediaInfo's pool, and a video never loads
+Pillow unless its header reader gives up.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from mediarules.formatting import echo
-from mediarules.inspection import heif, images, isobmff, library_warnings, matroska, video, webp
-from mediarules.inspection.convert import VIDEO_CONTAINERS
+from mediarules.inspection import library_warnings
 from mediarules.inspection.errors import Reason, UnreadableMediaError
 from mediarules.inspection.plausible import impossible_picture_values
+from mediarules.inspection.sniff import HEAD_BYTES, maybe_iso_bmff, maybe_matroska
 from mediarules.inspection.source import ByteSource, FileSource, SourceFile
 from mediarules.models import MediaFacts
+
+if TYPE_CHECKING:
+    from mediarules.inspection.isobmff import FileType
 
 __all__ = ["ByteSource", "Reason", "UnreadableMediaError", "inspect", "inspect_source"]
 
@@ -90,22 +97,32 @@ def _inspect_bytes(
 ) -> MediaFacts:
     """The dispatch: ``source`` and ``handle`` give the same bytes (offsets, a file object)."""
     pillow_failure: UnreadableMediaError | None = None
-    head = handle.read(isobmff.HEAD_BYTES)
-    brands = isobmff.file_type(head)
-    if brands is not None and brands.image:  # HEIF, HEIC, AVIF: all in their boxes
-        if not local:
-            raise UnreadableMediaError(
-                "unrecognised", "HEIF and AVIF are read from local files only", path=name
-            )
-        fd, major = handle.fileno(), brands.major_brand
-        return heif.read_facts(fd, head, name, size=size, brand=major)
-    facts = isobmff.read_open_video_facts(source, head, name, size=size)
-    if facts is not None:  # an MP4/MOV the header reader fully understood
-        return facts
-    if matroska.is_matroska(head):
+    head = handle.read(HEAD_BYTES)
+    brands = None
+    if maybe_iso_bmff(head):
+        from mediarules.inspection import isobmff
+
+        brands = isobmff.file_type(head)
+        if brands is not None and brands.image:  # HEIF, HEIC, AVIF: all in their boxes
+            if not local:
+                raise UnreadableMediaError(
+                    "unrecognised", "HEIF and AVIF are read from local files only", path=name
+                )
+            from mediarules.inspection import heif
+
+            fd, major = handle.fileno(), brands.major_brand
+            return heif.read_facts(fd, head, name, size=size, brand=major)
+        facts = isobmff.read_open_video_facts(source, head, name, size=size)
+        if facts is not None:  # an MP4/MOV the header reader fully understood
+            return facts
+    if maybe_matroska(head):
+        from mediarules.inspection import matroska
+
         facts = matroska.read_open_video_facts(source, head, name, size=size)
         if facts is not None:  # a WebM/MKV the header reader fully understood
             return facts
+    from mediarules.inspection import images, webp
+
     try:
         facts = images.inspect_open_image(handle, name, size=size, head=head, source=source)
     except UnreadableMediaError as exc:
@@ -118,6 +135,9 @@ def _inspect_bytes(
     container = _iso_container(source, brands, size) if brands is not None else None
     if not local:
         raise pillow_failure or _needs_mediainfo(head, container, name)
+    from mediarules.inspection import video
+    from mediarules.inspection.convert import VIDEO_CONTAINERS
+
     found = video.probe(name, size=size)
     if pillow_failure is not None and not found.video and not found.truncated:
         raise pillow_failure
@@ -129,16 +149,18 @@ def _inspect_bytes(
     return facts
 
 
-def _with_brand(facts: MediaFacts, brands: isobmff.FileType | None) -> MediaFacts:
+def _with_brand(facts: MediaFacts, brands: FileType | None) -> MediaFacts:
     if brands is None:
         return facts
     return facts.model_copy(update={"brand": brands.major_brand})
 
 
-def _iso_container(source: ByteSource, brands: isobmff.FileType, size: int) -> str | None:
+def _iso_container(source: ByteSource, brands: FileType, size: int) -> str | None:
     """MP4 or MOV by the brand, else MP4 if the boxes hold a movie; ``None``: no movie."""
     if brands.container is not None:
         return brands.container
+    from mediarules.inspection import isobmff
+
     return "mp4" if isobmff.has_movie_box(source, size) else None
 
 
@@ -147,7 +169,7 @@ def _needs_mediainfo(head: bytes, container: str | None, name: str) -> Unreadabl
     fallback reads local files only."""
     if container is not None:
         what = f"a {container.upper()} video the header reader does not fully understand"
-    elif matroska.is_matroska(head):
+    elif maybe_matroska(head):
         what = "a Matroska/WebM video the header reader does not fully understand"
     else:
         what = "not an image or video the header readers know"
@@ -158,9 +180,7 @@ def _needs_mediainfo(head: bytes, container: str | None, name: str) -> Unreadabl
     )
 
 
-def _iso_video(
-    facts: MediaFacts, brands: isobmff.FileType, container: str | None, name: str
-) -> MediaFacts:
+def _iso_video(facts: MediaFacts, brands: FileType, container: str | None, name: str) -> MediaFacts:
     """MediaInfo's facts for an ISO base media file, named by its structure, not its brand."""
     if container is None:
         raise UnreadableMediaError(
@@ -182,7 +202,7 @@ def _not_a_video_container(
     return UnreadableMediaError("unrecognised", message, path=name)
 
 
-def _brand(brands: isobmff.FileType) -> str:
+def _brand(brands: FileType) -> str:
     return f"'{echo(brands.major_brand)}'"
 
 

@@ -47,6 +47,7 @@ from mediarules.inspection.convert import (
     video_codec_name,
 )
 from mediarules.inspection.fragments import FragmentError, Timing
+from mediarules.inspection.sniff import HEAD_BYTES, QUICKTIME_FIRST
 from mediarules.inspection.source import BeyondReachError, BudgetedReader, ByteSource, FileSource
 from mediarules.models import MediaFacts
 
@@ -69,7 +70,7 @@ _MAX_SAMPLES = 1_000_000  # samples summed from trun boxes, likewise
 _MAX_MOOF = 4 << 20
 _MAX_EDITS = 4096
 
-_QUICKTIME_FIRST = frozenset({b"moov", b"mdat", b"free", b"wide", b"skip"})
+_QUICKTIME_FIRST = QUICKTIME_FIRST
 """First box of a QuickTime file written before ``ftyp`` existed."""
 
 _IMAGE_BRANDS = frozenset(brand.encode("latin-1") for brand in IMAGE_BRANDS)
@@ -175,10 +176,6 @@ def read_video_facts(path: str, *, size: int) -> MediaFacts | None:
         return None
     finally:
         os.close(fd)
-
-
-HEAD_BYTES = 4096
-"""What the sniff needs from the start of the file (``ftyp`` and its brands)."""
 
 
 def read_open_video_facts(

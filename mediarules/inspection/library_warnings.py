@@ -22,6 +22,7 @@ its warnings but not its errors. The first collection once Pillow is loaded (or
 every libtiff the process has loaded: inside a collection a message becomes a ``libtiff:`` note
 of the calling thread's collector, outside one it goes to the handler it replaced, as before.
 A collection never imports Pillow itself: a JPEG read by its header reader does not pay for it.
+(So a process that reads an MP4 never loads Pillow for this.)
 
 Known limits: outside mediarules, Pillow's warnings show every time rather than once per
 place; a ``catch_warnings`` block in another thread hides the hook until it ends; libtiff is
@@ -32,7 +33,6 @@ libtiff linked statically, or another platform, still prints.
 
 from __future__ import annotations
 
-import ctypes
 import glob
 import os
 import platform
@@ -42,7 +42,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from contextvars import ContextVar, Token
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from mediarules.formatting import echo
 
@@ -111,7 +111,7 @@ class _Collecting:
 
 def _install() -> None:
     """Put the filter first and the hook in place, unless they already are (the usual case)."""
-    if not _libtiff_hooked and "PIL._imaging" in sys.modules:
+    if not _libtiff_hooked and _PILLOW_C_LIBRARY in sys.modules:
         _hook_libtiff()
     if warnings.showwarning is _route and warnings.filters[:1] == [_FILTER]:
         return
@@ -158,8 +158,11 @@ def _pillow_folder() -> str | None:
 # ---------------------------------------------------------------------------------------------
 # libtiff's error handler
 
-_TiffHandler = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p)
-"""``void handler(const char *module, const char *fmt, va_list ap)``."""
+_PILLOW_C_LIBRARY = "PIL._imaging"
+"""Pillow's C library, which links the libtiff it decodes TIFFs with."""
+
+if TYPE_CHECKING:
+    import ctypes
 
 _VA_LIST_IS_ONE_POINTER = platform.machine().lower() in {"x86_64", "amd64", "aarch64", "arm64"}
 """Where a ``va_list`` argument arrives as one pointer that can be handed on to ``vsnprintf``
@@ -189,6 +192,10 @@ def _hook_libtiff() -> None:
         _libtiff_hooked = True
         if not _VA_LIST_IS_ONE_POINTER:
             return
+        import ctypes
+
+        # void handler(const char *module, const char *fmt, va_list ap)
+        tiff_handler = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p)
         try:
             vsnprintf = ctypes.CDLL(None).vsnprintf
             vsnprintf.argtypes = [
@@ -204,7 +211,8 @@ def _hook_libtiff() -> None:
                 setter.argtypes = [ctypes.c_void_p]
                 setter.restype = ctypes.c_void_p
                 previous = setter(None)  # read the handler in place (libtiff's own printer)
-                handler = _TiffHandler(_error_handler(_TiffHandler(previous) if previous else None))
+                replaced = tiff_handler(previous) if previous else None
+                handler = tiff_handler(_error_handler(replaced))
                 _tiff_handlers.append(handler)
                 setter(ctypes.cast(handler, ctypes.c_void_p))
         except Exception:  # no libc, no libtiff symbols, no dlopen flags: leave things be
@@ -213,6 +221,8 @@ def _hook_libtiff() -> None:
 
 def _loaded_libtiffs() -> list[ctypes.CDLL]:
     """Every libtiff already in the process (Pillow's ``_imaging`` links one), never a new one."""
+    import ctypes
+
     from PIL import _imaging  # noqa: F401  (loads the libtiff Pillow decodes with)
 
     if os.path.exists("/proc/self/maps"):
@@ -258,6 +268,8 @@ def _formatted(fmt: bytes | None, args: int | None) -> str:
     """libtiff's ``printf``-style message, cut to what a note keeps."""
     if fmt is None or _vsnprintf is None:
         return ""
+    import ctypes
+
     buffer = ctypes.create_string_buffer(NOTE_LIMIT * 2)
     _vsnprintf(buffer, len(buffer), fmt, args)
     return buffer.value.decode("utf-8", "replace")

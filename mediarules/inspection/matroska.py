@@ -45,13 +45,11 @@ from mediarules.inspection.convert import (
     video_codec_name,
 )
 from mediarules.inspection.errors import UnreadableMediaError
+from mediarules.inspection.sniff import EBML_MAGIC
 from mediarules.inspection.source import BeyondReachError, BudgetedReader, ByteSource, FileSource
 from mediarules.models import MediaFacts
 
 __all__ = ["EBML_MAGIC", "is_matroska", "read_open_video_facts", "read_video_facts"]
-
-EBML_MAGIC = b"\x1a\x45\xdf\xa3"
-"""The EBML header's element id: the first four bytes of every Matroska and WebM file."""
 
 _CHUNK = 16 << 10  # a read past the first buffer fetches this much
 _BLOCK_CHUNK = 4 << 10  # ... or this much while walking block headers over frame data

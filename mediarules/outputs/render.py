@@ -1,19 +1,21 @@
-"""Reports and rules as people read them (rich text) and as programs read them (JSON)."""
+"""Reports and rules as people read them (rich text) and as programs read them (JSON).
+
+rich is imported only to style text for a terminal: JSON never needs it, and a report's text
+lines are :class:`Line` records that a :class:`PlainConsole` writes as rich would write them
+where nothing is styled (a pipe, a file), without loading rich.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import IO, TYPE_CHECKING, Any, Literal, cast
-
-from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 from mediarules.formatting import (
     echo_message,
@@ -32,9 +34,13 @@ from mediarules.models import (
     Severity,
     Violation,
 )
+from mediarules.plain_records import NotPlainError, to_jsonable
 from mediarules.ruleset import CITATION_KEYS, SECTIONS, PlatformRules, RuleSet
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
     from mediarules.fixes.apply import FixResult
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -96,15 +102,97 @@ def _json_escape(match: re.Match[str]) -> str:
 
 
 def report_json(report: Report) -> str:
-    """Exactly ``Report.model_dump(mode="json")``, indented."""
-    return json_text(report.model_dump(mode="json"))
+    """Exactly ``Report.model_dump(mode="json")``, indented (dumped from its fields where
+    that is exact, :mod:`mediarules.plain_records`, so pydantic's serializer is not built)."""
+    try:
+        data = to_jsonable(report)
+    except NotPlainError:
+        data = report.model_dump(mode="json")
+    return json_text(data)
+
+
+class Line:
+    """A line of text with its styles: rich's ``Text.assemble(*parts)``, or with ``whole``
+    ``Text(text, style=whole)``, made only when a styled console prints it."""
+
+    __slots__ = ("parts", "whole")
+
+    def __init__(self, *parts: str | tuple[str, str] | Line, whole: str | None = None) -> None:
+        self.parts = parts
+        self.whole = whole
+
+    @classmethod
+    def text(cls, text: str, style: str = "") -> Line:
+        """``Text(text, style=style)``."""
+        return cls(text, whole=style)
+
+    @property
+    def plain(self) -> str:
+        return "".join(
+            part if isinstance(part, str) else part.plain if isinstance(part, Line) else part[0]
+            for part in self.parts
+        )
+
+    def rich(self) -> Text:
+        from rich.text import Text
+
+        if self.whole is not None:
+            return Text(self.plain, style=self.whole)
+        return Text.assemble(
+            *(part.rich() if isinstance(part, Line) else part for part in self.parts)
+        )
+
+
+class PlainConsole:
+    """What :func:`report_text` needs of a rich ``Console`` (``print``, ``color_system``),
+    for a stream that shows no styles: each line written as rich writes it there (its plain
+    text, then a newline; rich wraps nothing when ``soft_wrap`` is on, as the command line
+    sets it), without importing rich."""
+
+    color_system = None
+
+    def __init__(self, file: IO[str]) -> None:
+        self.file = file
+
+    def print(self, line: Line | str = "") -> None:
+        self.file.write((line if isinstance(line, str) else line.plain) + "\n")
+
+
+AnyConsole: TypeAlias = "Console | PlainConsole"
+
+
+def styles_shown(stream: IO[str]) -> bool:
+    """Whether a rich ``Console`` writing to ``stream`` would style text (what decides its
+    ``is_terminal``: ``TTY_COMPATIBLE``, ``FORCE_COLOR``, ``isatty``; an IPython session,
+    where rich may render for a notebook, counts as styled)."""
+    if "IPython" in sys.modules:
+        return True
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "1"
+    force = os.environ.get("FORCE_COLOR")
+    if force is not None:
+        return force != ""
+    try:
+        return stream.isatty()
+    except ValueError:  # a closed stream
+        return False
+
+
+def _print(console: AnyConsole, line: Line | None = None) -> None:
+    if line is None:
+        console.print()
+    elif isinstance(console, PlainConsole):
+        console.print(line)
+    else:
+        console.print(line.rich())
 
 
 def report_text(
     report: Report,
     platforms: Sequence[str],
     rules: RuleSet,
-    console: Console,
+    console: AnyConsole,
     *,
     quiet: bool = False,
 ) -> None:
@@ -116,39 +204,56 @@ def report_text(
         return
     print_lines(console, matrix(report, platforms))
     if report.media:
-        console.print(Text("\nFiles", style="bold"))
+        _print(console, Line.text("\nFiles", style="bold"))
         print_lines(console, _media_table(report.media))
-    console.print()
+    _print(console)
     print_lines(console, _platform_blocks(report, platforms, rules))
-    console.print(_summary(report, len(platforms)))
+    _print(console, _summary(report, len(platforms)))
 
 
 PRINT_CHUNK = 500
 """Lines given to rich at once: each ``print`` costs as much as tens of short lines."""
 
 
-def print_lines(console: Console, lines: Iterable[Text]) -> None:
+def print_lines(console: AnyConsole, lines: Iterable[Line]) -> None:
     """Print ``lines`` a chunk at a time: as fast as one ``print`` for all of them, without
     holding all of a large report's lines in memory."""
-    chunk: list[Text] = []
+    chunk: list[Line] = []
     for line in lines:
         chunk.append(line)
         if len(chunk) == PRINT_CHUNK:
-            console.print(_joined(chunk, console))
+            _print_chunk(console, chunk)
             chunk.clear()
     if chunk:
-        console.print(_joined(chunk, console))
+        _print_chunk(console, chunk)
 
 
-def _joined(lines: Sequence[Text], console: Console) -> Text:
-    """``lines`` as one text; without their styles where the console prints no style at all
-    (not a terminal): rich would drop them anyway, after spending most of its time on them."""
+def _print_chunk(console: AnyConsole, lines: Sequence[Line]) -> None:
+    """``lines`` printed as one text; without their styles where the console prints no style
+    at all (not a terminal): rich would drop them anyway, after spending most of its time on
+    them."""
+    if isinstance(console, PlainConsole):
+        console.print("\n".join(line.plain for line in lines))
+        return
+    from rich.text import Text
+
     if console.color_system is None:
-        return Text("\n".join(line.plain for line in lines))
-    return Text("\n").join(lines)
+        console.print(Text("\n".join(line.plain for line in lines)))
+    else:
+        console.print(Text("\n").join(line.rich() for line in lines))
 
 
-def _platform_blocks(report: Report, platforms: Sequence[str], rules: RuleSet) -> Iterator[Text]:
+def cell_len(text: str) -> int:
+    """Terminal cells ``text`` takes, as rich measures them (printable ASCII: one each,
+    without loading rich)."""
+    if text.isascii() and text.isprintable():
+        return len(text)
+    from rich.cells import cell_len as rich_cell_len
+
+    return rich_cell_len(text)
+
+
+def _platform_blocks(report: Report, platforms: Sequence[str], rules: RuleSet) -> Iterator[Line]:
     """For all platforms, then each one: a heading with its tally, then each violation (errors
     first) with its fix; ``✓ name: ok`` for a platform without any."""
     by_platform = _by_platform(report.violations)
@@ -157,9 +262,9 @@ def _platform_blocks(report: Report, platforms: Sequence[str], rules: RuleSet) -
         name = "All platforms" if platform == ALL_PLATFORMS else rules.platforms[platform].name
         if not found:
             if platform != ALL_PLATFORMS:
-                yield Text.assemble(("✓ ", "green"), (echo_name(name), "bold"), ": ok")
+                yield Line(("✓ ", "green"), (echo_name(name), "bold"), ": ok")
             continue
-        yield Text.assemble(
+        yield Line(
             ("✗ " if _has_errors(found) else "⚠ ", _mark(found)),
             (echo_name(name), "bold"),
             f": {_tally(found)}",
@@ -178,10 +283,12 @@ def _by_platform(violations: Sequence[Violation]) -> dict[str, list[Violation]]:
     return grouped
 
 
-def _fix_line(fix: Fix) -> Text:
+def _fix_line(fix: Fix) -> Line:
     loses = f", loses {', '.join(fix.loses)}" if fix.loses else ""
     title = echo_message(fix.title)
-    return Text(f"      fix ({fix.applicability.value}{echo_message(loses)}): {title}", style="dim")
+    return Line.text(
+        f"      fix ({fix.applicability.value}{echo_message(loses)}): {title}", style="dim"
+    )
 
 
 _CELL = {  # the worst severity in a cell; a note alone does not stop a post
@@ -192,7 +299,7 @@ _CELL = {  # the worst severity in a cell; a note alone does not stop a post
 }
 
 
-def matrix(report: Report, platforms: Sequence[str]) -> list[Text]:
+def matrix(report: Report, platforms: Sequence[str]) -> list[Line]:
     """✓ / ⚠ / ✗ for each file (a row) on each platform (a column); a "post" row holds
     what concerns the post as a whole (caption, number of items). A problem found for all
     platforms (an unreadable file) marks every column. Built in one pass over the
@@ -219,7 +326,7 @@ _GridCell = tuple[str, str]
 """A cell's text and its rich style."""
 
 
-def grid(columns: Sequence[tuple[str, Justify]], rows: Sequence[Sequence[_GridCell]]) -> list[Text]:
+def grid(columns: Sequence[tuple[str, Justify]], rows: Sequence[Sequence[_GridCell]]) -> list[Line]:
     """A table's lines as rich's ``Table(box=None, pad_edge=False)`` prints them (bold
     headers, two spaces between columns, every cell padded to its column's width), made in
     two passes over the cells: rich measures and wraps each cell, a millisecond a row."""
@@ -232,13 +339,13 @@ def grid(columns: Sequence[tuple[str, Justify]], rows: Sequence[Sequence[_GridCe
     return [_grid_line(row, widths, justify) for row in (header, *rows)]
 
 
-def _grid_line(row: Sequence[_GridCell], widths: Sequence[int], justify: Sequence[Justify]) -> Text:
+def _grid_line(row: Sequence[_GridCell], widths: Sequence[int], justify: Sequence[Justify]) -> Line:
     parts: list[tuple[str, str] | str] = []
     for number, (text, style) in enumerate(row):
         excess = widths[number] - cell_len(text)
         left = {"left": 0, "center": excess // 2, "right": excess}[justify[number]]
         parts += ["  " if number else "", " " * left, (text, style), " " * (excess - left)]
-    return Text.assemble(*parts)
+    return Line(*parts)
 
 
 def _worst_by_cell(violations: Sequence[Violation]) -> dict[tuple[int | None, str], Severity]:
@@ -258,9 +365,9 @@ def _cell(own: Severity | None, everywhere: Severity | None) -> _GridCell:
     return _CELL[min(found, key=lambda severity: severity.rank) if found else None]
 
 
-def _quiet_line(violation: Violation) -> Text:
+def _quiet_line(violation: Violation) -> Line:
     where = f"{echo_name(violation.path)}: " if violation.path else ""
-    return Text.assemble(
+    return Line(
         (f"{echo_name(violation.platform)}: ", "bold"),
         (echo_name(violation.code), "red"),
         f"  {where}{echo_message(violation.message)}",
@@ -272,7 +379,7 @@ _MEDIA_COLUMNS: list[tuple[str, Justify]] = [
 ]
 
 
-def _media_table(media: Sequence[MediaFacts]) -> list[Text]:
+def _media_table(media: Sequence[MediaFacts]) -> list[Line]:
     rows = []
     for index, facts in enumerate(media, start=1):
         pixels = f"{facts.width}x{facts.height}" if facts.width and facts.height else ""
@@ -313,11 +420,11 @@ def _bytes(size: int | None) -> str:
     return "" if size is None else human_bytes(size)
 
 
-def _line(violation: Violation) -> Text:
+def _line(violation: Violation) -> Line:
     where = ""
     if violation.media_index is not None:
         where = echo_name(violation.path or f"item #{violation.media_index + 1}")
-    return Text.assemble(
+    return Line(
         ("  ", ""),
         (f"{violation.severity.value:<7}", _STYLE[violation.severity]),
         (" ", ""),
@@ -342,16 +449,14 @@ def _tally(found: Sequence[Violation]) -> str:
     return ", ".join(f"{n} {words[s]}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
 
 
-def _summary(report: Report, platform_count: int) -> Text:
+def _summary(report: Report, platform_count: int) -> Line:
     tally = _tally(report.violations) or "no problems"
     plural = "s" if platform_count != 1 else ""
     if report.ok:
-        return Text.assemble(
+        return Line(
             ("ready to publish", "bold green"), f" on {platform_count} platform{plural} ({tally})"
         )
-    return Text.assemble(
-        ("not ready", "bold red"), f" for {platform_count} platform{plural}: {tally}"
-    )
+    return Line(("not ready", "bold red"), f" for {platform_count} platform{plural}: {tally}")
 
 
 def rules_data(rules: RuleSet, platforms: Sequence[str]) -> dict[str, Any]:
@@ -374,6 +479,9 @@ def rules_json(rules: RuleSet, platforms: Sequence[str]) -> str:
 def rules_text(rules: RuleSet, platforms: Sequence[str], console: Console) -> None:
     """Each platform's effective limits: section, key, value (``<`` marks a strict one), how
     it is known, where it comes from and when that was read."""
+    from rich.table import Table
+    from rich.text import Text
+
     for key in platforms:
         platform = rules.platforms[key]
         aliases = f" (also: {', '.join(platform.aliases)})" if platform.aliases else ""
@@ -493,6 +601,8 @@ def fix_json(result: FixResult) -> str:
 
 def fix_text(result: FixResult, rules: RuleSet, console: Console) -> None:
     """The plan, what was written or skipped, what needs a person, and each resulting post."""
+    from rich.text import Text
+
     plan = result.plan
     console.print(
         Text.assemble(("before: ", "bold"), _tally(plan.before.violations) or "no problems")
@@ -532,7 +642,7 @@ def fix_text(result: FixResult, rules: RuleSet, console: Console) -> None:
         console.print(Text("Needs a person", style="bold"))
         for violation in plan.manual:
             platform = echo_name(violation.platform)
-            console.print(Text.assemble(_line(violation), (f"  [{platform}]", "dim")))
+            console.print(Text.assemble(_line(violation).rich(), (f"  [{platform}]", "dim")))
     for post in result.posts:
         name = echo_name(rules.platforms[post.platform].name)
         files = echo_message(", ".join(post.media)) if post.media else "no media"
@@ -554,7 +664,7 @@ def fix_text(result: FixResult, rules: RuleSet, console: Console) -> None:
         )
         for violation in found:
             if violation.severity is not Severity.INFO:
-                console.print(_line(violation))
+                console.print(_line(violation).rich())
     after = [v for p in result.posts if p.report is not None for v in p.report.violations]
     if result.posts and all(p.report is None for p in result.posts):
         console.print(Text("dry run: nothing written", style="bold"))

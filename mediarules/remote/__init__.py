@@ -14,11 +14,15 @@ small JSON documents (a Mastodon server's limits) with an HTTP cache.
 
 from __future__ import annotations
 
-from mediarules.remote.batch import fetch_all, fetch_all_async, fetch_each
-from mediarules.remote.fetch import Fetcher
-from mediarules.remote.options import HEAD_BYTES, FetchOptions
-from mediarules.remote.results import FetchError, FetchFailure, RemoteResult
-from mediarules.remote.urls import is_url, redact
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mediarules.remote.batch import fetch_all, fetch_all_async, fetch_each
+    from mediarules.remote.fetch import Fetcher
+    from mediarules.remote.options import HEAD_BYTES, FetchOptions
+    from mediarules.remote.results import FetchError, FetchFailure, RemoteResult
+    from mediarules.remote.urls import is_url, redact
 
 __all__ = [
     "HEAD_BYTES",
@@ -33,3 +37,26 @@ __all__ = [
     "is_url",
     "redact",
 ]
+
+_MODULE_OF = {
+    "fetch_all": "batch", "fetch_all_async": "batch", "fetch_each": "batch",
+    "Fetcher": "fetch",
+    "HEAD_BYTES": "options", "FetchOptions": "options",
+    "FetchError": "results", "FetchFailure": "results", "RemoteResult": "results",
+    "is_url": "urls", "redact": "urls",
+}  # fmt: skip
+"""Where each name lives: imported on first use (PEP 562), so a check of local files that
+asks ``is_url`` never loads asyncio, the fetcher or the inspection readers it drives."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mediarules.remote' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"mediarules.remote.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -29,28 +29,32 @@ URLs, X mentions and hashtags are twitter-text's (``mediarules.text.twitter``, w
 also runs for URLs); Mastodon's mentions are in ``mediarules.text.mastodon``, Bluesky's facets
 in ``mediarules.text.bluesky``. ``find_mentions`` is a platform-neutral reading for limits on
 mentions: ``@user``, ``@user.name`` and ``@user@domain``.
+
+The engines (``regex``, twitter-text's URL and TLD tables) load on first use: a post without
+a caption imports none of them.
 """
 
 from __future__ import annotations
 
-import unicodedata
+import functools
+import importlib
 from collections.abc import Iterable, Sequence
-from typing import Final, get_args
-
-import regex
+from typing import TYPE_CHECKING, Any, Final, get_args
 
 from mediarules.ruleset import Counting
-from mediarules.text import mastodon, twitter
-from mediarules.text.twitter import INVALID_CHARACTERS
-from mediarules.text.units import (
-    MEASURES,
-    find_emoji,
-    grapheme_count,
-    graphemes,
-    utf8_length,
-    utf16_length,
-    weighted_length,
-)
+
+if TYPE_CHECKING:
+    import regex
+
+    from mediarules.text.twitter import INVALID_CHARACTERS
+    from mediarules.text.units import (
+        find_emoji,
+        grapheme_count,
+        graphemes,
+        utf8_length,
+        utf16_length,
+        weighted_length,
+    )
 
 __all__ = [
     "COUNTINGS",
@@ -91,20 +95,44 @@ UNIT_NAMES: Final[dict[Counting, str]] = {
 }
 """How messages name each unit."""
 
-_AT_SIGNS = twitter.AT_SIGNS
-_LATIN_ACCENTS = twitter.LATIN_ACCENTS
 _URL_PLACEHOLDER: Final = "x"
 _WORD_BOUNDARY_WINDOW: Final = 0.2
 
-# Mentions: ``@user`` (X) or ``@user@domain`` (Mastodon). Not an email (``a@b.com``), not
-# ``@user@`` and not followed by ``://`` or a Latin accent (twitter-text's rules).
+_ELSEWHERE = {
+    "INVALID_CHARACTERS": "twitter",
+    "find_emoji": "units",
+    "grapheme_count": "units",
+    "graphemes": "units",
+    "utf8_length": "units",
+    "utf16_length": "units",
+    "weighted_length": "units",
+}
+"""Names this package offers from its modules, imported on first use (PEP 562)."""
 
-_MENTION: Final = regex.compile(
-    rf"(?<![A-Za-z0-9_=/!#$%&*{_AT_SIGNS}])[{_AT_SIGNS}]"
-    r"(?P<user>(?>[A-Za-z0-9_]+(?:[.\-]+[A-Za-z0-9_]+)*))"
-    r"(?P<domain>(?>@\w+(?:[.\-]+\w+)*))?"
-    rf"(?![{_AT_SIGNS}{_LATIN_ACCENTS}]|://)"
-)
+
+def __getattr__(name: str) -> Any:
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mediarules.text' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"mediarules.text.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+@functools.cache
+def _mention() -> regex.Pattern[str]:
+    """Mentions: ``@user`` (X) or ``@user@domain`` (Mastodon). Not an email (``a@b.com``),
+    not ``@user@`` and not followed by ``://`` or a Latin accent (twitter-text's rules)."""
+    import regex
+
+    from mediarules.text.twitter import AT_SIGNS, LATIN_ACCENTS
+
+    return regex.compile(
+        rf"(?<![A-Za-z0-9_=/!#$%&*{AT_SIGNS}])[{AT_SIGNS}]"
+        r"(?P<user>(?>[A-Za-z0-9_]+(?:[.\-]+[A-Za-z0-9_]+)*))"
+        r"(?P<domain>(?>@\w+(?:[.\-]+\w+)*))?"
+        rf"(?![{AT_SIGNS}{LATIN_ACCENTS}]|://)"
+    )
 
 
 def count(
@@ -122,10 +150,14 @@ def count(
     ``urls_without_protocol``: whether a bare ``example.com`` is a URL for ``url_length``; by
     default only for ``weighted`` (X shortens bare domains, Mastodon only ``http(s)://``).
     """
+    from mediarules.text.units import MEASURES
+
     measure = MEASURES.get(counting)
     if measure is None:
         raise ValueError(f"unknown counting {counting!r}; expected one of {', '.join(COUNTINGS)}")
     if counting == "weighted":
+        import unicodedata
+
         text = unicodedata.normalize("NFC", text)
     if url_length is not None or mention_domains_free:
         if urls_without_protocol is None:
@@ -181,6 +213,8 @@ def _rewritten(
     entity that overlaps an earlier one is left as written."""
     if url_length is not None and url_length < 0:
         raise ValueError(f"url_length must be >= 0, got {url_length}")
+    from mediarules.text import mastodon, twitter
+
     replacements: list[tuple[int, int, str]] = []
     if url_length is not None:
         placeholder = _URL_PLACEHOLDER * url_length
@@ -219,6 +253,8 @@ def find_urls(text: str, *, without_protocol: bool = True) -> list[str]:
 
     Trailing punctuation and unbalanced parentheses are not part of a URL.
     """
+    from mediarules.text import twitter
+
     spans = twitter.url_spans(text, without_protocol=without_protocol)
     return [text[start:end] for start, end in spans]
 
@@ -226,18 +262,24 @@ def find_urls(text: str, *, without_protocol: bool = True) -> list[str]:
 def find_hashtags(text: str) -> list[str]:
     """Hashtags with their ``#``, in order: at least one letter, not inside a URL, not after a
     letter, digit or ``&`` (so not ``&#39;``)."""
+    from mediarules.text import twitter
+
     return [text[start:end] for start, end in twitter.hashtag_spans(text)]
 
 
 def find_mentions(text: str) -> list[str]:
     """Mentions in order: ``@user``, ``@user.name`` or ``@user@domain``; not emails, not
     inside URLs."""
+    from mediarules.text import twitter
+
     urls = twitter.url_spans(text)
     return [text[start:end] for start, end, _ in _mention_spans(text, urls)]
 
 
 def mention_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the mentions ``find_mentions`` finds."""
+    from mediarules.text import twitter
+
     urls = twitter.url_spans(text)
     return [(start, end) for start, end, _ in _mention_spans(text, urls)]
 
@@ -247,6 +289,8 @@ def invalid_characters(text: str, counting: Counting) -> list[str]:
     ``weighted`` (``parseTweet`` says ``valid: false``); none for the other units."""
     if counting != "weighted":
         return []
+    from mediarules.text.twitter import INVALID_CHARACTERS
+
     return [char for char in INVALID_CHARACTERS if char in text]
 
 
@@ -259,8 +303,10 @@ def _mention_spans(text: str, urls: Sequence[tuple[int, int]]) -> list[tuple[int
     """(start, end, end of ``@user``) of each mention outside ``urls``."""
     if "@" not in text and "\uff20" not in text:
         return []
+    from mediarules.text import twitter
+
     spans = []
-    for match in _MENTION.finditer(text):
+    for match in _mention().finditer(text):
         start: int = match.start()
         end: int = match.end()
         if not twitter.overlaps_any(start, end, urls):
@@ -301,6 +347,8 @@ def truncate(
         return text
     if not fits(ellipsis):
         ellipsis = ""
+    from mediarules.text.units import graphemes
+
     clusters = graphemes(text)
     offsets = [0]
     for cluster in clusters:
@@ -336,6 +384,8 @@ def truncate(
 def entity_interiors(text: str) -> set[int]:
     """Offsets strictly inside a URL or mention: cutting there would break a link or tag
     someone else."""
+    from mediarules.text import twitter
+
     urls = twitter.url_spans(text)
     spans = [*urls, *((start, end) for start, end, _ in _mention_spans(text, urls))]
     return {offset for start, end in spans for offset in range(start + 1, end)}
