@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from rich.text import Text
 
 import mediarules
 from mediarules.cli import batch, main
@@ -277,6 +278,19 @@ def test_text_drawn_in_a_worker_is_what_the_console_draws(
     again, _ = _look(terminal)
     again.print(Drawn(drawn), end="")
     assert again.file.getvalue() == expected  # type: ignore[attr-defined]
+
+
+def test_an_old_windows_console_prints_the_same_styled_text(many: Path) -> None:
+    """It draws colour by API calls: the escape codes a worker drew are read back."""
+    settings = PostSettings(("x", "linkedin", "tiktok"), mediarules.default_rules())
+    _, look = _look(terminal=True)
+    drawn = Renderer(Job(settings, "text", Path.cwd(), look)).piece(media_files([many])).text
+    legacy = Console(file=io.StringIO(), force_terminal=True, color_system="truecolor",
+                     soft_wrap=True, legacy_windows=True)  # fmt: skip
+    batch._writer("text", legacy, io.StringIO(), bar_on_console=False)(drawn)
+    printed = legacy.file.getvalue()  # type: ignore[attr-defined]
+    assert Text.from_ansi(printed) == Text.from_ansi(drawn)
+    assert printed.count("\n") == drawn.count("\n") > 40
 
 
 def test_json_github_and_sarif_are_what_each_file_checked_alone_gives(

@@ -314,12 +314,15 @@ def _writer(
     """How ready output reaches its reader.
 
     Text goes to the output console's stream, through the console itself when the progress
-    bar is drawn on it (the lines then print above the bar). Other formats go to standard
-    output; while a bar is drawn, rich stands in for ``sys.stdout`` with a proxy that prints
-    on the bar's console: that proxy is used only when standard output is that terminal,
-    never when it is a pipe or a file (the lines would go to the terminal instead).
+    bar is drawn on it (the lines then print above the bar), or read back into styles for an
+    old Windows console (which draws colour by API calls, not escape codes). Other formats go
+    to standard output; while a bar is drawn, rich stands in for ``sys.stdout`` with a proxy
+    that prints on the bar's console: that proxy is used only when standard output is that
+    terminal, never when it is a pipe or a file (the lines would go to the terminal instead).
     """
     if output == "text":
+        if console.legacy_windows:
+            return lambda text: console.print(Text.from_ansi(text), end="")
         if bar_on_console:
             return lambda text: console.print(Drawn(text), end="")
         stream = console.file
