@@ -83,7 +83,7 @@ def _walk(folder: str) -> Iterator[str]:
             continue
         if entry.is_dir(follow_symlinks=False):
             yield from _walk(entry.path)
-        elif name[name.rfind(".") :].lower() in MEDIA_SUFFIXES:  # what Path.suffix finds
+        elif name[name.rfind(".") :].lower() in MEDIA_SUFFIXES:  # Path.suffix, without a Path
             yield entry.path
 
 
@@ -130,9 +130,8 @@ def run_each_remote(
     renderer = Renderer(_job(settings, output, console, quiet=quiet, keep_reports=keep_reports))
     pieces = (renderer.piece([item]) for item in fetched_in_order(names, options))
     return _print_pieces(
-        pieces, None, settings, output=output, console=console, progress=progress, quiet=quiet,
-        keep_reports=keep_reports,
-    )  # fmt: skip
+        pieces, None, settings, output=output, console=console, progress=progress, quiet=quiet
+    )
 
 
 def worker_count(requested: int | None, files: int) -> int:
@@ -269,7 +268,7 @@ def run_each(
             pieces = map(Renderer(job).piece, chunks)
         return _print_pieces(
             pieces, len(names), settings, output=output, console=console,
-            progress=progress, quiet=quiet, keep_reports=keep_reports,
+            progress=progress, quiet=quiet,
         )  # fmt: skip
 
 
@@ -282,7 +281,6 @@ def _print_pieces(
     console: Console,
     progress: Console | None,
     quiet: bool,
-    keep_reports: bool,
 ) -> Tally:
     """Write each piece as it comes (a progress bar on ``progress``), then the closing."""
     tally = Tally()
