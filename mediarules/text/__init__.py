@@ -46,7 +46,6 @@ from mediarules.ruleset import Counting
 if TYPE_CHECKING:
     import regex
 
-    from mediarules.text.twitter import INVALID_CHARACTERS
     from mediarules.text.units import (
         find_emoji,
         grapheme_count,
@@ -85,6 +84,10 @@ COUNTINGS: Final[tuple[Counting, ...]] = get_args(Counting)
 ELLIPSIS: Final = "\u2026"
 """What ``truncate`` appends by default: one character, weighing 2 on X."""
 
+INVALID_CHARACTERS: Final = "\ufffe\ufeff\uffff"
+"""Characters that make a post invalid for twitter-text (``hasInvalidCharacters``); here, not
+in :mod:`~mediarules.text.twitter`, so that a check compiling X's limits loads no text engine."""
+
 UNIT_NAMES: Final[dict[Counting, str]] = {
     "code_points": "characters",
     "emoji_utf8": "characters (emoji as UTF-8 bytes)",
@@ -99,7 +102,6 @@ _URL_PLACEHOLDER: Final = "x"
 _WORD_BOUNDARY_WINDOW: Final = 0.2
 
 _ELSEWHERE = {
-    "INVALID_CHARACTERS": "twitter",
     "find_emoji": "units",
     "grapheme_count": "units",
     "graphemes": "units",
@@ -289,8 +291,6 @@ def invalid_characters(text: str, counting: Counting) -> list[str]:
     ``weighted`` (``parseTweet`` says ``valid: false``); none for the other units."""
     if counting != "weighted":
         return []
-    from mediarules.text.twitter import INVALID_CHARACTERS
-
     return [char for char in INVALID_CHARACTERS if char in text]
 
 

@@ -26,6 +26,8 @@ from typing import Final, NamedTuple
 
 import regex
 
+from mediarules.text import INVALID_CHARACTERS
+
 __all__ = [
     "COUNTRY_TLDS",
     "GENERIC_TLDS",
@@ -46,8 +48,6 @@ LATIN_ACCENTS: Final = (
 )
 _CYRILLIC = r"\u0400-\u04ff"
 SPACES: Final = r"\t-\r \u0085\u00a0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-INVALID_CHARACTERS: Final = "\ufffe\ufeff\uffff"
-"""Characters that make a post invalid for twitter-text (``hasInvalidCharacters``)."""
 _INVALID = r"\ufffe\ufeff\uffff"
 _DIRECTIONAL = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 # twitter-text's punctuation set, plus '"' and '`', which it forgets (so a quoted URL ends at
