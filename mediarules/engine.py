@@ -85,7 +85,14 @@ def evaluate(
     paths = post.paths
     ranked = [
         _violation(
-            finding, index, paths, ALL_PLATFORMS, everywhere * _PLATFORM_RANK, finding.source, None
+            finding,
+            _severity(finding),
+            index,
+            paths,
+            ALL_PLATFORMS,
+            everywhere * _PLATFORM_RANK,
+            finding.source,
+            None,
         )
         for finding, index in _everywhere(items, post_findings)
     ]
@@ -133,16 +140,17 @@ def _on_platform(
         findings = shared.get(share)
         if findings is None:  # the first platform with these limits: run the part
             findings = shared[share] = part(post)
-        for finding, cite, index in findings:
+        for finding, cite, index, severity in findings:
             if cite is None:  # a limit outside the table (the upload API's): its own source
                 source, evidence = finding.source, None
             else:
                 source, evidence = cited.get(cite) or platform.cite(*cite)
-            append(_violation(finding, index, paths, key, place, source, evidence))
+            append(_violation(finding, severity, index, paths, key, place, source, evidence))
 
 
 def _violation(
     finding: Finding,
+    severity: Severity,
     index: int | None,
     paths: Sequence[str | None],
     platform: str,
@@ -152,7 +160,6 @@ def _violation(
 ) -> _Ranked:
     """The violation of ``finding`` on ``platform`` (``place``: the platform's rank, times
     ``_PLATFORM_RANK``), citing ``source`` and ``evidence``, with its place in the report."""
-    severity: Severity = finding.severity or CODES[finding.code].severity
     limit: Any = finding.limit
     fields: dict[str, Any] = {
         "code": finding.code,
@@ -183,9 +190,18 @@ def _violation(
 # ---------------------------------------------------------------------------------------------
 # the parts of a post, each checked against one platform's sections
 
-_Placed = tuple[Finding, "tuple[str, str] | None", int | None]
+_Placed = tuple[Finding, "tuple[str, str] | None", int | None, Severity]
 """A finding, the ``(section, key)`` of the limit it broke, which each platform cites (None
-when the finding cites its own source), and its media index."""
+when the finding cites its own source), its media index and its severity."""
+
+
+def _place(finding: Finding, section: str, index: int | None) -> _Placed:
+    return finding, _cite(finding, section), index, _severity(finding)
+
+
+def _severity(finding: Finding) -> Severity:
+    """The finding's own severity, else its code's."""
+    return finding.severity or CODES[finding.code].severity
 
 
 def _cite(finding: Finding, section: str) -> tuple[str, str] | None:
@@ -221,7 +237,7 @@ def _post_part(rules: PlatformRules) -> _Part | None:
         if found is None:
             facts = post.facts
             found = [
-                (finding, _cite(finding, "post"), finding.media_index)
+                _place(finding, "post", finding.media_index)
                 for bit, check in checks
                 if bits & bit
                 for finding in check(facts, post_rules)
@@ -252,7 +268,7 @@ def _poll_part(rules: PlatformRules) -> _Part | None:
         if not post.poll or not post.facts:
             return _NOTHING
         found = check_poll(post.poll, post.facts, post_rules)
-        return [(finding, _cite(finding, "post"), None) for finding in found]
+        return [_place(finding, "post", None) for finding in found]
 
     return part
 
@@ -271,7 +287,7 @@ def _account_part(rules: PlatformRules) -> _Part | None:
         found = known.get(account_type)
         if found is None:
             findings = check_account(account_type, account)
-            found = [(finding, _cite(finding, "account"), None) for finding in findings]
+            found = [_place(finding, "account", None) for finding in findings]
             if len(known) >= _KEPT:
                 known.clear()
             known[account_type] = found
@@ -296,7 +312,7 @@ def _caption_part(rules: PlatformRules) -> _Part | None:
             content_warning=warning,
             measures=post.texts,
         )
-        return [(finding, _cite(finding, "caption"), None) for finding in found]
+        return [_place(finding, "caption", None) for finding in found]
 
     return part
 
@@ -312,7 +328,7 @@ def _title_part(rules: PlatformRules) -> _Part | None:
         if not screen(title, has_media, None, post.texts):
             return _NOTHING
         found = check_text("title", title, text_rules, has_media=has_media, measures=post.texts)
-        return [(finding, _cite(finding, "title"), None) for finding in found]
+        return [_place(finding, "title", None) for finding in found]
 
     return part
 
@@ -340,7 +356,7 @@ def _files_part(
                         for finding in check(facts, section_rules):
                             if found is None:
                                 found = []
-                            found.append((finding, _cite(finding, section), index))
+                            found.append(_place(finding, section, index))
         return _NOTHING if found is None else found
 
     return part
@@ -390,8 +406,8 @@ def _alt_text_part(rules: PlatformRules) -> _Part | None:
                     known.clear()
                 known[kind, alt] = findings
             for finding in findings:
-                cite = _cite(finding, "alt_text")
-                found += [(finding, cite, index) for index in indices]
+                cite, severity = _cite(finding, "alt_text"), _severity(finding)
+                found += [(finding, cite, index, severity) for index in indices]
         return found
 
     return part
@@ -404,7 +420,7 @@ def _tags_part(rules: PlatformRules) -> _Part | None:
 
     def part(post: _Post) -> Sequence[_Placed]:
         found = check_tags(post.tags, tags_rules, measures=post.texts)
-        return [(finding, _cite(finding, "tags"), None) for finding in found]
+        return [_place(finding, "tags", None) for finding in found]
 
     return part
 
