@@ -196,7 +196,10 @@ when the finding cites its own source), its media index and its severity."""
 
 
 def _place(finding: Finding, section: str, index: int | None) -> _Placed:
-    return finding, _cite(finding, section), index, _severity(finding)
+    """``finding`` with what each platform cites for it (``_cite``), ``index`` and its
+    severity (``_severity``)."""
+    cite = None if finding.source is not None else (section, finding.key or "")
+    return finding, cite, index, finding.severity or CODES[finding.code].severity
 
 
 def _severity(finding: Finding) -> Severity:

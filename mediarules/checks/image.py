@@ -172,11 +172,11 @@ def estimate_inputs(facts: MediaFacts, target: str) -> tuple[object, ...]:
     displayed size, frames and transparency, but not the file's size for a PNG made from a
     lossy picture of known size (bounded by its pixels alone): a camera's photos of one size
     share one estimate. Held to ``plan.estimated_bytes`` by tests."""
-    shape = facts.display_size
-    size = facts.size
-    if target == "png" and facts.format in plan.LOSSY_SOURCES and shape and min(shape) > 0:
+    width, height, size = facts.width, facts.height, facts.size
+    if target == "png" and facts.format in plan.LOSSY_SOURCES and width and height:
         size = None
-    return (target, facts.format, size, shape, facts.frames, facts.has_alpha)
+    shown = (facts.orientation, facts.rotation)  # with the sides, the displayed size
+    return (target, facts.format, size, width, height, *shown, facts.frames, facts.has_alpha)
 
 
 def _estimated_bytes(facts: MediaFacts, target: str, limit: int) -> Fraction | bool | None:
