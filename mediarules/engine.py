@@ -55,7 +55,14 @@ from mediarules.models import (
     Violation,
     construct_trusted,
 )
-from mediarules.ruleset import CITATION_KEYS, SECTIONS, PlatformRules, RuleSet, Section
+from mediarules.ruleset import (
+    CITATION_KEYS,
+    SECTIONS,
+    PlatformRules,
+    RuleSet,
+    Section,
+    TextRules,
+)
 
 _CITATIONS = CITATION_KEYS - {"exclusive"}  # exclusivity changes what the checks find
 
@@ -300,38 +307,44 @@ def _account_part(rules: PlatformRules) -> _Part | None:
 
 
 def _caption_part(rules: PlatformRules) -> _Part | None:
-    text_rules = rules.caption
+    return _text_part("caption", rules.caption)
+
+
+def _title_part(rules: PlatformRules) -> _Part | None:
+    return _text_part("title", rules.title)
+
+
+def _text_part(field: str, text_rules: TextRules | None) -> _Part | None:
+    """``check_text`` of the post's caption or title, behind the section's screen. A blank text
+    (and no content warning counted with it) finds the same every post: kept."""
+    if text_rules is None:
+        return None
     screen = text_screen(text_rules)
+    caption = field == "caption"
+    counts_warning = caption and text_rules.content_warning_counts
+    blank: list[tuple[_Placed, ...]] = []
+    """What a blank text finds, once found (threads may each add it: all the same)."""
 
     def part(post: _Post) -> Sequence[_Placed]:
-        caption, has_media, warning = post.caption, bool(post.items), post.content_warning
-        if not screen(caption, has_media, warning, post.texts):
+        text, has_media = post.caption if caption else post.title, bool(post.items)
+        warning = post.content_warning if caption else None
+        if not screen(text, has_media, warning, post.texts):
             return _NOTHING
-        found = check_text(
-            "caption",
-            caption,
+        empty = (text is None or not text or text.isspace()) and not (counts_warning and warning)
+        if empty and blank:
+            return blank[0]
+        findings = check_text(
+            field,
+            text,
             text_rules,
             has_media=has_media,
             content_warning=warning,
             measures=post.texts,
         )
-        return [_place(finding, "caption", None) for finding in found]
-
-    return part
-
-
-def _title_part(rules: PlatformRules) -> _Part | None:
-    text_rules = rules.title
-    if text_rules is None:
-        return None
-    screen = text_screen(text_rules)
-
-    def part(post: _Post) -> Sequence[_Placed]:
-        title, has_media = post.title, bool(post.items)
-        if not screen(title, has_media, None, post.texts):
-            return _NOTHING
-        found = check_text("title", title, text_rules, has_media=has_media, measures=post.texts)
-        return [_place(finding, "title", None) for finding in found]
+        found = tuple(_place(finding, field, None) for finding in findings)
+        if empty:
+            blank.append(found)
+        return found
 
     return part
 
