@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from mediarules.checks.finding import Finding
@@ -112,7 +112,7 @@ def evaluate(
         _on_platform(post, platform, key, order[key], ranked)
     ranked.sort(key=_PLACE)
     violations = list(map(_RECORD, ranked))
-    ok = not any(v.severity is _ERROR for v in violations)
+    ok = _ERROR not in map(_SEVERITY_OF, violations)  # (compared in C: str equality)
     # Every part is a record this module validated or made: no need to validate them again.
     return construct_trusted(Report, {"ok": ok, "violations": violations, "media": post.facts})
 
@@ -141,9 +141,8 @@ def _on_platform(
     cited = platform.cited
     paths = post.paths
     append = ranked.append
-    extras = post.extras
     place = rank * _PLATFORM_RANK
-    for part, share in platform.plain if extras is None else platform.parts_for(extras):
+    for part, share in platform.by_holdings.get(post.holds) or platform.steps_for(post.holds):
         findings = shared.get(share)
         if findings is None:  # the first platform with these limits: run the part
             findings = shared[share] = part(post)
@@ -441,24 +440,25 @@ def _tags_part(rules: PlatformRules) -> _Part | None:
     return part
 
 
-_PARTS: tuple[tuple[Callable[[PlatformRules], _Part | None], tuple[str, ...]], ...] = (
-    (_post_part, ("post",)),
-    (_poll_part, ("post.media_with_poll",)),
-    (_account_part, ("account",)),
-    (_caption_part, ("caption",)),
-    (_title_part, ("title",)),
-    (_image_part, ("post.images_allowed", "image")),
-    (_video_part, ("post.max_videos", "video")),
-    (_alt_text_part, ("alt_text",)),
-    (_tags_part, ("tags",)),
+_POLL, _TAGS, _IMAGES, _VIDEOS, _READABLE = 1, 2, 4, 8, 16
+"""What a post may hold (``_Post.holds``): a part that needs one of these finds nothing in a
+post without it, and is not run."""
+
+_PARTS: tuple[tuple[Callable[[PlatformRules], _Part | None], tuple[str, ...], int], ...] = (
+    (_post_part, ("post",), 0),
+    (_poll_part, ("post.media_with_poll",), _POLL),
+    (_account_part, ("account",), 0),
+    (_caption_part, ("caption",), 0),
+    (_title_part, ("title",), 0),
+    (_image_part, ("post.images_allowed", "image"), _IMAGES),
+    (_video_part, ("post.max_videos", "video"), _VIDEOS),
+    (_alt_text_part, ("alt_text",), _READABLE),
+    (_tags_part, ("tags",), _TAGS),
 )
 """Each part of a check, compiled for one platform's rules (None: they give it nothing to
-check), and the limits that decide its findings (a section, or one key of it). Within a
-platform the report is sorted by severity, then item (post-level first), keeping this order
-for equal keys."""
-
-_EXTRAS: dict[Callable[[PlatformRules], _Part | None], int] = {_poll_part: 0, _tags_part: 1}
-"""Parts that find nothing in a post without a poll (0) or without tags (1)."""
+check), the limits that decide its findings (a section, or one key of it), and what a post
+must hold for it to find anything. Within a platform the report is sorted by severity, then
+item (post-level first), keeping this order for equal keys."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -492,31 +492,23 @@ class _Platform:
     same limits."""
 
     rules: PlatformRules
-    parts: tuple[_Step, ...]
-    """The parts its rules give something to check, each with its share key."""
+    parts: tuple[tuple[_Part, object, int], ...]
+    """The parts its rules give something to check, each with its share key and what a post
+    must hold for it to find anything."""
     cited: dict[tuple[str, str], tuple[str, Evidence | None]]
     """``(section, key)`` -> the source that cites the limit and how it is known, for every
     key of every section."""
-    plain: tuple[_Step, ...] = ()
-    """``parts`` for a post with neither a poll nor tags (most): those reading them left out."""
-    extra: dict[_Part, int] = field(default_factory=dict, compare=False)
-    """The parts that read the poll (0) or the tags (1)."""
-    by_extras: dict[tuple[bool, bool], tuple[_Step, ...]] = field(
-        default_factory=dict, compare=False
-    )
-    """``parts`` for a post with a poll or tags, by ``(poll, tags)``."""
+    by_holdings: dict[int, tuple[_Step, ...]] = field(default_factory=dict, compare=False)
+    """The parts worth running for a post, by what it holds (``_Post.holds``)."""
 
     @classmethod
     def of(cls, rules: PlatformRules, share: Callable[[str], object]) -> _Platform:
         """``share`` turns a part's number and the limits it reads into a key."""
-        parts: list[_Step] = []
-        extra: dict[_Part, int] = {}
-        for number, (make, sections) in enumerate(_PARTS):
+        parts = []
+        for number, (make, sections, needs) in enumerate(_PARTS):
             part = make(rules)
             if part is not None:
-                parts.append((part, share(f"{number}: {_exactly(rules, sections)}")))
-                if make in _EXTRAS:
-                    extra[part] = _EXTRAS[make]
+                parts.append((part, share(f"{number}: {_exactly(rules, sections)}"), needs))
         cited = {
             (name, key): (
                 section.source_of(key, rules.source),
@@ -526,21 +518,19 @@ class _Platform:
             if isinstance(section := getattr(rules, name), Section)
             for key in ("", *type(section).model_fields)
         }
-        plain = tuple(step for step in parts if step[0] not in extra)
-        return cls(rules, tuple(parts), cited, plain, extra)
+        return cls(rules, tuple(parts), cited)
 
     def cite(self, section: str, key: str) -> tuple[str, Evidence | None]:
         """Where the limit ``key`` of ``section`` comes from, and how it is known."""
         source, evidence, _ = self.rules.cite(section, key)
         return source, evidence
 
-    def parts_for(self, extras: tuple[bool, bool]) -> tuple[_Step, ...]:
-        """The parts worth running for a post with (or without) a poll and tags."""
-        found = self.by_extras.get(extras)
+    def steps_for(self, holds: int) -> tuple[_Step, ...]:
+        """The parts worth running for a post that holds ``holds`` (``_POLL``, ``_TAGS``...)."""
+        found = self.by_holdings.get(holds)
         if found is None:
-            extra = self.extra
-            found = self.by_extras[extras] = tuple(
-                step for step in self.parts if step[0] not in extra or extras[extra[step[0]]]
+            found = self.by_holdings[holds] = tuple(
+                (part, share) for part, share, needs in self.parts if needs & holds == needs
             )
         return found
 
@@ -659,9 +649,15 @@ class _Post:
         self.content_warning = content_warning
         self.tags = tags
         self.poll = poll
-        self.extras = (poll, bool(tags)) if poll or tags else None
-        """Whether the post has a poll, and tags (None: neither): the parts that read them run
-        only then."""
+        self.holds = (
+            (_POLL if poll else 0)
+            | (_TAGS if tags else 0)
+            | (_IMAGES if self.images else 0)
+            | (_VIDEOS if self.videos else 0)
+            | (_READABLE if alt_texts else 0)
+        )
+        """What the post holds (a poll, tags, readable images, videos, any readable item): the
+        parts that need one run only then."""
         self.texts = TextMeasures()
         self.shared: dict[object, Sequence[_Placed]] = {}
         """What each part found, by share key: any platform whose limits are the same (the
@@ -681,7 +677,7 @@ _SEVERITY_RANK = 1 << 32
 integer sorts faster than a tuple; items are far fewer than 2**32)."""
 
 
-_PLACE, _RECORD = itemgetter(0), itemgetter(1)
+_PLACE, _RECORD, _SEVERITY_OF = itemgetter(0), itemgetter(1), attrgetter("severity")
 
 
 _ERROR, _WARNING = Severity.ERROR, Severity.WARNING
