@@ -251,16 +251,20 @@ def _post_part(rules: PlatformRules) -> _Part | None:
                 if bits & bit
                 for finding in check(facts, post_rules)
             ]
-            if len(known) >= _KEPT:
-                known.clear()
-            known[post.kinds_key] = found
+            if len(post.items) <= _KEPT_ITEMS:
+                if len(known) >= _KEPT:
+                    known.clear()
+                known[post.kinds_key] = found
         return found
 
     return part
 
 
 _KEPT = 256
-"""How many post shapes (or alt texts) a part keeps what it found for."""
+"""How many post shapes (or alt texts, account types) a part keeps what it found for."""
+_KEPT_ITEMS, _KEPT_TEXT = 64, 1024
+"""The longest post (in items) and text (in characters) kept: what is kept must stay small
+whatever a post holds."""
 
 
 def _with_bits(checks: Sequence[_Check]) -> tuple[tuple[int, _Check], ...]:
@@ -297,9 +301,10 @@ def _account_part(rules: PlatformRules) -> _Part | None:
         if found is None:
             findings = check_account(account_type, account)
             found = [_place(finding, "account", None) for finding in findings]
-            if len(known) >= _KEPT:
-                known.clear()
-            known[account_type] = found
+            if account_type is None or len(account_type) <= _KEPT_TEXT:
+                if len(known) >= _KEPT:
+                    known.clear()
+                known[account_type] = found
         return found
 
     return part
@@ -417,9 +422,10 @@ def _alt_text_part(rules: PlatformRules) -> _Part | None:
                     if breaks
                     else ()
                 )
-                if len(known) >= _KEPT:
-                    known.clear()
-                known[kind, alt] = findings
+                if alt is None or len(alt) <= _KEPT_TEXT:
+                    if len(known) >= _KEPT:
+                        known.clear()
+                    known[kind, alt] = findings
             for finding in findings:
                 cite, severity = _cite(finding, "alt_text"), _severity(finding)
                 found += [(finding, cite, index, severity) for index in indices]
