@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from mediarules.checks.finding import Finding
@@ -55,7 +55,14 @@ from mediarules.models import (
     Violation,
     construct_trusted,
 )
-from mediarules.ruleset import CITATION_KEYS, SECTIONS, PlatformRules, RuleSet, Section
+from mediarules.ruleset import (
+    CITATION_KEYS,
+    SECTIONS,
+    PlatformRules,
+    RuleSet,
+    Section,
+    TextRules,
+)
 
 _CITATIONS = CITATION_KEYS - {"exclusive"}  # exclusivity changes what the checks find
 
@@ -85,7 +92,14 @@ def evaluate(
     paths = post.paths
     ranked = [
         _violation(
-            finding, index, paths, ALL_PLATFORMS, everywhere * _PLATFORM_RANK, finding.source, None
+            finding,
+            _severity(finding),
+            index,
+            paths,
+            ALL_PLATFORMS,
+            everywhere * _PLATFORM_RANK,
+            finding.source,
+            None,
         )
         for finding, index in _everywhere(items, post_findings)
     ]
@@ -98,7 +112,7 @@ def evaluate(
         _on_platform(post, platform, key, order[key], ranked)
     ranked.sort(key=_PLACE)
     violations = list(map(_RECORD, ranked))
-    ok = not any(v.severity is _ERROR for v in violations)
+    ok = _ERROR not in map(_SEVERITY_OF, violations)  # (compared in C: str equality)
     # Every part is a record this module validated or made: no need to validate them again.
     return construct_trusted(Report, {"ok": ok, "violations": violations, "media": post.facts})
 
@@ -127,22 +141,22 @@ def _on_platform(
     cited = platform.cited
     paths = post.paths
     append = ranked.append
-    extras = post.extras
     place = rank * _PLATFORM_RANK
-    for part, share in platform.plain if extras is None else platform.parts_for(extras):
+    for part, share in platform.by_holdings.get(post.holds) or platform.steps_for(post.holds):
         findings = shared.get(share)
         if findings is None:  # the first platform with these limits: run the part
             findings = shared[share] = part(post)
-        for finding, cite, index in findings:
+        for finding, cite, index, severity in findings:
             if cite is None:  # a limit outside the table (the upload API's): its own source
                 source, evidence = finding.source, None
             else:
                 source, evidence = cited.get(cite) or platform.cite(*cite)
-            append(_violation(finding, index, paths, key, place, source, evidence))
+            append(_violation(finding, severity, index, paths, key, place, source, evidence))
 
 
 def _violation(
     finding: Finding,
+    severity: Severity,
     index: int | None,
     paths: Sequence[str | None],
     platform: str,
@@ -152,7 +166,6 @@ def _violation(
 ) -> _Ranked:
     """The violation of ``finding`` on ``platform`` (``place``: the platform's rank, times
     ``_PLATFORM_RANK``), citing ``source`` and ``evidence``, with its place in the report."""
-    severity: Severity = finding.severity or CODES[finding.code].severity
     limit: Any = finding.limit
     fields: dict[str, Any] = {
         "code": finding.code,
@@ -183,9 +196,21 @@ def _violation(
 # ---------------------------------------------------------------------------------------------
 # the parts of a post, each checked against one platform's sections
 
-_Placed = tuple[Finding, "tuple[str, str] | None", int | None]
+_Placed = tuple[Finding, "tuple[str, str] | None", int | None, Severity]
 """A finding, the ``(section, key)`` of the limit it broke, which each platform cites (None
-when the finding cites its own source), and its media index."""
+when the finding cites its own source), its media index and its severity."""
+
+
+def _place(finding: Finding, section: str, index: int | None) -> _Placed:
+    """``finding`` with what each platform cites for it (``_cite``), ``index`` and its
+    severity (``_severity``)."""
+    cite = None if finding.source is not None else (section, finding.key or "")
+    return finding, cite, index, finding.severity or CODES[finding.code].severity
+
+
+def _severity(finding: Finding) -> Severity:
+    """The finding's own severity, else its code's."""
+    return finding.severity or CODES[finding.code].severity
 
 
 def _cite(finding: Finding, section: str) -> tuple[str, str] | None:
@@ -221,21 +246,25 @@ def _post_part(rules: PlatformRules) -> _Part | None:
         if found is None:
             facts = post.facts
             found = [
-                (finding, _cite(finding, "post"), finding.media_index)
+                _place(finding, "post", finding.media_index)
                 for bit, check in checks
                 if bits & bit
                 for finding in check(facts, post_rules)
             ]
-            if len(known) >= _KEPT:
-                known.clear()
-            known[post.kinds_key] = found
+            if len(post.items) <= _KEPT_ITEMS:
+                if len(known) >= _KEPT:
+                    known.clear()
+                known[post.kinds_key] = found
         return found
 
     return part
 
 
 _KEPT = 256
-"""How many post shapes (or alt texts) a part keeps what it found for."""
+"""How many post shapes (or alt texts, account types) a part keeps what it found for."""
+_KEPT_ITEMS, _KEPT_TEXT = 64, 1024
+"""The longest post (in items) and text (in characters) kept: what is kept must stay small
+whatever a post holds."""
 
 
 def _with_bits(checks: Sequence[_Check]) -> tuple[tuple[int, _Check], ...]:
@@ -252,7 +281,7 @@ def _poll_part(rules: PlatformRules) -> _Part | None:
         if not post.poll or not post.facts:
             return _NOTHING
         found = check_poll(post.poll, post.facts, post_rules)
-        return [(finding, _cite(finding, "post"), None) for finding in found]
+        return [_place(finding, "post", None) for finding in found]
 
     return part
 
@@ -271,48 +300,55 @@ def _account_part(rules: PlatformRules) -> _Part | None:
         found = known.get(account_type)
         if found is None:
             findings = check_account(account_type, account)
-            found = [(finding, _cite(finding, "account"), None) for finding in findings]
-            if len(known) >= _KEPT:
-                known.clear()
-            known[account_type] = found
+            found = [_place(finding, "account", None) for finding in findings]
+            if account_type is None or len(account_type) <= _KEPT_TEXT:
+                if len(known) >= _KEPT:
+                    known.clear()
+                known[account_type] = found
         return found
 
     return part
 
 
 def _caption_part(rules: PlatformRules) -> _Part | None:
-    text_rules = rules.caption
+    return _text_part("caption", rules.caption)
+
+
+def _title_part(rules: PlatformRules) -> _Part | None:
+    return _text_part("title", rules.title)
+
+
+def _text_part(field: str, text_rules: TextRules | None) -> _Part | None:
+    """``check_text`` of the post's caption or title, behind the section's screen. A blank text
+    (and no content warning counted with it) finds the same every post: kept."""
+    if text_rules is None:
+        return None
     screen = text_screen(text_rules)
+    caption = field == "caption"
+    counts_warning = caption and text_rules.content_warning_counts
+    blank: list[tuple[_Placed, ...]] = []
+    """What a blank text finds, once found (threads may each add it: all the same)."""
 
     def part(post: _Post) -> Sequence[_Placed]:
-        caption, has_media, warning = post.caption, bool(post.items), post.content_warning
-        if not screen(caption, has_media, warning, post.texts):
+        text, has_media = post.caption if caption else post.title, bool(post.items)
+        warning = post.content_warning if caption else None
+        if not screen(text, has_media, warning, post.texts):
             return _NOTHING
-        found = check_text(
-            "caption",
-            caption,
+        empty = (text is None or not text or text.isspace()) and not (counts_warning and warning)
+        if empty and blank:
+            return blank[0]
+        findings = check_text(
+            field,
+            text,
             text_rules,
             has_media=has_media,
             content_warning=warning,
             measures=post.texts,
         )
-        return [(finding, _cite(finding, "caption"), None) for finding in found]
-
-    return part
-
-
-def _title_part(rules: PlatformRules) -> _Part | None:
-    text_rules = rules.title
-    if text_rules is None:
-        return None
-    screen = text_screen(text_rules)
-
-    def part(post: _Post) -> Sequence[_Placed]:
-        title, has_media = post.title, bool(post.items)
-        if not screen(title, has_media, None, post.texts):
-            return _NOTHING
-        found = check_text("title", title, text_rules, has_media=has_media, measures=post.texts)
-        return [(finding, _cite(finding, "title"), None) for finding in found]
+        found = tuple(_place(finding, field, None) for finding in findings)
+        if empty:
+            blank.append(found)
+        return found
 
     return part
 
@@ -340,7 +376,7 @@ def _files_part(
                         for finding in check(facts, section_rules):
                             if found is None:
                                 found = []
-                            found.append((finding, _cite(finding, section), index))
+                            found.append(_place(finding, section, index))
         return _NOTHING if found is None else found
 
     return part
@@ -386,12 +422,13 @@ def _alt_text_part(rules: PlatformRules) -> _Part | None:
                     if breaks
                     else ()
                 )
-                if len(known) >= _KEPT:
-                    known.clear()
-                known[kind, alt] = findings
+                if alt is None or len(alt) <= _KEPT_TEXT:
+                    if len(known) >= _KEPT:
+                        known.clear()
+                    known[kind, alt] = findings
             for finding in findings:
-                cite = _cite(finding, "alt_text")
-                found += [(finding, cite, index) for index in indices]
+                cite, severity = _cite(finding, "alt_text"), _severity(finding)
+                found += [(finding, cite, index, severity) for index in indices]
         return found
 
     return part
@@ -404,29 +441,30 @@ def _tags_part(rules: PlatformRules) -> _Part | None:
 
     def part(post: _Post) -> Sequence[_Placed]:
         found = check_tags(post.tags, tags_rules, measures=post.texts)
-        return [(finding, _cite(finding, "tags"), None) for finding in found]
+        return [_place(finding, "tags", None) for finding in found]
 
     return part
 
 
-_PARTS: tuple[tuple[Callable[[PlatformRules], _Part | None], tuple[str, ...]], ...] = (
-    (_post_part, ("post",)),
-    (_poll_part, ("post.media_with_poll",)),
-    (_account_part, ("account",)),
-    (_caption_part, ("caption",)),
-    (_title_part, ("title",)),
-    (_image_part, ("post.images_allowed", "image")),
-    (_video_part, ("post.max_videos", "video")),
-    (_alt_text_part, ("alt_text",)),
-    (_tags_part, ("tags",)),
+_POLL, _TAGS, _IMAGES, _VIDEOS, _READABLE = 1, 2, 4, 8, 16
+"""What a post may hold (``_Post.holds``): a part that needs one of these finds nothing in a
+post without it, and is not run."""
+
+_PARTS: tuple[tuple[Callable[[PlatformRules], _Part | None], tuple[str, ...], int], ...] = (
+    (_post_part, ("post",), 0),
+    (_poll_part, ("post.media_with_poll",), _POLL),
+    (_account_part, ("account",), 0),
+    (_caption_part, ("caption",), 0),
+    (_title_part, ("title",), 0),
+    (_image_part, ("post.images_allowed", "image"), _IMAGES),
+    (_video_part, ("post.max_videos", "video"), _VIDEOS),
+    (_alt_text_part, ("alt_text",), _READABLE),
+    (_tags_part, ("tags",), _TAGS),
 )
 """Each part of a check, compiled for one platform's rules (None: they give it nothing to
-check), and the limits that decide its findings (a section, or one key of it). Within a
-platform the report is sorted by severity, then item (post-level first), keeping this order
-for equal keys."""
-
-_EXTRAS: dict[Callable[[PlatformRules], _Part | None], int] = {_poll_part: 0, _tags_part: 1}
-"""Parts that find nothing in a post without a poll (0) or without tags (1)."""
+check), the limits that decide its findings (a section, or one key of it), and what a post
+must hold for it to find anything. Within a platform the report is sorted by severity, then
+item (post-level first), keeping this order for equal keys."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,31 +498,23 @@ class _Platform:
     same limits."""
 
     rules: PlatformRules
-    parts: tuple[_Step, ...]
-    """The parts its rules give something to check, each with its share key."""
+    parts: tuple[tuple[_Part, object, int], ...]
+    """The parts its rules give something to check, each with its share key and what a post
+    must hold for it to find anything."""
     cited: dict[tuple[str, str], tuple[str, Evidence | None]]
     """``(section, key)`` -> the source that cites the limit and how it is known, for every
     key of every section."""
-    plain: tuple[_Step, ...] = ()
-    """``parts`` for a post with neither a poll nor tags (most): those reading them left out."""
-    extra: dict[_Part, int] = field(default_factory=dict, compare=False)
-    """The parts that read the poll (0) or the tags (1)."""
-    by_extras: dict[tuple[bool, bool], tuple[_Step, ...]] = field(
-        default_factory=dict, compare=False
-    )
-    """``parts`` for a post with a poll or tags, by ``(poll, tags)``."""
+    by_holdings: dict[int, tuple[_Step, ...]] = field(default_factory=dict, compare=False)
+    """The parts worth running for a post, by what it holds (``_Post.holds``)."""
 
     @classmethod
     def of(cls, rules: PlatformRules, share: Callable[[str], object]) -> _Platform:
         """``share`` turns a part's number and the limits it reads into a key."""
-        parts: list[_Step] = []
-        extra: dict[_Part, int] = {}
-        for number, (make, sections) in enumerate(_PARTS):
+        parts = []
+        for number, (make, sections, needs) in enumerate(_PARTS):
             part = make(rules)
             if part is not None:
-                parts.append((part, share(f"{number}: {_exactly(rules, sections)}")))
-                if make in _EXTRAS:
-                    extra[part] = _EXTRAS[make]
+                parts.append((part, share(f"{number}: {_exactly(rules, sections)}"), needs))
         cited = {
             (name, key): (
                 section.source_of(key, rules.source),
@@ -494,21 +524,19 @@ class _Platform:
             if isinstance(section := getattr(rules, name), Section)
             for key in ("", *type(section).model_fields)
         }
-        plain = tuple(step for step in parts if step[0] not in extra)
-        return cls(rules, tuple(parts), cited, plain, extra)
+        return cls(rules, tuple(parts), cited)
 
     def cite(self, section: str, key: str) -> tuple[str, Evidence | None]:
         """Where the limit ``key`` of ``section`` comes from, and how it is known."""
         source, evidence, _ = self.rules.cite(section, key)
         return source, evidence
 
-    def parts_for(self, extras: tuple[bool, bool]) -> tuple[_Step, ...]:
-        """The parts worth running for a post with (or without) a poll and tags."""
-        found = self.by_extras.get(extras)
+    def steps_for(self, holds: int) -> tuple[_Step, ...]:
+        """The parts worth running for a post that holds ``holds`` (``_POLL``, ``_TAGS``...)."""
+        found = self.by_holdings.get(holds)
         if found is None:
-            extra = self.extra
-            found = self.by_extras[extras] = tuple(
-                step for step in self.parts if step[0] not in extra or extras[extra[step[0]]]
+            found = self.by_holdings[holds] = tuple(
+                (part, share) for part, share, needs in self.parts if needs & holds == needs
             )
         return found
 
@@ -627,9 +655,15 @@ class _Post:
         self.content_warning = content_warning
         self.tags = tags
         self.poll = poll
-        self.extras = (poll, bool(tags)) if poll or tags else None
-        """Whether the post has a poll, and tags (None: neither): the parts that read them run
-        only then."""
+        self.holds = (
+            (_POLL if poll else 0)
+            | (_TAGS if tags else 0)
+            | (_IMAGES if self.images else 0)
+            | (_VIDEOS if self.videos else 0)
+            | (_READABLE if alt_texts else 0)
+        )
+        """What the post holds (a poll, tags, readable images, videos, any readable item): the
+        parts that need one run only then."""
         self.texts = TextMeasures()
         self.shared: dict[object, Sequence[_Placed]] = {}
         """What each part found, by share key: any platform whose limits are the same (the
@@ -649,7 +683,7 @@ _SEVERITY_RANK = 1 << 32
 integer sorts faster than a tuple; items are far fewer than 2**32)."""
 
 
-_PLACE, _RECORD = itemgetter(0), itemgetter(1)
+_PLACE, _RECORD, _SEVERITY_OF = itemgetter(0), itemgetter(1), attrgetter("severity")
 
 
 _ERROR, _WARNING = Severity.ERROR, Severity.WARNING

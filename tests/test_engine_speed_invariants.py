@@ -5,7 +5,13 @@
 - What depends only on the rules is cached per ``RuleSet`` object: a rules override, a new
   table or a table changed in place is never answered from another table's cache.
 - Checks whose limits are all unset are skipped: they could not have found anything.
+- A check runs only where its section's screen (``checks/screens.py``) sets its bit: every
+  screen sets the bit of every check that finds something (files, posts, texts, upload names;
+  over hypothesis facts and files at each limit of the table), and the fast paths around
+  them (plausible facts, byte estimates kept by what they read) answer as the slow ones.
 - Violations and reports are built without validation: they equal what validation builds.
+
+``tests/test_engine_golden.py`` holds the reports themselves to the bytes recorded before.
 """
 
 from __future__ import annotations

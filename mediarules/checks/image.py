@@ -33,6 +33,10 @@ def formats(facts: MediaFacts, rules: ImageRules) -> Iterator[Finding]:
     yield _format_refused(facts, fmt, rules)
 
 
+_KEPT_FORMAT = 32
+"""The longest format name the caches here keep findings for (a declared format may be any
+string: what is kept stays small; every real one is a few letters)."""
+
 _REFUSED_FORMATS: dict[tuple[object, ...], Finding] = {}
 
 
@@ -68,7 +72,8 @@ def _format_refused(facts: MediaFacts, fmt: str, rules: ImageRules) -> Finding:
             limit=rules.formats,
             fix=_conversion(facts, rules, plan.pick_image_target(facts, rules.formats)),
         )
-    _REFUSED_FORMATS[key] = found
+    if len(fmt) <= _KEPT_FORMAT:
+        _REFUSED_FORMATS[key] = found
     return found
 
 
@@ -96,7 +101,9 @@ def _convert(
         if len(_CONVERSIONS) >= 1024:
             _CONVERSIONS.clear()
         need = one_of(fact="format", values=values, prefer=prefer)
-        found = _CONVERSIONS[key] = plan.convert_image(facts, target, [need])
+        found = plan.convert_image(facts, target, [need])
+        if len(facts.format or "") <= _KEPT_FORMAT:
+            _CONVERSIONS[key] = found
     return found
 
 
@@ -119,7 +126,7 @@ def _not_preferred(facts: MediaFacts, fmt: str, rules: ImageRules) -> Finding:
             _NOT_PREFERRED.clear()
         why_not = _why_not_preferred(facts, rules)
         fix, _ = _preferred_conversion(facts, rules, why_not)
-        found = _NOT_PREFERRED[key] = Finding(
+        found = Finding(
             "image.format_not_preferred",
             f"{fmt.upper()} works, but {' or '.join(p.upper() for p in rules.preferred)}"
             f" is preferred{why_not}",
@@ -128,6 +135,8 @@ def _not_preferred(facts: MediaFacts, fmt: str, rules: ImageRules) -> Finding:
             limit=rules.preferred,
             fix=fix,
         )
+        if len(fmt) <= _KEPT_FORMAT:
+            _NOT_PREFERRED[key] = found
     return found
 
 
@@ -172,11 +181,11 @@ def estimate_inputs(facts: MediaFacts, target: str) -> tuple[object, ...]:
     displayed size, frames and transparency, but not the file's size for a PNG made from a
     lossy picture of known size (bounded by its pixels alone): a camera's photos of one size
     share one estimate. Held to ``plan.estimated_bytes`` by tests."""
-    shape = facts.display_size
-    size = facts.size
-    if target == "png" and facts.format in plan.LOSSY_SOURCES and shape and min(shape) > 0:
+    width, height, size = facts.width, facts.height, facts.size
+    if target == "png" and facts.format in plan.LOSSY_SOURCES and width and height:
         size = None
-    return (target, facts.format, size, shape, facts.frames, facts.has_alpha)
+    shown = (facts.orientation, facts.rotation)  # with the sides, the displayed size
+    return (target, facts.format, size, width, height, *shown, facts.frames, facts.has_alpha)
 
 
 def _estimated_bytes(facts: MediaFacts, target: str, limit: int) -> Fraction | bool | None:
@@ -189,7 +198,9 @@ def _estimated_bytes(facts: MediaFacts, target: str, limit: int) -> Fraction | b
     if len(_ESTIMATES) >= 1024:
         _ESTIMATES.clear()
     estimate = plan.estimated_bytes(facts, target)
-    found = _ESTIMATES[key] = True if estimate is not None and estimate <= limit else estimate
+    found = True if estimate is not None and estimate <= limit else estimate
+    if len(facts.format or "") <= _KEPT_FORMAT:
+        _ESTIMATES[key] = found
     return found
 
 

@@ -110,7 +110,8 @@ def upload_may_find(facts: MediaFacts, ref: MediaRef | None) -> bool:
         return False
     name = pure_name(path)
     if facts.format is not None:
-        expected = EXTENSIONS.get(_suffix(name).lower())
+        dot = name.rfind(".")  # _suffix(name), written out
+        expected = EXTENSIONS.get(name[dot:].lower()) if 0 < dot < len(name) - 1 else None
         if expected is not None and expected != facts.format:
             return True
     return _SAFE_NAME.fullmatch(name) is None  # else sanitizing changes nothing

@@ -62,7 +62,9 @@ def take_all(
     at a time), and with ``fetch_records`` too the ``url`` of each record that declares no
     metadata. Without ``fetch``, a URL is an unreadable item (this caller reads local files).
     """
-    if isinstance(media, str | os.PathLike | MediaRef | MediaFacts | RemoteResult):
+    if type(media) is not list and isinstance(  # (a list is none of these: skip the ABC)
+        media, str | os.PathLike | MediaRef | MediaFacts | RemoteResult
+    ):
         media = [media]
     entries = list(media)
     ready = [Item(entry) for entry in entries if type(entry) is MediaFacts and _plausible(entry)]
