@@ -12,9 +12,10 @@ AVIF brand (HEIC, HEIF, AVIF stills and sequences) is read by
 base media video (MP4, MOV, M4V, 3GP) is read first by :mod:`~mediarules.inspection.isobmff`
 from its ``moov`` header, a Matroska or WebM video by :mod:`~mediarules.inspection.matroska`
 from its EBML header, Info and Tracks (tens of µs each); anything they do not fully
-understand goes on as before: Pillow's lazy open (tens of µs, header only), then, if no image
-plugin recognises the file, MediaInfo (a few ms) looks for a video track. Anything else
-raises :class:`UnreadableMediaError`.
+understand goes on as before: the image readers (:mod:`~mediarules.inspection.images`: JPEG,
+PNG, GIF and WebP headers read directly, Pillow's lazy open for the rest, tens of µs, header
+only), then, if no image plugin recognises the file, MediaInfo (a few ms) looks for a video
+track. Anything else raises :class:`UnreadableMediaError`.
 
 Only what was truly read becomes a kind: a video needs a container mediarules knows as video
 (:data:`~mediarules.inspection.convert.VIDEO_CONTAINERS`), so a FLIC animation Pillow could not

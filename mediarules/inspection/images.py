@@ -69,13 +69,6 @@ def inspect_open_image(
     if head is None:
         fp.seek(0)
         head = fp.read(_PREFIX_BYTES)
-    if webp.is_webp(head):
-        try:
-            header = webp.read_header(fp, size, head)
-        except webp.WebPError as exc:
-            message = f"the header of this WebP file is damaged or cut short ({exc})"
-            raise UnreadableMediaError("corrupt", message, path=path) from exc
-        return _webp_facts(header, path, size)
     picture = _read_header(head, fp, source, size)
     if picture is not None:
         return MediaFacts(
@@ -90,6 +83,13 @@ def inspect_open_image(
             has_alpha=picture.has_alpha,
             orientation=picture.orientation,
         )
+    if webp.is_webp(head):
+        try:
+            header = webp.read_header(fp, size, head)
+        except webp.WebPError as exc:
+            message = f"the header of this WebP file is damaged or cut short ({exc})"
+            raise UnreadableMediaError("corrupt", message, path=path) from exc
+        return _webp_facts(header, path, size)
     from mediarules.inspection import pillow_images  # Pillow: only for the files that need it
 
     return pillow_images.inspect_open_image(fp, path, size=size)

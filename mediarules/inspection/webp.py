@@ -19,7 +19,7 @@ then) where Pillow would warn about the data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from mediarules.inspection import exif
 
@@ -40,8 +40,9 @@ class WebPError(ValueError):
     """The file says it is a WebP but its chunks cannot be read."""
 
 
-@dataclass(frozen=True)
-class WebPHeader:
+class WebPHeader(NamedTuple):
+    """What the chunk headers say (a tuple: built once a file, it is cheap)."""
+
     width: int
     height: int
     has_alpha: bool
