@@ -95,9 +95,7 @@ def inspect_open_image(
     return pillow_images.inspect_open_image(fp, path, size=size)
 
 
-def _read_header(
-    head: bytes, fp: BinaryIO, source: ByteSource | None, size: int
-) -> Picture | None:
+def _read_header(head: bytes, fp: BinaryIO, source: ByteSource | None, size: int) -> Picture | None:
     """What a header reader finds, or ``None`` for Pillow to decide: also when a read fails
     (a remote source raises OSError, and the Pillow path meets the failure as it always did)
     and, as a safety net, when a reader itself fails: Pillow's path is the one proven on
