@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
 import sys
 import tempfile
 import zlib
@@ -886,8 +887,6 @@ def test_a_jpeg_png_or_gif_check_does_not_import_pillow(tmp_path: Path) -> None:
         f"    mediarules.inspect({str(tmp_path)!r} + '/' + name)\n"
         "print(sorted(m for m in sys.modules if m.startswith('PIL.')))\n"
     )
-    import subprocess
-
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout
 
