@@ -185,6 +185,14 @@ def test_invalid_posts_have_an_error(data: st.DataObject) -> None:
     assert not post.check().ok
 
 
+@settings(max_examples=150, deadline=None)
+@given(post=posts("facebook", valid=False))
+def test_invalid_posts_break_a_limit_given_as_false_on_the_platforms_word(post: Post) -> None:
+    """Facebook's ``mixing_allowed = false`` is a third party's figure (a warning): an invalid
+    post must break something else. (Limits given as false were taken for unset.)"""
+    assert not post.check().ok
+
+
 def test_posts_without_valid_are_valid_or_not() -> None:
     outcomes = {post.check().ok for post in collect(posts("x"), examples=40)}
     assert outcomes == {True, False}

@@ -262,8 +262,16 @@ def _third_party(rules: PlatformRules, section: str, keys: tuple[str, ...]) -> b
     return any(
         table.evidence_of(key, rules.evidence) == "third-party"
         for key in keys
-        if getattr(table, key, None) not in (None, False)
+        if _limits(key, getattr(table, key, None))
     )
+
+
+def _limits(key: str, value: object) -> bool:
+    """Whether ``value`` of ``key`` restricts anything: an ``*_allowed`` key limits when it
+    is false (``mixing_allowed = false``), any other when it is set and not false."""
+    if value is None:
+        return False
+    return value is False if key.endswith("_allowed") else value is not False
 
 
 def error_recipes(space: PostSpace, code: str, recipes_: list[Recipe]) -> list[Recipe]:
