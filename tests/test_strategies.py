@@ -187,7 +187,7 @@ def test_invalid_posts_have_an_error(data: st.DataObject) -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(post=posts("facebook", valid=False))
-def test_invalid_posts_break_a_limit_given_as_false_on_the_platforms_word(post: Post) -> None:
+def test_invalid_facebook_posts_have_an_error_though_mixing_only_warns(post: Post) -> None:
     """Facebook's ``mixing_allowed = false`` is a third party's figure (a warning): an invalid
     post must break something else. (Limits given as false were taken for unset.)"""
     assert not post.check().ok
