@@ -72,12 +72,14 @@ def init_plain(record: BaseModel, data: dict[str, Any]) -> bool:
     if plan is None or not data.keys() <= plan.keys():
         return False  # a key that is no field: the validator says which
     values: dict[str, Any] = {}
-    for name, (take, field) in plan.items():
+    for name, (take, field, default) in plan.items():
         if name in data:
             verdict, value = take(data[name])
             if verdict != _ACCEPT:
                 return False
             values[name] = value
+        elif default is not _ASK:
+            values[name] = default
         elif field.is_required():
             return False
         else:
@@ -89,7 +91,24 @@ def init_plain(record: BaseModel, data: dict[str, Any]) -> bool:
     return True
 
 
-_InitPlan = dict[str, tuple[_Member, FieldInfo]]
+_ASK: Any = object()
+"""A default the field must be asked for each time (a factory, or a value pydantic copies)."""
+
+_IMMUTABLE = (type(None), bool, int, float, str, bytes, Fraction, enum.Enum)
+
+
+def _fixed_default(field: FieldInfo) -> Any:
+    """The field's default when it is one immutable value (what ``get_default`` would return
+    every time, uncopied), else :data:`_ASK`."""
+    if field.is_required() or field.default_factory is not None:
+        return _ASK
+    default = field.default
+    if isinstance(default, _IMMUTABLE) or default == ():
+        return default
+    return _ASK
+
+
+_InitPlan = dict[str, tuple[_Member, FieldInfo, Any]]
 _init_plans: dict[type[BaseModel], _InitPlan | None] = {}
 
 
@@ -105,7 +124,10 @@ def _init_plan(model: type[BaseModel]) -> _InitPlan | None:
     )
     if simple_fields and _simple_model(model, validators=True):
         try:
-            plan = {name: (_field_member(field), field) for name, field in fields.items()}
+            plan = {
+                name: (_field_member(field), field, _fixed_default(field))
+                for name, field in fields.items()
+            }
         except NotPlainError:
             plan = None
     _init_plans[model] = plan
@@ -134,11 +156,27 @@ def _simple_model(model: type[BaseModel], *, validators: bool) -> bool:
 
 
 def _field_member(field: FieldInfo) -> _Member:
-    members = [_member(arm) for arm in _arms(field.annotation)]
+    arms = _arms(field.annotation)
+    members = [_member(arm) for arm in arms]
     bounds = _bounds(field.metadata)
-    if bounds is not None and sum(arm is not type(None) for arm in _arms(field.annotation)) != 1:
+    if bounds is not None and sum(arm is not type(None) for arm in arms) != 1:
         raise NotPlainError("bounds on a union")  # which member they bound is pydantic's business
-    return _union(members, bounds)
+    general = _union(members, bounds)
+    exact = frozenset(arms)
+    if not exact <= _SCALARS or {int, float} <= exact:
+        return general
+    # Every arm a plain scalar (an int and a float arm excepted: strict mode is unsure of an
+    # int there): a value of exactly one of those types is taken by its own arm alone.
+
+    def take(value: Any) -> _Outcome:
+        if type(value) in exact and (value is None or bounds is None or bounds(value)):
+            return _ACCEPT, value
+        return general(value)
+
+    return take
+
+
+_SCALARS = frozenset({type(None), str, int, float, bool})
 
 
 def _union(members: list[_Member], bounds: Callable[[Any], bool] | None) -> _Member:
