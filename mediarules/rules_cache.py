@@ -32,6 +32,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mediarules.cache_folder import FOLDER_VARIABLE, user_cache_folder
+
 __all__ = [
     "DISABLE_VARIABLE",
     "FOLDER_VARIABLE",
@@ -40,9 +42,6 @@ __all__ = [
     "load",
     "store",
 ]
-
-FOLDER_VARIABLE = "MEDIARULES_CACHE_DIR"
-"""The user cache folder to use instead of the platform's (shared with fetched documents)."""
 
 DISABLE_VARIABLE = "MEDIARULES_NO_RULES_CACHE"
 """Set (to anything but ``""`` or ``0``): validate the table every time, keep nothing."""
@@ -67,16 +66,7 @@ def cache_folder() -> Path | None:
     """Where entries are kept; ``None`` when the cache is turned off."""
     if os.environ.get(DISABLE_VARIABLE, "") not in ("", "0"):
         return None
-    chosen = os.environ.get(FOLDER_VARIABLE)
-    if chosen:
-        return Path(chosen) / "rules"
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "mediarules" / "rules"
+    return user_cache_folder("rules")
 
 
 def cache_key(parts: Iterable[bytes]) -> str:

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mediarules.cache_folder import user_cache_folder
 from mediarules.formatting import echo
 from mediarules.remote.options import FetchOptions
 from mediarules.remote.results import FetchError, not_found, unreachable
@@ -45,16 +44,7 @@ class Document:
 
 def cache_folder() -> Path:
     """Where fetched documents are kept (the user cache folder, ``mediarules/documents``)."""
-    chosen = os.environ.get("MEDIARULES_CACHE_DIR")
-    if chosen:
-        return Path(chosen) / "documents"
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "mediarules" / "documents"
+    return user_cache_folder("documents")
 
 
 def fetch_json(
